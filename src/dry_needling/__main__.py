@@ -1,0 +1,42 @@
+"""Command line: ``python -m dry_needling validate [DATA_DIR]`` and ``python -m dry_needling report``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .data import validate
+
+    problems = validate(args.data_dir)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) found; the data package is NOT valid.", file=sys.stderr)
+        return 1
+    print("The data package is valid.")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .report import main as report_main
+
+    return report_main(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dry_needling", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    validate = commands.add_parser("validate", help="validate the data package; exit 1 on any problem")
+    validate.add_argument("data_dir", nargs="?", default=None, help="folder with datapackage.json (default: data/)")
+    validate.set_defaults(func=_validate)
+    report = commands.add_parser("report", help="execute the notebooks and render the HTML report")
+    report.add_argument("--no-execute", action="store_true", help="render the stored outputs without executing")
+    report.set_defaults(func=_report)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,298 @@
+"""House style and deterministic figure saving.
+
+* :func:`use_house_style` -- colour-blind-safe palette (seaborn ``colorblind``), opaque white
+  background, readable fonts (DejaVu Sans, shipped with matplotlib, so every machine draws the
+  same glyphs), and the settings that make SVG output repeat byte for byte.
+* :func:`save_figure` -- writes ``figures/<name>.png``, ``.svg`` and ``.csv`` (the plotted data),
+  stamps a source line on the figure, and records name, title, alt text and source in
+  ``figures/index.csv``. Files are written atomically and only when their bytes change.
+* :func:`waffle` -- a 10 x 10 part-of-whole chart, which reads better than a pie.
+"""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import io
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.collections import PathCollection
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+
+from . import paths
+
+__all__ = [
+    "PALETTE",
+    "ARTICLE",
+    "RESEARCH",
+    "CONTEXT",
+    "use_house_style",
+    "save_figure",
+    "figure_data",
+    "read_index",
+    "waffle",
+]
+
+# seaborn's "colorblind" palette (Okabe-Ito-like), written out so the package does not need
+# seaborn at import time; tests/test_charts.py checks it still equals seaborn's.
+PALETTE = [
+    "#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc",
+    "#ca9161", "#fbafe4", "#949494", "#ece133", "#56b4e9",
+]
+ARTICLE = PALETTE[3]  # vermillion: the article's claims, always
+RESEARCH = PALETTE[0]  # blue: published research
+CONTEXT = PALETTE[7]  # grey: context, the rest of a whole
+
+INDEX_FIELDS = ["name", "title", "alt", "source", "png", "svg", "csv"]
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_SOURCE_GID = "dry-needling-source-line"
+
+HOUSE_RC = {
+    "figure.facecolor": "white",
+    "axes.facecolor": "white",
+    "savefig.facecolor": "white",
+    "savefig.transparent": False,
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "font.family": "DejaVu Sans",
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 10,
+    "legend.frameon": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.prop_cycle": mpl.cycler(color=PALETTE),
+    "svg.hashsalt": "dry-needling",  # fixed ids in SVG output (with metadata Date=None below)
+    "svg.fonttype": "path",
+    "image.cmap": "cividis",
+}
+
+
+def use_house_style() -> None:
+    """Apply the collection's matplotlib style (idempotent)."""
+    mpl.rcParams.update(HOUSE_RC)
+
+
+# ---------------------------------------------------------------------------------------
+# Saving
+
+
+def _atomic_write(path: Path, payload: bytes) -> None:
+    """Write bytes to ``path`` via a temporary file and rename; skip if unchanged."""
+    if path.exists() and path.read_bytes() == payload:
+        return
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _figure_title(fig) -> str:
+    if fig._suptitle is not None and fig._suptitle.get_text().strip():
+        return fig._suptitle.get_text().strip()
+    for ax in fig.axes:
+        for loc in ("left", "center", "right"):
+            text = ax.get_title(loc=loc).strip()
+            if text:
+                return text
+    return ""
+
+
+def _stamp_source(fig, source: str) -> None:
+    """Put (or replace) a 'Source:' line at the bottom left of the figure."""
+    for text in list(fig.texts):
+        if text.get_gid() == _SOURCE_GID:
+            text.remove()
+    fig.text(0.01, 0.005, f"Source: {source}", ha="left", va="bottom", fontsize=9, color="#333333",
+             wrap=True, gid=_SOURCE_GID)
+
+
+def figure_data(fig) -> pd.DataFrame:
+    """The data drawn in ``fig`` as a tidy table: one row per plotted point or bar.
+
+    Covers lines, scatter points and bars (rectangles with a label or in a bar container);
+    pass ``data=`` to :func:`save_figure` for anything else.
+    """
+    rows = []
+    for a, ax in enumerate(fig.axes):
+        panel = ax.get_title(loc="left") or ax.get_title() or f"panel {a + 1}"
+        for line in ax.get_lines():
+            label = line.get_label()
+            if label.startswith("_child") or label.startswith("_line"):
+                label = ""
+            for x, y in zip(np.asarray(line.get_xdata()), np.asarray(line.get_ydata()), strict=True):
+                rows.append({"panel": panel, "kind": "line", "series": label, "x": x, "y": y})
+        for coll in ax.collections:
+            if isinstance(coll, PathCollection):
+                label = coll.get_label() if not coll.get_label().startswith("_") else ""
+                for x, y in np.asarray(coll.get_offsets()):
+                    rows.append({"panel": panel, "kind": "point", "series": label, "x": x, "y": y})
+        for container in ax.containers:
+            label = container.get_label() if not str(container.get_label()).startswith("_") else ""
+            for patch in getattr(container, "patches", []):
+                if isinstance(patch, Rectangle):
+                    rows.append({"panel": panel, "kind": "bar", "series": label, "x": patch.get_x(),
+                                 "y": patch.get_y(), "width": patch.get_width(), "height": patch.get_height()})
+    return pd.DataFrame(rows)
+
+
+def _index_path(folder: Path) -> Path:
+    return folder / "index.csv"
+
+
+def read_index(folder: str | Path | None = None) -> pd.DataFrame:
+    """The figure index (name, title, alt, source, file names), sorted by name."""
+    folder = Path(folder) if folder is not None else paths.figures_dir()
+    path = _index_path(folder)
+    if not path.exists():
+        return pd.DataFrame(columns=INDEX_FIELDS)
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _update_index(folder: Path, entry: dict) -> None:
+    lock_path = folder / ".index.lock"
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # notebooks may save figures concurrently
+        path = _index_path(folder)
+        entries = {}
+        if path.exists():
+            with path.open(encoding="utf-8", newline="") as fh:
+                entries = {row["name"]: row for row in csv.DictReader(fh)}
+        entries[entry["name"]] = entry
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=INDEX_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        for name in sorted(entries):
+            writer.writerow({k: entries[name].get(k, "") for k in INDEX_FIELDS})
+        _atomic_write(path, buffer.getvalue().encode("utf-8"))
+
+
+def save_figure(fig, name: str, *, alt: str, source: str, data: pd.DataFrame | None = None,
+                title: str | None = None) -> dict:
+    """Save ``fig`` as ``figures/<name>.png`` and ``.svg``, its data as ``.csv``, and index it.
+
+    ``alt`` is the alt text (say what the figure shows and what it means), ``source`` the short
+    citation printed on the figure and stored in the index. ``data`` is the plotted data; if not
+    given it is read off the figure (lines, points, bars). ``title`` defaults to the figure's
+    suptitle or first axes title. Returns the index entry. Output bytes repeat run to run.
+    """
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ValueError(f"figure name {name!r} must be lower-case letters, digits, '-' or '_' (it names files)")
+    if not isinstance(alt, str) or len(alt.strip()) < 20:
+        raise ValueError(f"figure {name!r}: alt text must describe the finding in words (got {alt!r})")
+    if not isinstance(source, str) or not source.strip():
+        raise ValueError(f"figure {name!r}: a source is required (got {source!r})")
+    title = (title or _figure_title(fig)).strip()
+    if not title:
+        raise ValueError(f"figure {name!r}: give the figure a title (suptitle or axes title) or pass title=")
+    table = figure_data(fig) if data is None else pd.DataFrame(data)
+    if table.empty:
+        raise ValueError(f"figure {name!r}: no plotted data found; pass data= with what the figure shows")
+
+    folder = paths.figures_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    _stamp_source(fig, source.strip())
+    with mpl.rc_context({"svg.hashsalt": HOUSE_RC["svg.hashsalt"], "svg.fonttype": "path"}):
+        png, svg = io.BytesIO(), io.BytesIO()
+        fig.savefig(png, format="png", dpi=HOUSE_RC["savefig.dpi"], facecolor="white",
+                    metadata={"Software": None})
+        fig.savefig(svg, format="svg", facecolor="white", metadata={"Date": None})
+    csv_bytes = table.to_csv(index=False, lineterminator="\n", float_format="%.6g").encode("utf-8")
+
+    _atomic_write(folder / f"{name}.png", png.getvalue())
+    _atomic_write(folder / f"{name}.svg", svg.getvalue())
+    _atomic_write(folder / f"{name}.csv", csv_bytes)
+    entry = {"name": name, "title": title, "alt": " ".join(alt.split()), "source": " ".join(source.split()),
+             "png": f"{name}.png", "svg": f"{name}.svg", "csv": f"{name}.csv"}
+    _update_index(folder, entry)
+    return entry
+
+
+# ---------------------------------------------------------------------------------------
+# Chart helpers
+
+
+def waffle(ax, percent: float, *, color: str = ARTICLE, rest: str = "#e6e6e6", label: str | None = None) -> None:
+    """Draw a 10 x 10 waffle: ``round(percent)`` of 100 squares filled, filling row by row from
+    the bottom left. ``percent`` must lie in 0-100."""
+    if not 0 <= percent <= 100:
+        raise ValueError(f"waffle: percent must be between 0 and 100, got {percent}")
+    filled = int(round(percent))
+    for i in range(100):
+        row, col = divmod(i, 10)
+        ax.add_patch(Rectangle((col + 0.06, row + 0.06), 0.88, 0.88, facecolor=color if i < filled else rest,
+                               edgecolor="none"))
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if label:
+        ax.set_title(label, loc="left", fontsize=11, fontweight="normal")
+
+
+def legend_handles(items: Iterable[tuple[str, str, str]]) -> list:
+    """Legend entries from (label, colour, marker) triples."""
+    return [Line2D([], [], color=c, marker=m, linestyle="none", markersize=9, label=lab) for lab, c, m in items]
+
+
+def dot_range_panels(groups: list[tuple[str, pd.DataFrame]], *, title: str, xlabel: str,
+                     xlim: tuple[float, float] = (0, 100), width: float = 10.0):
+    """Panels of dot-and-range rows sharing one x axis: one panel per claim.
+
+    Each group is ``(panel title, frame)``; the frame has columns ``label``, ``claim`` (the
+    article's value, drawn as a vermillion diamond), and optionally ``estimate`` (blue dot)
+    and ``low``/``high`` (blue bar). Rows are drawn top to bottom in frame order. Returns the
+    figure; the caller saves it.
+    """
+    if not groups:
+        raise ValueError("dot_range_panels needs at least one group")
+    heights = [max(len(frame), 1) + 0.6 for _, frame in groups]
+    fig, axes = plt.subplots(len(groups), 1, figsize=(width, 1.2 + 0.42 * sum(heights)), sharex=True,
+                             gridspec_kw={"height_ratios": heights})
+    axes = np.atleast_1d(axes)
+    for ax, (panel_title, frame) in zip(axes, groups, strict=True):
+        n = len(frame)
+        ys = np.arange(n)[::-1]
+        for y, row in zip(ys, frame.itertuples(), strict=True):
+            low, high = getattr(row, "low", np.nan), getattr(row, "high", np.nan)
+            if pd.notna(low) and pd.notna(high):
+                ax.plot([low, high], [y, y], color=RESEARCH, lw=6, alpha=0.45, solid_capstyle="butt")
+            estimate = getattr(row, "estimate", np.nan)
+            if pd.notna(estimate):
+                ax.plot(estimate, y, "o", color=RESEARCH, ms=8, zorder=3)
+            ax.plot(row.claim, y, "D", color=ARTICLE, ms=8, zorder=4)
+        ax.set_yticks(ys)
+        ax.set_yticklabels(frame["label"], fontsize=10)
+        ax.set_ylim(-0.7, n - 0.3)
+        ax.set_title(panel_title, loc="left", fontsize=11, fontweight="bold")
+        ax.grid(axis="x", color="#dddddd")
+        ax.set_axisbelow(True)
+    axes[-1].set_xlim(*xlim)
+    axes[-1].set_xlabel(xlabel)
+    fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=12)
+    fig.legend(handles=[
+        Line2D([], [], color=ARTICLE, marker="D", linestyle="none", markersize=8, label="Article's figure"),
+        Line2D([], [], color=RESEARCH, marker="o", linestyle="none", markersize=8, label="Published estimate"),
+        Line2D([], [], color=RESEARCH, lw=6, alpha=0.45, label="Published range or interval"),
+    ], loc="lower center", ncol=3, bbox_to_anchor=(0.5, 0.035))
+    return fig

@@ -1,0 +1,63 @@
+"""The notebooks are the product: stored outputs are clean, and wrong data makes the suite fail."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dry_needling import paths
+
+NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_collection_has_the_foundation_notebooks():
+    names = [nb.name for nb in NOTEBOOKS]
+    assert "00_start_here.ipynb" in names and "01_burden_of_back_pain.ipynb" in names
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_stored_outputs_are_clean(notebook):
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    machine = re.compile(r"(/root/|/home/|/tmp/|/work/|[A-Z]:\\\\)")
+    for i, cell in enumerate(nb["cells"], 1):
+        if cell["cell_type"] != "code" or not "".join(cell["source"]).strip():
+            continue
+        assert cell["execution_count"] is not None, f"{notebook.name} cell {i} was never executed"
+        for output in cell.get("outputs", []):
+            assert output["output_type"] != "error", f"{notebook.name} cell {i} stores an error"
+            text = json.dumps({k: v for k, v in output.get("data", {}).items() if not k.startswith("image/")})
+            text += "".join(output.get("text", []))
+            assert not machine.search(text), f"{notebook.name} cell {i} shows a machine path"
+            if output["output_type"] == "execute_result":
+                assert "<Figure size" not in text, f"{notebook.name} cell {i} returns a figure; end with plt.show()"
+
+
+def test_a_one_digit_change_in_the_data_fails_the_suite(tmp_path):
+    """Change 80 to 81 in a copy of the data and run the data tests and strict nbval on it."""
+    data_copy = tmp_path / "data"
+    shutil.copytree(paths.DATA_DIR, data_copy)
+    path = data_copy / "article_figures.csv"
+    path.write_text(path.read_text().replace("lifetime_prevalence,80,", "lifetime_prevalence,81,"))
+    env = dict(os.environ, DRY_NEEDLING_DATA=str(data_copy), DRY_NEEDLING_FIGURES=str(tmp_path / "figures"))
+    tests = Path(__file__).parent
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env",
+         "--nbval-sanitize-with", str(tests / "sanitize.cfg"), "-o", "addopts=",
+         str(tests / "test_data.py::test_headline_values_equal_the_article"),
+         str(paths.NOTEBOOKS_DIR / "01_burden_of_back_pain.ipynb")],
+        cwd=paths.ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert "test_headline_values_equal_the_article FAILED" in result.stdout or "FAILED" in result.stdout
+    failed = [line for line in result.stdout.splitlines() if line.startswith("FAILED")]
+    assert any("test_data.py" in line for line in failed), result.stdout[-3000:]
+    assert any("01_burden_of_back_pain.ipynb" in line for line in failed), result.stdout[-3000:]
+    assert not (paths.ROOT / "figures" / "index.csv").read_text().count("81 of every"), "repo figures untouched"
