@@ -11,9 +11,10 @@ STAMP  := $(VENV)/.installed
 
 help:
 	@echo "make report    execute every notebook, write figures/, render build/report/"
-	@echo "make test      run the whole test suite (unit, data, strict nbval over every notebook)"
+	@echo "make test      lint, then the whole test suite (unit, data, strict nbval over every notebook)"
 	@echo "make lab       open JupyterLab on the collection"
 	@echo "make validate  check the data package in data/"
+	@echo "make bench     measure the simulation and report build (prints a table)"
 	@echo "make clean     remove .venv, build/ and caches"
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
@@ -26,11 +27,14 @@ report: $(STAMP)
 	$(BIN)/python -m dry_needling report
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests notebooks
+	$(BIN)/ruff check src tests notebooks benchmarks
 	$(BIN)/python -m pytest
 
 validate: $(STAMP)
 	$(BIN)/python -m dry_needling validate
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb

@@ -17,9 +17,43 @@ from dry_needling import paths
 NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 
 
-def test_collection_has_the_foundation_notebooks():
+def test_collection_has_the_notebooks_in_reading_order():
     names = [nb.name for nb in NOTEBOOKS]
-    assert "00_start_here.ipynb" in names and "01_burden_of_back_pain.ipynb" in names
+    for expected in ["00_start_here.ipynb", "01_burden_of_back_pain.ipynb", "03_why_blinding_is_hard.ipynb",
+                     "04_blinding_in_real_trials.ipynb"]:
+        assert expected in names
+
+
+REQUIRED_HEADINGS = ["## What you will learn", "## What you need", "## Summary", "## Try it yourself", "## Sources"]
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_follows_the_skeleton(notebook):
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    markdown = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    assert markdown.startswith("# "), "the first cell is the title"
+    assert "**In short.**" in markdown
+    assert re.search(r"Reading time: about \d+ minutes", markdown)
+    positions = [markdown.find(h) for h in REQUIRED_HEADINGS]
+    assert all(p >= 0 for p in positions), [h for h, p in zip(REQUIRED_HEADINGS, positions, strict=True) if p < 0]
+    assert positions == sorted(positions), "skeleton sections are out of order"
+    solutions = [c for c in nb["cells"] if "solution" in c["metadata"].get("tags", [])]
+    assert len(solutions) >= 2 and all(c["cell_type"] == "code" for c in solutions)
+    assert markdown.count("<details><summary>Solution</summary>") >= 2
+    assert "predict" in markdown.lower(), "at least one exercise asks for a prediction first"
+
+
+def test_widget_outputs_are_stored_as_a_stable_note():
+    import nbformat
+
+    from dry_needling.report import WIDGET_MIME, WIDGET_NOTE, normalise
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("w")
+    data = {WIDGET_MIME: {"model_id": "abc"}, "text/plain": "VBox"}
+    cell.outputs = [nbformat.v4.new_output("display_data", data=data)]
+    nb.cells = [cell]
+    assert normalise(nb).cells[0].outputs[0]["data"] == {"text/plain": WIDGET_NOTE}
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
@@ -61,3 +95,18 @@ def test_a_one_digit_change_in_the_data_fails_the_suite(tmp_path):
     assert any("test_data.py" in line for line in failed), result.stdout[-3000:]
     assert any("01_burden_of_back_pain.ipynb" in line for line in failed), result.stdout[-3000:]
     assert not (paths.ROOT / "figures" / "index.csv").read_text().count("81 of every"), "repo figures untouched"
+
+
+def test_split_prints_are_stored_as_one_output():
+    import nbformat
+
+    from dry_needling.report import normalise
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("print")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="a\n"),
+                    nbformat.v4.new_output("stream", name="stdout", text="b\n"),
+                    nbformat.v4.new_output("stream", name="stderr", text="c\n")]
+    nb.cells = [cell]
+    outputs = normalise(nb).cells[0].outputs
+    assert [(o["name"], o["text"]) for o in outputs] == [("stdout", "a\nb\n"), ("stderr", "c\n")]

@@ -296,3 +296,67 @@ def dot_range_panels(groups: list[tuple[str, pd.DataFrame]], *, title: str, xlab
         Line2D([], [], color=RESEARCH, lw=6, alpha=0.45, label="Published range or interval"),
     ], loc="lower center", ncol=3, bbox_to_anchor=(0.5, 0.035))
     return fig
+
+
+def effect_distributions(ax, sims: list[tuple[str, pd.DataFrame, str]], *, true_effect: float,
+                         bins: np.ndarray | None = None, unit: str = "points on a 0-10 pain scale") -> None:
+    """Overlaid histograms of simulated observed effects, one per scenario, with each
+    scenario's mean as a dashed line and the true effect as a solid black line."""
+    values = np.concatenate([df["observed_effect"].to_numpy() for _, df, _ in sims])
+    if bins is None:
+        bins = np.linspace(np.floor(values.min() * 4) / 4, np.ceil(values.max() * 4) / 4, 41)
+    hatches = ["", "//", "\\\\", ".."]
+    for k, (label, df, colour) in enumerate(sims):
+        mean = df["observed_effect"].mean()
+        ax.hist(df["observed_effect"], bins=bins, histtype="stepfilled", facecolor=colour, alpha=0.25,
+                hatch=hatches[k % 4], edgecolor=colour, linewidth=0)
+        ax.hist(df["observed_effect"], bins=bins, histtype="step", color=colour, linewidth=1.8,
+                label=f"{label}: mean {mean:+.2f}")
+        ax.axvline(mean, color=colour, linestyle="--", linewidth=2)
+    ax.axvline(true_effect, color="black", linewidth=1.5, label=f"true effect {true_effect:+.2f}")
+    ax.set_xlabel(f"Observed effect, active minus sham ({unit})")
+    ax.set_ylabel("Simulated trials")
+    ax.set_ylim(0, ax.get_ylim()[1] * (1.2 + 0.1 * len(sims)))  # room for the legend above the bars
+    legend = ax.legend(loc="upper left", fontsize=9, frameon=True, facecolor="white", edgecolor="none",
+                       framealpha=1)
+    legend.set_zorder(5)
+
+
+def bang_interval_chart(rows: pd.DataFrame, *, title: str, label: str = "label", printed: bool = True,
+                        colour_by: str | None = "arm", xlim: tuple[float, float] = (-1.25, 1.25)):
+    """Dot-and-interval chart of Bang indexes, one row per arm, with the +/-0.2 'random guessing'
+    band shaded. ``rows`` needs ``label``, ``estimate``, ``ci_low``, ``ci_high``; if ``printed``
+    and the frame has ``printed_bi``, the published value is drawn as an open circle."""
+    if rows.empty:
+        raise ValueError("bang_interval_chart needs at least one row")
+    colours = {"active": ARTICLE, "sham": RESEARCH}
+    markers = {"active": "s", "sham": "o"}
+    fig, ax = plt.subplots(figsize=(10, 2.2 + 0.45 * len(rows)))
+    ax.axvspan(-0.2, 0.2, color="#dddddd", zorder=0)
+    ax.text(0, len(rows) - 0.35, "random\nguessing", ha="center", va="bottom", fontsize=9, color="#444444")
+    ax.text(0.6, len(rows) - 0.35, "more right guesses\n(unblinded) →", ha="center", va="bottom", fontsize=9,
+            color="#444444")
+    ax.text(-0.6, len(rows) - 0.35, "← more wrong guesses\n(opposite guessing)", ha="center", va="bottom",
+            fontsize=9, color="#444444")
+    ax.axvline(0, color="#888888", linewidth=0.8)
+    ys = np.arange(len(rows))[::-1]
+    for y, row in zip(ys, rows.itertuples(), strict=True):
+        group = getattr(row, colour_by) if colour_by else "active"
+        colour = colours.get(group, CONTEXT)
+        ax.plot([row.ci_low, row.ci_high], [y, y], color=colour, linewidth=2)
+        ax.plot(row.estimate, y, markers.get(group, "D"), color=colour, markersize=8)
+        if printed and hasattr(row, "printed_bi") and pd.notna(row.printed_bi):
+            ax.plot(row.printed_bi, y, "o", markerfacecolor="none", markeredgecolor="black", markersize=13)
+    ax.set_yticks(ys)
+    ax.set_yticklabels(rows[label], fontsize=10)
+    ax.set_ylim(-0.7, len(rows) + 0.6)
+    ax.set_xlim(*xlim)
+    ax.set_xlabel("Bang blinding index (−1: all guesses wrong, 0: random, +1: all right)")
+    fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=12)
+    handles = [Line2D([], [], color=ARTICLE, marker="s", label="active arm (95 % CI)"),
+               Line2D([], [], color=RESEARCH, marker="o", label="sham arm (95 % CI)")]
+    if printed and "printed_bi" in rows:
+        handles.append(Line2D([], [], marker="o", markerfacecolor="none", markeredgecolor="black", linestyle="none",
+                              markersize=11, label="value printed in the paper"))
+    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.045), ncol=len(handles))
+    return fig

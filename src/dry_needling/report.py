@@ -24,6 +24,8 @@ from . import paths
 from .charts import read_index
 
 KERNEL = "python3"
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+WIDGET_NOTE = "[Interactive widget: run this notebook in JupyterLab (make lab) to use the sliders.]"
 CELL_TIMEOUT = 600
 
 
@@ -44,7 +46,27 @@ def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         cell.metadata.pop("ExecuteTime", None)
+        if "outputs" in cell:
+            cell.outputs = _merge_streams(cell.outputs)
+        for output in cell.get("outputs", []):
+            # A widget's model id is random and its state is not stored, so the view could not be shown
+            # anyway: keep a plain note instead (stable bytes, and readable in the HTML report).
+            if WIDGET_MIME in output.get("data", {}):
+                output["data"] = {"text/plain": WIDGET_NOTE}
     return nb
+
+
+def _merge_streams(outputs: list) -> list:
+    """Join consecutive stdout (or stderr) chunks: how a print is split into chunks depends on timing."""
+    merged: list = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (output.get("output_type") == "stream" and previous is not None
+                and previous.get("output_type") == "stream" and previous.get("name") == output.get("name")):
+            previous["text"] = previous["text"] + output["text"]
+        else:
+            merged.append(output)
+    return merged
 
 
 def execute(path: Path) -> nbformat.NotebookNode:

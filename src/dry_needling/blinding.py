@@ -1,0 +1,275 @@
+"""Blinding indexes: Bang et al. (2004) per arm and James et al. (1996) for a whole trial.
+
+The formulas follow the R package BI (Schwartz & Mercaldo, CRAN v1.2.0), which states that it
+implements both papers; the tests pin its documented example (Houweling 2014 investigators, as
+printed by BlindingIndex.jl) and every Braithwaite 2018 comparison that prints guess counts.
+
+Bang index for one arm with ``c`` correct guesses, ``i`` incorrect guesses and ``d`` "don't
+know" answers (``n = c + i + d``)::
+
+    BI = (2 c / (c + i) - 1) * (c + i) / n  =  (c - i) / n
+
+so "don't know" answers only enlarge the denominator. With ``p_T`` and ``p_P`` the shares of
+the arm guessing "treatment" and "placebo"::
+
+    SE = sqrt((p_T (1 - p_T) + p_P (1 - p_P) + 2 p_T p_P) / n)
+
+and the confidence interval is the Wald interval ``BI +/- z SE`` (not truncated to [-1, 1], as
+in the reference implementation). ``-1 <= BI <= 1``: 1 means everyone guessed right
+(unblinded), 0 is consistent with random guessing, -1 means everyone guessed wrong (possibly
+"opposite guessing"). By the usual rule a BI strictly between -0.2 and 0.2 counts as random
+guessing; 0.2 or more as unblinded; -0.2 or less as opposite guessing (the cut-offs used by
+Braithwaite 2018 and Moroz 2013, so their scenario labels are reproduced).
+
+James index for the whole trial, from the 3 x 2 table (rows: guessed active, guessed sham,
+don't know; columns: actually active, actually sham) and cell weights (0 correct, 0.5
+incorrect, 1 don't know): ``0 <= BI <= 1``; 1 = complete blinding, 0.5 = random guessing,
+0 = complete unblinding. Unblinding may be claimed when the upper limit of the two-sided
+interval is below 0.5.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from fractions import Fraction
+from statistics import NormalDist
+from typing import Literal
+
+import numpy as np
+
+__all__ = [
+    "BlindingIndex",
+    "bang_index",
+    "james_index",
+    "bang_scenario",
+    "recompute_bang",
+    "wilson_interval",
+    "JAMES_WEIGHTS",
+]
+
+Alternative = Literal["two-sided", "greater", "less"]
+
+#: Default James weights (rows: guessed active, guessed sham, don't know; columns: active, sham).
+JAMES_WEIGHTS = np.array([[0.0, 0.5], [0.5, 0.0], [1.0, 1.0]])
+
+_RANDOM_BAND = Fraction(1, 5)  # the +/-0.2 rule
+
+
+@dataclass(frozen=True)
+class BlindingIndex:
+    """One blinding index with its uncertainty.
+
+    ``ci_low``/``ci_high`` follow ``alternative``: two-sided, or one-sided with the
+    irrelevant limit fixed at the end of the index's range (as the R package does).
+    ``lower_one_sided``/``upper_one_sided`` are always given: the one-sided bounds that
+    Bang (2004) recommends reading for the Bang index.
+    """
+
+    method: str
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    confidence: float
+    alternative: str
+    lower_one_sided: float
+    upper_one_sided: float
+    n: int
+    interpretation: str
+
+    def __str__(self) -> str:
+        return (f"{self.method} BI {self.estimate:.2f} (SE {self.se:.3f}; {self.confidence:.0%} CI "
+                f"{self.ci_low:.2f} to {self.ci_high:.2f}): {self.interpretation}")
+
+
+def _count(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a non-negative whole number, got {value!r}")
+    if isinstance(value, numbers.Integral):
+        number = int(value)
+    elif math.isfinite(float(value)) and float(value).is_integer():
+        number = int(value)
+    else:
+        raise ValueError(f"{name} must be a non-negative whole number, got {value!r}")
+    if number < 0:
+        raise ValueError(f"{name} must be a non-negative whole number, got {value!r}")
+    return number
+
+
+def _z(confidence: float, alternative: str) -> tuple[float, float]:
+    """(two-sided or chosen-sided z, one-sided z) for the confidence level."""
+    if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real) or not 0 < confidence < 1:
+        raise ValueError(f"confidence must be a number between 0 and 1 (e.g. 0.95), got {confidence!r}")
+    if alternative not in ("two-sided", "greater", "less"):
+        raise ValueError(f"alternative must be 'two-sided', 'greater' or 'less', got {alternative!r}")
+    one = NormalDist().inv_cdf(confidence)
+    two = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+    return (two if alternative == "two-sided" else one), one
+
+
+def _interval(estimate: float, se: float, z: float, alternative: str, bounds: tuple[float, float]):
+    if alternative == "two-sided":
+        return estimate - z * se, estimate + z * se
+    if alternative == "greater":
+        return estimate - z * se, bounds[1]
+    return bounds[0], estimate + z * se
+
+
+def bang_scenario(estimate: float | Fraction) -> str:
+    """'unblinded' (BI >= 0.2), 'opposite guessing' (BI <= -0.2) or 'random guessing'."""
+    if isinstance(estimate, float) and math.isnan(estimate):
+        return "undefined"
+    value = Fraction(estimate).limit_denominator(10**9)
+    if value >= _RANDOM_BAND:
+        return "unblinded"
+    if value <= -_RANDOM_BAND:
+        return "opposite guessing"
+    return "random guessing"
+
+
+def bang_index(n_correct: int, n_incorrect: int, n_dont_know: int = 0, confidence: float = 0.95,
+               alternative: Alternative = "two-sided") -> BlindingIndex:
+    """Bang's blinding index for one arm, with its SE and confidence interval.
+
+    ``n_correct`` participants guessed their own arm, ``n_incorrect`` guessed the other arm and
+    ``n_dont_know`` said they did not know. If everyone answered "don't know", the index is
+    undefined (NaN), as in the reference implementation.
+    """
+    c = _count(n_correct, "n_correct")
+    i = _count(n_incorrect, "n_incorrect")
+    d = _count(n_dont_know, "n_dont_know")
+    n = c + i + d
+    if n == 0:
+        raise ValueError("the arm has no answers: n_correct + n_incorrect + n_dont_know must be at least 1")
+    z, z_one = _z(confidence, alternative)
+    if c + i == 0:
+        estimate_exact = None
+        estimate = math.nan
+    else:
+        estimate_exact = Fraction(c - i, n)
+        estimate = float(estimate_exact)
+    # SE in terms of the shares guessing each arm; symmetric in c and i, so arm-agnostic.
+    p1, p2 = c / n, i / n
+    se = math.sqrt((p1 * (1 - p1) + p2 * (1 - p2) + 2 * p1 * p2) / n)
+    low, high = _interval(estimate, se, z, alternative, (-1.0, 1.0))
+    interpretation = ("undefined: every answer was don't know" if estimate_exact is None
+                      else bang_scenario(estimate_exact))
+    return BlindingIndex("Bang", estimate, se, low, high, float(confidence), alternative,
+                         estimate - z_one * se, estimate + z_one * se, n, interpretation)
+
+
+def james_index(table, confidence: float = 0.95, weights=None,
+                alternative: Alternative = "two-sided") -> BlindingIndex:
+    """James' blinding index for a whole two-arm trial, with its SE and confidence interval.
+
+    ``table`` is 3 x 2 counts: rows guessed active, guessed sham, don't know; columns actually
+    active, actually sham. ``weights`` defaults to :data:`JAMES_WEIGHTS`. If the only answers
+    are "don't know" in both arms, the index is 1 with SE 0 (James 1996, p. 1425); other
+    degenerate tables give NaN, as in the reference implementation.
+    """
+    x = _table(table)
+    w = JAMES_WEIGHTS if weights is None else np.asarray(weights, dtype=float)
+    if w.shape != (3, 2) or not np.all(np.isfinite(w)):
+        raise ValueError(f"weights must be a 3 x 2 table of finite numbers, got shape {w.shape}")
+    z, z_one = _z(confidence, alternative)
+    total = x.sum()
+    if np.all(x[:2] == 0) and np.all(x[2] > 0):
+        estimate, se = 1.0, 0.0
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            estimate, se = _james(x / total, w[:2], total)
+    low, high = _interval(estimate, se, z, alternative, (0.0, 1.0))
+    upper_two_sided = estimate + _z(confidence, "two-sided")[0] * se
+    if math.isnan(estimate):
+        interpretation = "undefined for this table"
+    elif upper_two_sided < 0.5:
+        interpretation = "unblinded"  # the whole two-sided interval lies below random guessing
+    else:
+        interpretation = "blinded"
+    return BlindingIndex("James", estimate, se, low, high, float(confidence), alternative,
+                         estimate - z_one * se, estimate + z_one * se, int(total), interpretation)
+
+
+def _table(table) -> np.ndarray:
+    try:
+        raw = np.asarray(table, dtype=object)
+    except (TypeError, ValueError) as exc:  # ragged input
+        raise ValueError(f"table must be 3 x 2 counts (rows: guessed active, guessed sham, don't know; "
+                         f"columns: active, sham): {exc}") from None
+    if raw.shape != (3, 2):
+        raise ValueError("table must be 3 x 2 counts (rows: guessed active, guessed sham, don't know; "
+                         f"columns: active, sham), got shape {raw.shape}")
+    rows = ("guessed active", "guessed sham", "don't know")
+    cols = ("active arm", "sham arm")
+    counts = np.array([[_count(raw[r, c], f"table[{rows[r]}, {cols[c]}]") for c in range(2)] for r in range(3)])
+    for c in range(2):
+        if counts[:, c].sum() == 0:
+            raise ValueError(f"the {cols[c]} has no answers (its column of the table is all zero)")
+    return counts
+
+
+def _james(p: np.ndarray, w: np.ndarray, total: int) -> tuple[float, float]:
+    """James (1996) index and SE from cell proportions ``p`` (3 x 2) and guess weights ``w`` (2 x 2)."""
+    guess = p[:2]
+    p_dk = p[2].sum()
+    rows = guess.sum(axis=1)  # share guessing active / sham
+    cols = guess.sum(axis=0)  # share of each arm that guessed (did not answer don't know)
+    expected = np.outer(rows, cols)
+    weighted_expected = (w * expected).sum()
+    observed = (w * guess).sum() / (1 - p_dk)
+    chance = weighted_expected / (1 - p_dk) ** 2
+    kappa = (observed - chance) / chance
+    extra = (rows @ w)[np.newaxis, :] + (w @ cols)[:, np.newaxis]
+    numerator = (guess * (1 - p_dk) ** 2 * ((1 - p_dk) * w - (1 + kappa) * extra) ** 2).sum()
+    v1 = numerator / (4 * weighted_expected**2)
+    v2 = p_dk * (1 - p_dk) - (1 - p_dk) * (1 + kappa) * (p_dk + (1 - p_dk) * (1 + kappa) / 4)
+    estimate = (1 + p_dk + (1 - p_dk) * kappa) / 2
+    return float(estimate), float(math.sqrt((v1 + v2) / total)) if (v1 + v2) >= 0 else math.nan
+
+
+def recompute_bang(trials, confidence: float = 0.95):
+    """Recompute the Bang index of every arm that has printed guess counts.
+
+    ``trials`` is the ``blinding_trials`` table. The printed denominator (``*_n_guessed``) is
+    taken as the arm's total, and everyone who did not guess correctly as having guessed the
+    other arm (no don't-know counts are printed in the rows we have). Returns one row per arm
+    with the recomputed estimate, SE, CI and scenario beside the printed values.
+    """
+    import pandas as pd
+
+    rows = []
+    usable = trials[trials["guess_data"] == "counts printed"]
+    for _, trial in usable.iterrows():
+        for arm, prefix in (("active", "ag"), ("sham", "sg")):
+            correct, asked = int(trial[f"{prefix}_correct"]), int(trial[f"{prefix}_n_guessed"])
+            dont_know = trial.get(f"{prefix}_dont_know")
+            dont_know = 0 if pd.isna(dont_know) else int(dont_know)
+            result = bang_index(correct, asked - correct - dont_know, dont_know, confidence=confidence)
+            rows.append({
+                "comparison_id": trial["comparison_id"], "study": trial["study"], "year": trial["year"],
+                "sham_type": trial["sham_type"], "penetrating": trial["penetrating"], "arm": arm,
+                "n_correct": correct, "n_asked": asked,
+                "estimate": result.estimate, "se": result.se, "ci_low": result.ci_low, "ci_high": result.ci_high,
+                "lower_one_sided": result.lower_one_sided, "upper_one_sided": result.upper_one_sided,
+                "interpretation": result.interpretation,
+                "printed_bi": trial[f"bi_{prefix}"], "printed_ci_low": trial[f"bi_{prefix}_lo"],
+                "printed_ci_high": trial[f"bi_{prefix}_hi"],
+            })
+    return pd.DataFrame(rows)
+
+
+def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a proportion ``successes / n`` (stays within 0-1, unlike Wald)."""
+    k = _count(successes, "successes")
+    total = _count(n, "n")
+    if total == 0 or k > total:
+        raise ValueError(f"need 0 <= successes <= n and n >= 1, got {successes} of {n}")
+    z = _z(confidence, "two-sided")[0]
+    p = k / total
+    centre = (p + z * z / (2 * total)) / (1 + z * z / total)
+    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    low = 0.0 if k == 0 else max(0.0, centre - half)
+    high = 1.0 if k == total else min(1.0, centre + half)
+    return low, high

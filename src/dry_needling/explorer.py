@@ -1,0 +1,135 @@
+"""The interactive unblinding explorer behind notebook 03's sliders.
+
+Redrawing a whole matplotlib figure costs 70 ms or more on a modest machine, mostly for axes
+and tick labels that never change. The explorer draws the static parts once, then on every
+slider move re-simulates the chosen scenario, restores the saved background, draws only the
+parts that change (two histograms, two lines, the title) and sends a PNG to an
+``ipywidgets.Image``. ``python benchmarks/bench.py`` measures the redraw time.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from PIL import Image
+
+from . import charts
+from .simulate import expected_observed_effect, simulate_trials
+
+__all__ = ["UnblindingExplorer", "ExplorerState"]
+
+
+@dataclass(frozen=True)
+class ExplorerState:
+    """What the chart currently shows, as numbers."""
+
+    bang_active: float
+    bang_sham: float
+    expectation_effect: float
+    true_effect: float
+    expected_effect: float
+    simulated_mean: float
+    blinded_mean: float
+
+    def __str__(self) -> str:
+        return (f"BI active {self.bang_active:.2f}, BI sham {self.bang_sham:.2f}, expectation "
+                f"{self.expectation_effect:.2f}: expected observed effect {self.expected_effect:+.3f} "
+                f"(simulated {self.simulated_mean:+.3f}; perfect blinding {self.blinded_mean:+.3f}); "
+                f"true effect {self.true_effect:+.2f}")
+
+
+class UnblindingExplorer:
+    """Simulate a scenario beside perfect blinding and draw both distributions, fast."""
+
+    def __init__(self, n_trials: int = 2000, n_per_arm: int = 50, sd: float = 2.0, true_effect: float = 0.0,
+                 seed: int = 3, max_expectation: float = 2.0):
+        self.n_trials, self.n_per_arm, self.sd = n_trials, n_per_arm, sd
+        self.true_effect, self.seed = true_effect, seed
+        spread = 4 * sd * np.sqrt(2 / n_per_arm)
+        self.bins = np.linspace(true_effect - spread - max_expectation, true_effect + spread + max_expectation, 81)
+        peak = n_trials * (self.bins[1] - self.bins[0]) / (sd * np.sqrt(2 / n_per_arm) * np.sqrt(2 * np.pi))
+        self._blinded_cache: dict[float, np.ndarray] = {}
+
+        charts.use_house_style()
+        self.figure = plt.Figure(figsize=(8, 4), dpi=100)
+        FigureCanvasAgg(self.figure)
+        ax = self.figure.add_subplot()
+        ax.set_xlim(self.bins[0], self.bins[-1])
+        ax.set_ylim(0, peak * 1.6)
+        ax.set_xlabel("Observed effect, active minus sham (points on a 0-10 pain scale)")
+        ax.set_ylabel("Simulated trials")
+        ax.axvline(true_effect, color="black", linewidth=1.5)
+        ax.text(true_effect, peak * 1.52, " true effect", fontsize=9, va="top")
+        self.figure.subplots_adjust(left=0.1, right=0.97, top=0.88, bottom=0.14)
+        self.ax = ax
+        zeros = np.zeros(len(self.bins) - 1)
+        self._blinded = ax.stairs(zeros, self.bins, fill=True, color=charts.CONTEXT, alpha=0.45, animated=True,
+                                  label="perfect blinding")
+        self._chosen = ax.stairs(zeros, self.bins, fill=True, color=charts.ARTICLE, alpha=0.45, hatch="//",
+                                 animated=True, label="chosen blinding")
+        self._blinded_line = ax.axvline(0, color=charts.CONTEXT, linestyle="--", linewidth=2, animated=True)
+        self._chosen_line = ax.axvline(0, color=charts.ARTICLE, linestyle="--", linewidth=2, animated=True)
+        ax.legend(handles=[self._blinded, self._chosen], loc="upper right", fontsize=9)
+        self._title = self.figure.suptitle("", x=0.01, ha="left", fontweight="bold", fontsize=12, animated=True)
+        self.figure.canvas.draw()
+        self._background = self.figure.canvas.copy_from_bbox(self.figure.bbox)
+        self.state: ExplorerState | None = None
+        self.png: bytes = b""
+
+    def _histogram(self, values: np.ndarray) -> np.ndarray:
+        counts, _ = np.histogram(np.clip(values, self.bins[0], self.bins[-1]), self.bins)
+        return counts
+
+    def update(self, bang_active: float = 0.26, bang_sham: float = 0.01, expectation_effect: float = 1.0) -> bytes:
+        """Re-simulate and redraw; returns the PNG bytes (also kept in ``self.png``)."""
+        expected = expected_observed_effect(self.true_effect, expectation_effect, bang_active, bang_sham)
+        chosen = simulate_trials(self.n_trials, self.n_per_arm, self.true_effect, expectation_effect, bang_active,
+                                 bang_sham, sd=self.sd, seed=self.seed)["observed_effect"].to_numpy()
+        key = round(float(expectation_effect), 6)
+        if key not in self._blinded_cache:
+            self._blinded_cache[key] = simulate_trials(self.n_trials, self.n_per_arm, self.true_effect,
+                                                       expectation_effect, 0.0, 0.0, sd=self.sd,
+                                                       seed=self.seed)["observed_effect"].to_numpy()
+        blinded = self._blinded_cache[key]
+        self._blinded.set_data(self._histogram(blinded))
+        self._chosen.set_data(self._histogram(chosen))
+        self._blinded_line.set_xdata([blinded.mean()] * 2)
+        self._chosen_line.set_xdata([chosen.mean()] * 2)
+        self._title.set_text(f"Bias from unblinding: {expected - self.true_effect:+.2f} points "
+                             f"(BI active {bang_active:.2f}, sham {bang_sham:.2f})")
+        canvas = self.figure.canvas
+        canvas.restore_region(self._background)
+        for artist in (self._blinded, self._chosen, self._blinded_line, self._chosen_line):
+            self.ax.draw_artist(artist)
+        self.figure.draw_artist(self._title)
+        buffer = io.BytesIO()
+        Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
+            buffer, format="PNG", compress_level=1)
+        self.png = buffer.getvalue()
+        self.state = ExplorerState(float(bang_active), float(bang_sham), float(expectation_effect),
+                                   self.true_effect, expected, float(chosen.mean()), float(blinded.mean()))
+        return self.png
+
+    def widget(self):
+        """Sliders plus the chart, for JupyterLab (needs a live kernel)."""
+        import ipywidgets as widgets
+
+        sliders = {
+            "bang_active": widgets.FloatSlider(value=0.26, min=-1, max=1, step=0.01, description="BI active"),
+            "bang_sham": widgets.FloatSlider(value=0.01, min=-1, max=1, step=0.01, description="BI sham"),
+            "expectation_effect": widgets.FloatSlider(value=1.0, min=0, max=2, step=0.1, description="expectation"),
+        }
+        image = widgets.Image(format="png", value=self.update(**{k: s.value for k, s in sliders.items()}))
+        label = widgets.Label(str(self.state))
+
+        def redraw(_change=None):
+            image.value = self.update(**{k: s.value for k, s in sliders.items()})
+            label.value = str(self.state)
+
+        for slider in sliders.values():
+            slider.observe(redraw, names="value")
+        return widgets.VBox([widgets.HBox(list(sliders.values())), image, label])

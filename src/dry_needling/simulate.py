@@ -1,0 +1,149 @@
+"""How unblinding plus expectation biases a sham-controlled trial: a vectorised simulation.
+
+Model (one simulated trial = two arms of ``n_per_arm`` participants each):
+
+1. Every participant guesses their arm: "active", "sham" or (with probability
+   ``dont_know``) "don't know". The guess probabilities are set so that each arm's *expected*
+   Bang index equals ``bang_active`` / ``bang_sham``. With ``d = dont_know``::
+
+       active arm:  P(guess active) = (1 - d + bang_active) / 2,  P(guess sham)   = (1 - d - bang_active) / 2
+       sham arm:    P(guess sham)   = (1 - d + bang_sham) / 2,    P(guess active) = (1 - d - bang_sham) / 2
+
+   (a Bang index of 0 is random guessing; 1 means everyone guessed right).
+2. Each participant's improvement is ``sd`` x standard normal noise, plus ``true_effect`` in the
+   active arm, plus ``expectation_effect`` if they *believe* they received the active treatment.
+   "Don't know" carries no expectation effect.
+3. The trial's observed effect is mean improvement (active arm) minus mean improvement (sham arm).
+
+Closed form. Only the difference in the share believing "active" between arms matters::
+
+    E[observed effect] = true_effect + expectation_effect * (P(believe active | active) - P(believe active | sham))
+                       = true_effect + expectation_effect * (bang_active + bang_sham) / 2
+
+independent of ``dont_know``. So a sham arm that guesses *right* (positive ``bang_sham``) inflates the
+effect just as an active arm that guesses right does, and "opposite guessing" in the sham arm
+(negative ``bang_sham``, sham participants believing they got the real thing) deflates it.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "simulate_trials",
+    "expected_observed_effect",
+    "guess_probabilities",
+    "draw_random_numbers",
+    "SCENARIOS",
+]
+
+
+def _number(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def _whole(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
+    return int(value)
+
+
+def guess_probabilities(bang_active: float, bang_sham: float, dont_know: float = 0.0) -> dict[str, float]:
+    """Probabilities of guessing 'active' in each arm that give the requested expected Bang indexes."""
+    ba = _number(bang_active, "bang_active")
+    bs = _number(bang_sham, "bang_sham")
+    d = _number(dont_know, "dont_know")
+    if not 0 <= d < 1:
+        raise ValueError(f"dont_know must be a share in [0, 1), got {dont_know!r}")
+    limit = 1 - d
+    for name, value in (("bang_active", ba), ("bang_sham", bs)):
+        if not -1 <= value <= 1:
+            raise ValueError(f"{name} must lie in [-1, 1], got {value!r}")
+        if abs(value) > limit + 1e-12:
+            raise ValueError(f"{name} = {value} is impossible when {d:.0%} answer don't know: |{name}| <= {limit:g}")
+    return {
+        "active_guess_active": (limit + ba) / 2,
+        "active_guess_sham": (limit - ba) / 2,
+        "sham_guess_active": (limit - bs) / 2,
+        "sham_guess_sham": (limit + bs) / 2,
+        "dont_know": d,
+    }
+
+
+def expected_observed_effect(true_effect: float, expectation_effect: float, bang_active: float,
+                             bang_sham: float) -> float:
+    """Closed-form expected observed effect: true + expectation x (bang_active + bang_sham) / 2."""
+    guess_probabilities(bang_active, bang_sham)  # validates the indexes
+    return _number(true_effect, "true_effect") + _number(expectation_effect, "expectation_effect") * (
+        float(bang_active) + float(bang_sham)) / 2
+
+
+def draw_random_numbers(n_trials: int, n_per_arm: int, seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The random numbers one simulation needs: uniforms for the guesses, normals for the noise.
+
+    Exposed so the benchmark can time the RNG floor with exactly the same draws.
+    """
+    rng = np.random.default_rng(seed)
+    shape = (n_trials, 2, n_per_arm)
+    return rng.random(shape), rng.standard_normal(shape, dtype=np.float64)
+
+
+def simulate_trials(n_trials: int, n_per_arm: int, true_effect: float, expectation_effect: float,
+                    bang_active: float, bang_sham: float, sd: float = 1.0, seed: int | None = 0,
+                    dont_know: float = 0.0) -> pd.DataFrame:
+    """Simulate ``n_trials`` two-arm sham-controlled trials; one row per trial.
+
+    Columns: ``observed_effect`` (mean improvement active minus sham), ``bang_active`` and
+    ``bang_sham`` (each arm's Bang index from its simulated guesses), ``believe_active_active``
+    and ``believe_active_sham`` (share in each arm who guessed "active"), ``mean_active`` and
+    ``mean_sham``. Effects are in the outcome's units (e.g. points on a 0-10 pain scale);
+    ``sd`` is the between-participant standard deviation. Same ``seed``, same result.
+    """
+    n_trials = _whole(n_trials, "n_trials")
+    n = _whole(n_per_arm, "n_per_arm")
+    true_effect = _number(true_effect, "true_effect")
+    expectation_effect = _number(expectation_effect, "expectation_effect")
+    sd = _number(sd, "sd")
+    if sd < 0:
+        raise ValueError(f"sd must be zero or positive, got {sd!r}")
+    p = guess_probabilities(bang_active, bang_sham, dont_know)
+
+    uniforms, normals = draw_random_numbers(n_trials, n, seed)
+    # Thresholds per arm (axis 1: 0 = active, 1 = sham): guess active below t1, sham below t2, else don't know.
+    t1 = np.array([p["active_guess_active"], p["sham_guess_active"]])[np.newaxis, :, np.newaxis]
+    t2 = t1 + np.array([p["active_guess_sham"], p["sham_guess_sham"]])[np.newaxis, :, np.newaxis]
+    n_guess_active = np.count_nonzero(uniforms < t1, axis=2)
+    n_guess_sham = np.count_nonzero(uniforms < t2, axis=2) - n_guess_active
+    believe_active = n_guess_active / n
+    noise = normals.mean(axis=2)
+
+    means = sd * noise + expectation_effect * believe_active
+    means[:, 0] += true_effect
+    correct = np.stack([n_guess_active[:, 0], n_guess_sham[:, 1]], axis=1)
+    incorrect = np.stack([n_guess_sham[:, 0], n_guess_active[:, 1]], axis=1)
+    bang = (correct - incorrect) / n
+    return pd.DataFrame({
+        "observed_effect": means[:, 0] - means[:, 1],
+        "bang_active": bang[:, 0],
+        "bang_sham": bang[:, 1],
+        "believe_active_active": believe_active[:, 0],
+        "believe_active_sham": believe_active[:, 1],
+        "mean_active": means[:, 0],
+        "mean_sham": means[:, 1],
+    })
+
+
+#: Scenarios used in notebook 03 (Bang index in the active arm, in the sham arm), with sources.
+SCENARIOS = {
+    "perfect blinding": (0.0, 0.0, "by construction: everyone guesses at random"),
+    "back-pain trials, average": (0.26, 0.01, "Freed 2021: mean BI active 0.26, sham 0.01"),
+    "needle with a non-penetrating sham": (0.60, -0.11, "Itoh & Katsumi 2005 (NP) in Braithwaite 2018"),
+    "commercial sham devices, average": (0.47, -0.32, "Moroz 2013, Table 2"),
+}
+

@@ -1,0 +1,162 @@
+"""Blinding indexes pinned to published numbers and to a reference implementation's documented output."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dry_needling import blinding, data
+
+
+def _reference_cases():
+    ref = data.load("blinding_index_reference")
+    return [row for _, row in ref.iterrows()]
+
+
+def _table(row) -> list[list[int]]:
+    return [[int(row.guess_active_in_active), int(row.guess_active_in_sham)],
+            [int(row.guess_sham_in_active), int(row.guess_sham_in_sham)],
+            [int(row.dont_know_in_active), int(row.dont_know_in_sham)]]
+
+
+@pytest.mark.parametrize("row", _reference_cases(), ids=lambda r: f"{r['case']}-{r['index']}-{r['arm']}")
+def test_reference_implementation_outputs(row):
+    """BlindingIndex.jl's documented output (3 decimals), itself ported from the R package BI."""
+    x = _table(row)
+    if row["index"] == "James":
+        result = blinding.james_index(x)
+    elif row["arm"] == "active":
+        result = blinding.bang_index(x[0][0], x[1][0], x[2][0])
+    else:
+        result = blinding.bang_index(x[1][1], x[0][1], x[2][1])
+    d = int(row["decimals"])
+    got = [round(v, d) for v in (result.estimate, result.se, result.ci_low, result.ci_high)]
+    assert got == [row["estimate"], row["se"], row["ci_low"], row["ci_high"]]
+
+
+def _printed_rows():
+    trials = data.load("blinding_trials")
+    return [row for _, row in trials[trials["guess_data"] == "counts printed"].iterrows()]
+
+
+@pytest.mark.parametrize("row", _printed_rows(), ids=lambda r: r["comparison_id"])
+def test_braithwaite_2018_printed_values(row):
+    """Every Table 4 row with guess counts reproduces its printed BI and 95 % CI to 2 decimals."""
+    for arm in ("ag", "sg"):
+        correct, asked = int(row[f"{arm}_correct"]), int(row[f"{arm}_n_guessed"])
+        result = blinding.bang_index(correct, asked - correct)
+        got = [round(v, 2) for v in (result.estimate, result.ci_low, result.ci_high)]
+        assert got == [row[f"bi_{arm}"], row[f"bi_{arm}_lo"], row[f"bi_{arm}_hi"]], arm
+
+
+@pytest.mark.parametrize("row", _printed_rows(), ids=lambda r: r["comparison_id"])
+def test_braithwaite_2018_scenarios_follow_the_0_2_rule(row):
+    words = {"unblinded": "Correct", "random guessing": "Random", "opposite guessing": "Incorrect"}
+    labels = []
+    for arm in ("ag", "sg"):
+        correct, asked = int(row[f"{arm}_correct"]), int(row[f"{arm}_n_guessed"])
+        labels.append(words[blinding.bang_index(correct, asked - correct).interpretation])
+    assert "/".join(labels) == row["scenario"]
+
+
+def test_recompute_table_matches_printed_values():
+    table = blinding.recompute_bang(data.load("blinding_trials"))
+    assert len(table) == 2 * len(_printed_rows())
+    assert (table["estimate"].round(2) == table["printed_bi"]).all()
+    assert (table["ci_high"].round(2) == table["printed_ci_high"]).all()
+
+
+def test_dont_know_counts_only_in_the_denominator():
+    with_dk = blinding.bang_index(30, 10, 60)
+    assert with_dk.estimate == pytest.approx(0.2)
+    assert blinding.bang_index(30, 10).estimate == pytest.approx(0.5)
+    assert with_dk.n == 100
+
+
+def test_edge_cases_as_the_reference_documents():
+    all_correct = blinding.bang_index(12, 0)
+    assert (all_correct.estimate, all_correct.se, all_correct.interpretation) == (1.0, 0.0, "unblinded")
+    all_wrong = blinding.bang_index(0, 12)
+    assert (all_wrong.estimate, all_wrong.interpretation) == (-1.0, "opposite guessing")
+    all_dk = blinding.bang_index(0, 0, 7)
+    assert math.isnan(all_dk.estimate) and all_dk.interpretation.startswith("undefined")
+    james_dk = blinding.james_index([[0, 0], [0, 0], [5, 9]])  # James 1996 p. 1425
+    assert (james_dk.estimate, james_dk.se, james_dk.interpretation) == (1.0, 0.0, "blinded")
+
+
+def test_james_all_correct_is_complete_unblinding():
+    result = blinding.james_index([[20, 0], [0, 20], [0, 0]])
+    assert result.estimate == pytest.approx(0.0)
+    result = blinding.james_index([[10, 10], [10, 10], [0, 0]])
+    assert result.estimate == pytest.approx(0.5)
+    assert result.interpretation == "blinded"
+
+
+def test_interpretation_uses_the_0_2_rule_exactly_at_the_boundary():
+    assert blinding.bang_index(9, 6).interpretation == "unblinded"  # exactly 0.2
+    assert blinding.bang_index(6, 4).interpretation == "unblinded"  # exactly 0.2
+    assert blinding.bang_index(4, 6).interpretation == "opposite guessing"  # exactly -0.2
+    assert blinding.bang_index(11, 9).interpretation == "random guessing"  # 0.1
+
+
+def test_one_sided_bounds_and_alternatives():
+    two = blinding.bang_index(48, 4, 330)
+    greater = blinding.bang_index(48, 4, 330, alternative="greater")
+    less = blinding.bang_index(48, 4, 330, alternative="less")
+    assert greater.ci_high == 1.0 and greater.ci_low == pytest.approx(two.lower_one_sided)
+    assert less.ci_low == -1.0 and less.ci_high == pytest.approx(two.upper_one_sided)
+    assert two.ci_low < two.lower_one_sided < two.estimate < two.upper_one_sided < two.ci_high
+    wide = blinding.bang_index(48, 4, 330, confidence=0.99)
+    assert wide.ci_low < two.ci_low
+
+
+def test_result_is_immutable_and_readable():
+    result = blinding.bang_index(8, 2)
+    with pytest.raises(AttributeError):
+        result.estimate = 0  # type: ignore[misc]
+    assert str(result).startswith("Bang BI 0.60")
+
+
+@pytest.mark.parametrize("args, message", [
+    ((-1, 3), "n_correct must be a non-negative whole number"),
+    ((2.5, 3), "n_correct must be a non-negative whole number"),
+    ((True, 3), "n_correct must be a non-negative whole number"),
+    ((3, "4"), "n_incorrect must be a non-negative whole number"),
+    ((3, 4, float("nan")), "n_dont_know must be a non-negative whole number"),
+    ((0, 0, 0), "no answers"),
+])
+def test_bang_rejects_bad_counts(args, message):
+    with pytest.raises(ValueError, match=message):
+        blinding.bang_index(*args)
+
+
+def test_whole_floats_and_numpy_ints_are_counts():
+    assert blinding.bang_index(np.int64(8), 2.0).estimate == pytest.approx(0.6)
+
+
+@pytest.mark.parametrize("table, message", [
+    ([[1, 2], [3, 4]], "3 x 2"),
+    ([[1, 2, 3], [3, 4, 5], [1, 1, 1]], "3 x 2"),
+    ([[1, 2], [3, -4], [0, 0]], "guessed sham, sham arm"),
+    ([[1, 0], [3, 0], [2, 0]], "sham arm has no answers"),
+    ([[1, 2], [3], [0, 0]], "3 x 2"),
+])
+def test_james_rejects_malformed_tables(table, message):
+    with pytest.raises(ValueError, match=message):
+        blinding.james_index(table)
+
+
+@pytest.mark.parametrize("confidence", [0, 1, 1.5, "0.95"])
+def test_confidence_must_be_a_probability(confidence):
+    with pytest.raises(ValueError, match="confidence"):
+        blinding.bang_index(5, 5, confidence=confidence)
+
+
+def test_summaries_are_consistent_with_the_bang_range():
+    summaries = data.load("blinding_summaries")
+    bang = summaries[summaries["unit"] == "Bang index"]
+    assert bang["value"].between(-1, 1).all()
+    assert pd.Series(bang["low"].dropna() <= bang.loc[bang["low"].notna(), "value"]).all()
