@@ -19,9 +19,9 @@ NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 
 def test_collection_has_the_notebooks_in_reading_order():
     names = [nb.name for nb in NOTEBOOKS]
-    for expected in ["00_start_here.ipynb", "01_burden_of_back_pain.ipynb", "03_why_blinding_is_hard.ipynb",
-                     "04_blinding_in_real_trials.ipynb"]:
-        assert expected in names
+    assert names == ["00_start_here.ipynb", "01_burden_of_back_pain.ipynb", "02_who_may_needle.ipynb",
+                     "03_why_blinding_is_hard.ipynb", "04_blinding_in_real_trials.ipynb",
+                     "05_what_the_evidence_says.ipynb"]
 
 
 REQUIRED_HEADINGS = ["## What you will learn", "## What you need", "## Summary", "## Try it yourself", "## Sources"]

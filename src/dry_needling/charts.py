@@ -360,3 +360,140 @@ def bang_interval_chart(rows: pd.DataFrame, *, title: str, label: str = "label",
                               markersize=11, label="value printed in the paper"))
     fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.045), ncol=len(handles))
     return fig
+
+
+# ---------------------------------------------------------------------------------------
+# Tile map and forest plot
+
+MINUS = "\u2212"
+
+
+def signed(value: float, digits: int = 2) -> str:
+    """A number with a true minus sign (U+2212), as typeset tables print it."""
+    text = f"{value:.{digits}f}"
+    return text.replace("-", MINUS)
+
+
+def tile_map(ax, states: pd.DataFrame, column: str, *, colours: dict[str, str], hatches: dict[str, str] | None = None,
+             title: str | None = None, legend: bool = True, legend_title: str | None = None) -> None:
+    """Square-tile US map: one square per row of ``states`` (columns ``postal_code``,
+    ``tile_row``, ``tile_col``), coloured by ``column`` through ``colours`` and, as a second
+    encoding for colour-blind readers, hatched through ``hatches``. Every value of ``column``
+    must have a colour; two states may not share a tile."""
+    needed = {"postal_code", "tile_row", "tile_col", column}
+    missing = needed - set(states.columns)
+    if missing:
+        raise ValueError(f"tile_map: missing columns {sorted(missing)}")
+    if states.empty:
+        raise ValueError("tile_map: no states to draw")
+    duplicated = states.duplicated(["tile_row", "tile_col"], keep=False)
+    if duplicated.any():
+        raise ValueError(f"tile_map: states share a tile: {', '.join(states.loc[duplicated, 'postal_code'])}")
+    unknown = sorted(set(states[column].astype(str)) - set(colours))
+    if unknown:
+        raise ValueError(f"tile_map: no colour for {column} value(s) {unknown}")
+    hatches = hatches or {}
+    dark = {"#0173b2", "#d55e00", "#029e73", "#949494"}
+    for row in states.itertuples():
+        value = str(getattr(row, column))
+        colour = colours[value]
+        ax.add_patch(Rectangle((row.tile_col, -row.tile_row), 0.92, 0.92, facecolor=colour, edgecolor="white",
+                               hatch=hatches.get(value, ""), linewidth=0.5, gid=f"tile-{row.postal_code}"))
+        text_colour = "white" if colour.lower() in dark else "black"
+        ax.text(row.tile_col + 0.46, -row.tile_row + 0.46, row.postal_code, ha="center", va="center", fontsize=9,
+                fontweight="bold", color=text_colour,
+                bbox={"facecolor": colour, "edgecolor": "none", "pad": 0.5} if hatches.get(value) else None)
+    ax.set_xlim(-0.2, states["tile_col"].max() + 1.1)
+    ax.set_ylim(-states["tile_row"].max() - 0.2, 1.1)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title, loc="left", fontsize=11)
+    if legend:
+        present = [v for v in colours if v in set(states[column].astype(str))]
+        handles = [Rectangle((0, 0), 1, 1, facecolor=colours[v], hatch=hatches.get(v, ""), edgecolor="white",
+                             label=f"{v} ({(states[column].astype(str) == v).sum()})") for v in present]
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, 0.0), fontsize=9, title=legend_title,
+                  title_fontsize=9, ncol=2, frameon=False, alignment="left")
+
+
+def forest_plot(df: pd.DataFrame, *, label: str | list[str] = "label", estimate: str = "estimate",
+                ci_low: str = "ci_low", ci_high: str = "ci_high", group: str | None = None, null: float = 0.0,
+                xlabel: str = "Effect size", favours: tuple[str, str] = ("favours dry needling", "favours comparator"),
+                xlim: tuple[float, float] | None = None, title: str | None = None, decimals: int = 2,
+                width: float = 12.0):
+    """Forest plot in metafor's manner: labels on the left, estimate [95 % CI] printed on the right
+    with a true minus sign, a dashed reference line at ``null``, the favoured direction written
+    under the axis (``favours`` = (left of null, right of null)), rows grouped under bold headers
+    when ``group`` is given, and a height that grows with the number of rows.
+
+    Rows with a missing estimate are kept and printed as "not reported"; intervals running past
+    ``xlim`` are clipped with an arrow. Each drawn row carries ``gid="forest-row-<n>"`` so tests
+    can count them. Returns the figure.
+    """
+    if df.empty:
+        raise ValueError("forest_plot needs at least one row")
+    labels = df[label].astype(str).agg(" · ".join, axis=1) if isinstance(label, list) else df[label].astype(str)
+    frame = pd.DataFrame({"label": labels.to_numpy(), "est": pd.to_numeric(df[estimate], errors="coerce").to_numpy(),
+                          "lo": pd.to_numeric(df[ci_low], errors="coerce").to_numpy(),
+                          "hi": pd.to_numeric(df[ci_high], errors="coerce").to_numpy(),
+                          "group": df[group].astype(str).to_numpy() if group else ""})
+    # Layout: one line per row plus one header line per group, top to bottom in the given order.
+    lines = []
+    for name, part in (frame.groupby("group", sort=False) if group else [("", frame)]):
+        if group:
+            lines.append(("header", name, None))
+        lines.extend(("row", None, i) for i in part.index)
+    n_lines = len(lines)
+    if xlim is None:
+        finite = pd.concat([frame["lo"], frame["hi"], frame["est"]]).dropna()
+        low = min(finite.min(), null) if not finite.empty else null - 1
+        high = max(finite.max(), null) if not finite.empty else null + 1
+        pad = 0.08 * (high - low or 1)
+        xlim = (low - pad, high + pad)
+    fig, ax = plt.subplots(figsize=(width, 1.9 + 0.34 * n_lines))
+    ax.axvline(null, color="#555555", linestyle="--", linewidth=1)
+    trans = ax.get_yaxis_transform()
+    for k, (kind, name, i) in enumerate(lines):
+        y = n_lines - 1 - k
+        if kind == "header":
+            ax.text(-0.02, y, name, transform=trans, ha="right", va="center", fontsize=10, fontweight="bold")
+            continue
+        row = frame.loc[i]
+        ax.text(-0.02, y, row["label"], transform=trans, ha="right", va="center", fontsize=9.5)
+        if pd.isna(row["est"]):
+            ax.text(1.02, y, "not reported", transform=trans, ha="left", va="center", fontsize=9.5, color="#555555")
+            ax.plot([], [], gid=f"forest-row-{i}")  # a row with nothing to draw still counts as drawn
+            continue
+        lo = row["lo"] if pd.notna(row["lo"]) else row["est"]
+        hi = row["hi"] if pd.notna(row["hi"]) else row["est"]
+        half = pd.isna(row["lo"]) != pd.isna(row["hi"])  # only one limit reported: dotted, so it can't pass as a CI
+        ax.plot([max(lo, xlim[0]), min(hi, xlim[1])], [y, y], color="black", linewidth=1.3,
+                linestyle=":" if half else "-", gid=f"forest-row-{i}")
+        for end, edge, direction in ((lo, xlim[0], "<"), (hi, xlim[1], ">")):
+            if (direction == "<" and end < edge) or (direction == ">" and end > edge):
+                ax.plot(edge, y, marker=direction, color="black", markersize=6)
+        ax.plot(row["est"], y, "s", color=RESEARCH, markersize=7)
+        interval = (f"[{signed(row['lo'], decimals)}, {signed(row['hi'], decimals)}]" if pd.notna(row["lo"])
+                    and pd.notna(row["hi"]) else
+                    f"[{signed(row['lo'], decimals)}, not reported]" if pd.notna(row["lo"]) else "[CI not reported]")
+        ax.text(1.02, y, f"{signed(row['est'], decimals)} {interval}", transform=trans, ha="left", va="center",
+                fontsize=9.5, family="DejaVu Sans Mono")
+    ax.set_ylim(-0.8, n_lines - 0.2)
+    ax.set_yticks([])
+    ax.spines["left"].set_visible(False)
+    ax.set_xlim(*xlim)
+    ax.set_xlabel(xlabel)
+    ax.text(1.02, n_lines - 0.2, "Estimate [95 % CI]", transform=trans, ha="left", va="bottom", fontsize=9.5,
+            fontweight="bold")
+    ax.annotate(f"← {favours[0]}", xy=(null, 0), xycoords=("data", "axes fraction"), xytext=(-6, -50),
+                textcoords="offset points", ha="right", fontsize=9.5, color="#333333")
+    ax.annotate(f"{favours[1]} →", xy=(null, 0), xycoords=("data", "axes fraction"), xytext=(6, -50),
+                textcoords="offset points", ha="left", fontsize=9.5, color="#333333")
+    if title:
+        fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=12)
+    longest = max(len(text) for text in list(frame["label"]) + list(frame["group"]))
+    left = min(0.62, (0.2 + 0.072 * longest) / width)  # room for the longest label at 9.5 pt
+    fig.subplots_adjust(left=left, right=0.77, top=1 - 0.75 / (1.9 + 0.34 * n_lines),
+                        bottom=1.25 / (1.9 + 0.34 * n_lines))
+    return fig

@@ -1,0 +1,214 @@
+"""Regulation and evidence: tile map, forest plot, and the small computations behind notebooks 02 and 05."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from dry_needling import charts, data, evidence, regulation  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def states():
+    return data.load("us_states")
+
+
+# --- data facts -----------------------------------------------------------------------------
+
+def test_fifty_states_and_dc_on_distinct_tiles(states):
+    assert len(states) == 51 and "DC" in set(states["postal_code"])
+    assert not states.duplicated(["tile_row", "tile_col"]).any()
+
+
+def test_article_list_matches_article_states(states):
+    named = data.load("article_states")
+    assert set(states.loc[states["article_prohibiting"], "postal_code"]) == set(named["postal_code"])
+
+
+def test_dated_changes_since_the_article(states):
+    s = states.set_index("postal_code")
+    assert s.loc["NJ", "status"] == "permitted" and s.loc["NJ", "effective_date"] == pd.Timestamp("2022-04-18")
+    assert s.loc["WA", "status"] == "permitted" and s.loc["WA", "effective_date"] == pd.Timestamp("2024-06-22")
+    assert s.loc["OR", "status"] == "law passed, rules pending"
+    assert regulation.still_prohibiting(states) == ["CA", "HI", "NY"]
+    events = data.load("regulation_events").set_index("id")
+    assert events.loc["nj_2022_signed", "date"] == pd.Timestamp("2022-01-18")
+    assert events.loc["wa_2023_signed", "date"] == pd.Timestamp("2023-05-01")
+    assert events.loc["or_2025_signed", "date"] == pd.Timestamp("2025-08-07")
+
+
+def test_article_vs_newest_and_counts(states):
+    six = regulation.article_vs_newest(states)
+    assert len(six) == 6 and six["changed"].sum() == 3
+    counts = regulation.status_counts(states)
+    assert counts.sum() == 51 and counts["prohibited"] == 3 and counts["not covered"] == 0
+    with pytest.raises(ValueError, match="unknown status"):
+        regulation.status_counts(states.assign(status="banned"))
+
+
+def test_status_on_lets_later_events_override_earlier_ones():
+    events = data.load("regulation_events")
+    nj = regulation.status_on(events, "2021-01-01").set_index("state").loc["NJ"]
+    assert nj["kind"] == "prohibited"  # the 2017 AG opinion overrides the 2009 board view
+    assert regulation.status_on(events, "2023-01-01").set_index("state").loc["NJ", "kind"] == "permitted"
+    assert "CA" not in set(regulation.status_on(events, "2030-01-01")["state"])
+
+
+def test_pooled_estimates_keep_missing_as_missing():
+    pooled = data.load("pooled_estimates").set_index("id")
+    assert pd.isna(pooled.loc["hu2018_sham_pain", "estimate"])
+    assert pd.isna(pooled.loc["yu2023_usual_pain", "ci_high"])
+    assert pooled.loc["lara2023_pain_post", ["estimate", "ci_low", "ci_high"]].tolist() == [-0.42, -0.79, -0.05]
+    assert pooled.loc["preprint2025_pain", "preprint"]
+    assert pooled.loc["yu2023_none_pain_2w", "pools_acupuncture"]
+    assert pooled.loc["sanchez2021_pain_72h", "all_msk_conditions"]
+
+
+def test_adverse_event_denominators():
+    adverse = data.load("adverse_events").set_index("id")
+    assert adverse.loc["brady_any_mild", ["count", "denominator"]].tolist() == [1463, 7629]
+    assert adverse.loc["brady_any_mild", "percent_of_treatments"] == pytest.approx(100 * 1463 / 7629, abs=0.005)
+    assert adverse.loc["boyce_any_minor", "count"] == 7531 and adverse.loc["boyce_any_minor", "denominator"] == 20464
+    # The printed 36.7 % fits 7,531 / 20,494 (the abstract's other denominator), not 7,531 / 20,464.
+    assert adverse.loc["boyce_any_minor", "percent_of_treatments"] == pytest.approx(100 * 7531 / 20494, abs=0.05)
+    assert "20,494" in adverse.loc["boyce_any_minor", "note"]
+    mapped = set(adverse["article_item_id"].dropna())
+    assert mapped == {"side_bruising", "side_insertion_pain", "side_soreness", "side_fatigue"}
+
+
+# --- evidence computations -------------------------------------------------------------------
+
+def test_smd_to_points_and_rule_of_three():
+    assert evidence.smd_to_points(-0.42, 2.0) == pytest.approx(-0.84)
+    with pytest.raises(ValueError):
+        evidence.smd_to_points(-0.42, 0)
+    assert evidence.rule_of_three(7629) == pytest.approx(0.0393, abs=1e-4)  # Brady: <= 0.04 %
+    with pytest.raises(ValueError):
+        evidence.rule_of_three(0)
+
+
+@pytest.mark.parametrize("est, lo, hi, direction, verdict", [
+    (-0.42, -0.79, -0.05, "negative", "favours dry needling"),
+    (0.48, 0.21, 0.75, "positive", "favours dry needling"),
+    (0.3, 0.1, 0.5, "negative", "favours comparator"),
+    (-0.1, -0.5, 0.3, "negative", "uncertain"),
+    (np.nan, np.nan, np.nan, "negative", "not reported"),
+    (-1.35, -1.86, np.nan, "negative", "not reported"),
+    (0.83, 0.55, 1.11, "not applicable", "not applicable"),
+])
+def test_favours_dry_needling(est, lo, hi, direction, verdict):
+    row = {"estimate": est, "ci_low": lo, "ci_high": hi, "favours_dn_when": direction}
+    assert evidence.favours_dry_needling(row) == verdict
+
+
+def test_bottom_line_by_comparison():
+    table = evidence.bottom_line(data.load("pooled_estimates")).set_index("comparison_group")
+    assert table.loc["vs no intervention", "favour_dn"] == 4
+    assert table.loc["vs no intervention", "pools_acupuncture"]
+    assert table.loc["vs sham", "estimates"] == 2 and table.loc["vs sham", "favour_dn"] == 1
+
+
+# --- tile map ---------------------------------------------------------------------------------
+
+COLOURS = {"permitted": "#0173b2", "prohibited": "#d55e00", "law passed, rules pending": "#de8f05", "silent": "#949494"}
+
+
+def test_tile_map_draws_one_tile_per_state(states):
+    fig, ax = plt.subplots()
+    charts.tile_map(ax, states, "status", colours=COLOURS, hatches={"prohibited": "//"})
+    tiles = [p for p in ax.patches if str(p.get_gid()).startswith("tile-")]
+    assert len(tiles) == 51
+    ca = next(p for p in tiles if p.get_gid() == "tile-CA")
+    assert matplotlib.colors.to_hex(ca.get_facecolor()) == "#d55e00" and ca.get_hatch() == "//"
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "prohibited (3)" in legend
+
+
+def test_tile_map_rejects_bad_input(states):
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError, match="no colour"):
+        charts.tile_map(ax, states, "status", colours={"permitted": "#0173b2"})
+    clash = states.copy()
+    clash.loc[clash["postal_code"] == "CA", ["tile_row", "tile_col"]] = [0, 0]
+    with pytest.raises(ValueError, match="share a tile: AK, CA|share a tile: CA, AK"):
+        charts.tile_map(ax, clash, "status", colours=COLOURS)
+    with pytest.raises(ValueError, match="missing columns"):
+        charts.tile_map(ax, states.drop(columns="tile_row"), "status", colours=COLOURS)
+    with pytest.raises(ValueError, match="no states"):
+        charts.tile_map(ax, states.iloc[:0], "status", colours=COLOURS)
+
+
+# --- forest plot -------------------------------------------------------------------------------
+
+def _rows(fig) -> list[str]:
+    return sorted({str(a.get_gid()) for a in fig.axes[0].get_lines() if str(a.get_gid()).startswith("forest-row")})
+
+
+def _texts(fig) -> list[str]:
+    return [t.get_text() for t in fig.axes[0].texts]
+
+
+def test_forest_rows_drawn_equal_rows_given():
+    pooled = data.load("pooled_estimates")
+    fig = charts.forest_plot(pooled, label=["review", "outcome"], group="comparison_group")
+    assert len(_rows(fig)) == len(pooled)
+
+
+def test_forest_duplicate_labels_are_separate_rows():
+    df = pd.DataFrame({"label": ["Same", "Same"], "estimate": [-0.5, -0.2], "ci_low": [-0.9, -0.4],
+                       "ci_high": [-0.1, 0.0]})
+    fig = charts.forest_plot(df)
+    assert len(_rows(fig)) == 2
+    assert _texts(fig).count("Same") == 2
+
+
+def test_forest_single_row_and_minus_sign():
+    df = pd.DataFrame({"label": ["Only"], "estimate": [-0.42], "ci_low": [-0.79], "ci_high": [-0.05]})
+    fig = charts.forest_plot(df)
+    assert len(_rows(fig)) == 1
+    assert "\u22120.42 [\u22120.79, \u22120.05]" in _texts(fig)
+    assert not any("-0.42" in t for t in _texts(fig)), "a hyphen is not a minus sign"
+
+
+def test_forest_very_wide_interval_is_clipped_with_arrows():
+    df = pd.DataFrame({"label": ["wide", "narrow"], "estimate": [0.0, 0.1], "ci_low": [-50.0, 0.0],
+                       "ci_high": [60.0, 0.2]})
+    fig = charts.forest_plot(df, xlim=(-2, 2))
+    line = next(a for a in fig.axes[0].get_lines() if a.get_gid() == "forest-row-0")
+    assert min(line.get_xdata()) == -2 and max(line.get_xdata()) == 2
+    markers = [a.get_marker() for a in fig.axes[0].get_lines()]
+    assert "<" in markers and ">" in markers
+    assert "0.00 [\u221250.00, 60.00]" in _texts(fig)
+
+
+def test_forest_missing_values_are_kept_and_labelled():
+    df = pd.DataFrame({"label": ["none", "half"], "estimate": [np.nan, -1.35], "ci_low": [np.nan, -1.86],
+                       "ci_high": [np.nan, np.nan]})
+    fig = charts.forest_plot(df)
+    assert len(_rows(fig)) == 2
+    texts = _texts(fig)
+    assert "not reported" in texts and "\u22121.35 [\u22121.86, not reported]" in texts
+    half = next(a for a in fig.axes[0].get_lines() if a.get_gid() == "forest-row-1")
+    assert half.get_linestyle() == ":"
+
+
+def test_forest_height_grows_with_rows_and_groups_are_headed():
+    base = {"estimate": [-0.5] * 10, "ci_low": [-1.0] * 10, "ci_high": [0.0] * 10}
+    small = charts.forest_plot(pd.DataFrame({"label": list("ab"), **{k: v[:2] for k, v in base.items()}}))
+    big = charts.forest_plot(pd.DataFrame({"label": list("abcdefghij"), "group": ["g1"] * 5 + ["g2"] * 5, **base}),
+                             group="group")
+    assert big.get_figheight() > small.get_figheight()
+    assert {"g1", "g2"} <= set(_texts(big))
+    with pytest.raises(ValueError):
+        charts.forest_plot(pd.DataFrame(columns=["label", "estimate", "ci_low", "ci_high"]))
