@@ -1,8 +1,14 @@
-"""Benchmarks (measure, never pass/fail): `make bench`.
+"""Benchmarks (measure, never pass/fail): `make bench`. Prints a Markdown table for the README.
 
-(d) the simulation against its RNG floor: 10,000 trials x 2 arms x 100 participants, timed as a
-ratio to drawing the same random numbers with NumPy alone (goal <= 2x), and the slider's redraw
-time (goal < 100 ms). Prints a Markdown table for the README.
+(a) wall time of the notebook tests (strict nbval) against a floor: one bare kernel start plus
+    the notebooks' imports, times the number of notebooks, over the cores used (goal <= 1.5x);
+(b) a full report build (every notebook executed, pages rendered, PDF printed) against the
+    notebooks' own execution time, run one after another (goal <= 1.2x);
+(c) a rebuild with nothing changed, as a share of the full build (goal <= 10 %);
+(d) the simulation against its RNG floor: 10,000 trials x 2 arms x 100 participants, as a ratio
+    to drawing the same random numbers with NumPy alone (goal <= 2x), and the slider's redraw
+    time (goal < 100 ms).
+(a)-(c) take a few minutes; `python benchmarks/bench.py --quick` runs (d) only.
 """
 
 from __future__ import annotations
@@ -10,7 +16,10 @@ from __future__ import annotations
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import matplotlib
 
@@ -49,14 +58,79 @@ def slider_redraw() -> float:
                                                 expectation_effect=1.0), repeats=21)
 
 
+ROOT = Path(__file__).resolve().parents[1]
+IMPORTS = """import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from dry_needling import blinding, burden, charts, data, evidence, regulation, simulate"""
+
+
+def _wall(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def kernel_floor() -> float:
+    """One fresh kernel that runs only the notebooks' imports (median of 3)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    def once():
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(IMPORTS)]
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        NotebookClient(nb, kernel_name="python3", timeout=120).execute()
+
+    return _median_time(once, repeats=3)
+
+
+def notebook_tests() -> float:
+    books = [str(p) for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))]
+    return _wall([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=", "--nbval",
+                  "--nbval-current-env", "--nbval-sanitize-with", "tests/sanitize.cfg", *books])
+
+
+def sequential_execution() -> float:
+    """The notebooks' own execution time: each executed once, one after another, outputs discarded."""
+    from dry_needling.report import execute, notebooks
+
+    start = time.perf_counter()
+    for path in notebooks():
+        execute(path)
+    return time.perf_counter() - start
+
+
+def report_builds() -> tuple[float, float]:
+    """(full build with every notebook executed, rebuild with nothing changed), each as a fresh process."""
+    full = _wall([sys.executable, "-m", "dry_needling", "report", "--force"])
+    again = _wall([sys.executable, "-m", "dry_needling", "report"])
+    return full, again
+
+
 def main() -> None:
+    quick = "--quick" in sys.argv
     sim, floor = simulation_vs_rng_floor()
     redraw = slider_redraw()
-    print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"NumPy {np.__version__}; median of {REPEATS} runs")
+    cores = os.cpu_count() or 1
+    print(f"Machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}, "
+          f"NumPy {np.__version__}; timings are medians of repeated runs where repeated")
     print()
     print("| benchmark | measured | floor | ratio | goal |")
     print("|---|---|---|---|---|")
+    if not quick:
+        books = len(list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
+        tests = notebook_tests()
+        kernel = kernel_floor()
+        test_floor = books * kernel / 1  # nbval runs the notebooks one after another: 1 core used
+        print(f"| (a) notebook tests (strict nbval, {books} notebooks) | {tests:.0f} s | {test_floor:.0f} s "
+              f"({books} x {kernel:.1f} s kernel + imports, 1 core) | {tests / test_floor:.2f}x | <= 1.5x |")
+        execution = sequential_execution()
+        full, again = report_builds()
+        print(f"| (b) full report build (execute in parallel, render, PDF) | {full:.0f} s | {execution:.0f} s "
+              f"(notebooks executed one after another) | {full / execution:.2f}x | <= 1.2x |")
+        print(f"| (c) rebuild with nothing changed | {again:.1f} s | {full:.0f} s (full build) | "
+              f"{100 * again / full:.0f} % | <= 10 % |")
     print(f"| (d) simulation, 10,000 trials x 2 arms x 100 | {sim * 1000:.0f} ms | {floor * 1000:.0f} ms "
           f"(NumPy draws only) | {sim / floor:.2f}x | <= 2x |")
     print(f"| (d) slider redraw (2,000 trials + chart + PNG) | {redraw * 1000:.0f} ms | | | < 100 ms |")

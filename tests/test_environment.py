@@ -47,9 +47,9 @@ def test_every_requirement_is_an_exact_pin():
     runtime = _pins(ROOT / "requirements.txt")
     dev = _pins(ROOT / "requirements-dev.txt")
     for name in ["jupyterlab", "ipykernel", "ipywidgets", "nbconvert", "numpy", "pandas", "matplotlib",
-                 "seaborn", "frictionless"]:
+                 "seaborn", "frictionless", "latex2mathml"]:
         assert name in runtime, f"{name} is imported by the notebooks or the package but not pinned"
-    for name in ["pytest", "nbval", "ruff"]:
+    for name in ["pytest", "nbval", "ruff", "playwright"]:
         assert name in dev, f"{name} is used by the test suite but not pinned in requirements-dev.txt"
     assert set(runtime) <= set(dev), "requirements-dev.txt must include requirements.txt"
 

@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     validate.set_defaults(func=_validate)
     report = commands.add_parser("report", help="execute the notebooks and render the HTML report")
     report.add_argument("--no-execute", action="store_true", help="render the stored outputs without executing")
+    report.add_argument("--force", action="store_true", help="execute every notebook even if its inputs are unchanged")
     report.set_defaults(func=_report)
     args = parser.parse_args(argv)
     return args.func(args)
