@@ -318,7 +318,7 @@ def _nav(pages: list[Page], k: int) -> str:
 # Site pages (all text from data files is escaped)
 
 CSS = """
-body.report { font-family: "DejaVu Sans", Verdana, sans-serif; max-width: 62rem; margin: 1.5rem auto;
+.report { font-family: "DejaVu Sans", Verdana, sans-serif; max-width: 62rem; margin: 1.5rem auto;
   padding: 0 1rem; line-height: 1.5; color: #1a1a1a; }
 .report-nav { display: flex; justify-content: space-between; gap: 1rem; padding: .6rem 1rem; margin: .5rem 0;
   background: #f2f4f7; border-radius: 6px; font-size: .95rem; }
@@ -332,7 +332,8 @@ table.report-table td, table.report-table th { border-bottom: 1px solid #ddd; pa
   vertical-align: top; }
 .note { background: #fff8e1; border-left: 4px solid #de8f05; padding: .5rem 1rem; }
 img.report-figure { max-width: 100%; height: auto; }
-@media print { .report-nav { display: none; } main, body { max-width: none; } .jp-Cell { break-inside: avoid; } }
+@media print { .report-nav { display: none; } main, body { max-width: none; } .jp-Cell { break-inside: avoid; }
+  pre { white-space: pre-wrap; overflow-wrap: anywhere; } }
 """
 
 
@@ -489,8 +490,9 @@ def print_pdf(report: Path, pages: list[Page]) -> bool:
         parts.append(styles + f'<section style="break-before: page">{main.group(1) if main else ""}</section>')
     combined = ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Collection</title>'
                 '<link rel="stylesheet" href="report.css"></head><body class="jp-Notebook"><main>'
+                '<section class="report">'
                 + (report / "index.html").read_text(encoding="utf-8").split('<body class="report">')[1]
-                .split("</body>")[0] + "".join(parts) + "</main></body></html>")
+                .split("</body>")[0] + "</section>" + "".join(parts) + "</main></body></html>")
     print_page = report / "print.html"
     print_page.write_text(combined, encoding="utf-8")
     with sync_playwright() as pw:
@@ -594,7 +596,8 @@ def build(execute_notebooks: bool = True, out_dir: Path | None = None, force: bo
         log(f"  rendered {rendered} of {len(pages)} pages in {time.perf_counter() - render_started:.1f} s"
             f"{' (the others are unchanged)' if rendered < len(pages) else ''}")
 
-        key = hashlib.sha256("".join(sorted((staging / pg.href).read_text() for pg in pages)).encode()).hexdigest()
+        key = hashlib.sha256("".join([(staging / pg.href).read_text() for pg in pages] + [CSS]).encode()
+                             + Path(__file__).read_bytes() + json.dumps(figures).encode()).hexdigest()
         old_pdf = out_dir / "collection.pdf"
         has_pdf = False
         if pdf and manifest.get("_pdf_key") == key and old_pdf.exists():
