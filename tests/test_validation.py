@@ -145,3 +145,10 @@ def test_cli_bad_data_exits_1_with_located_lines_and_writes_nothing(data_copy, c
     if value:
         assert value in result.stdout
     assert _snapshot(workdir) == before, "validation must not write or change any file"
+
+
+def test_cached_validation_never_hides_a_later_change(data_copy):
+    data.load("article_figures", data_copy)  # valid: remembered
+    _break(data_copy, "out_of_range")
+    with pytest.raises(data.DataValidationError, match="line 2, column 'value'"):
+        data.load("article_figures", data_copy)

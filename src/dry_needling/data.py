@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import copy
 import csv
+import hashlib
 import io
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -304,26 +306,58 @@ def validate(data_dir: str | Path | None = None) -> list[Problem]:
 
 _DTYPES = {"string": "string", "number": "float64", "integer": "Int64", "boolean": "boolean"}
 
-# Folders already validated in this process, keyed by their files' names, sizes and mtimes,
-# so that a notebook loading several tables validates the package once.
-_validated: set[tuple] = set()
+# Data folders already validated, keyed by a hash of their files' bytes and of this module, kept in
+# memory for the process and in build/cache/validated.json across processes: every notebook loads
+# tables, and validating the whole package takes seconds. Any change to a data file (or to the
+# validator) changes the key, so changed data is always validated again.
+_validated: set[str] = set()
+_CACHE_KEEP = 20
 
 
-def _fingerprint(folder: Path) -> tuple:
-    files = sorted(p for p in folder.iterdir() if p.is_file())
-    return (str(folder.resolve()), tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files))
+def _content_key(folder: Path) -> str:
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _cache_file() -> Path:
+    return paths.BUILD_DIR / "cache" / "validated.json"
+
+
+def _cached_keys() -> list[str]:
+    try:
+        keys = json.loads(_cache_file().read_text(encoding="utf-8"))
+        return keys if isinstance(keys, list) else []
+    except (OSError, ValueError):
+        return []
+
+
+def _remember(key: str) -> None:
+    _validated.add(key)
+    keys = [k for k in _cached_keys() if k != key][-(_CACHE_KEEP - 1):] + [key]
+    try:
+        path = _cache_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(keys), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only checkout still works; it just validates every time
 
 
 def _ensure_valid(folder: Path) -> dict:
     descriptor, problems = _read_descriptor(folder)
     if problems:
         raise DataValidationError(problems)
-    key = _fingerprint(folder)
-    if key not in _validated:
+    key = _content_key(folder)
+    if key not in _validated and key not in _cached_keys():
         problems = validate(folder)
         if problems:
             raise DataValidationError(problems)
-        _validated.add(key)
+    if key not in _validated:
+        _remember(key)
     return descriptor
 
 
