@@ -24,7 +24,8 @@ def test_collection_has_the_notebooks_in_reading_order():
                      "05_what_the_evidence_says.ipynb"]
 
 
-REQUIRED_HEADINGS = ["## What you will learn", "## What you need", "## Summary", "## Try it yourself", "## Sources"]
+REQUIRED_HEADINGS = ["## What you will learn", "## What you need", "## Claim, evidence, caveats", "## Summary",
+                     "## Try it yourself", "## Sources"]
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
