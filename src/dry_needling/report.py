@@ -321,6 +321,7 @@ CSS = """
 .report { font-family: "DejaVu Sans", Verdana, sans-serif; max-width: 62rem; margin: 1.5rem auto;
   padding: 0 1rem; line-height: 1.5; color: #1a1a1a; }
 .report-nav { display: flex; justify-content: space-between; gap: 1rem; padding: .6rem 1rem; margin: .5rem 0;
+  font-family: "DejaVu Sans", Verdana, sans-serif;
   background: #f2f4f7; border-radius: 6px; font-size: .95rem; }
 .report-nav a { color: #0b5394; }
 .gallery { display: grid; grid-template-columns: repeat(auto-fill, minmax(17rem, 1fr)); gap: 1rem; }
