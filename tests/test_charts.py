@@ -189,3 +189,13 @@ def test_dot_range_panels_draws_every_row():
     assert fig.axes[1].get_xlim() == (0, 100)
     with pytest.raises(ValueError):
         charts.dot_range_panels([], title="T", xlabel="%")
+
+
+def test_show_displays_the_saved_png_without_rendering_again(fig_dir, monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    fig = _bar_figure()
+    charts.save_figure(fig, "demo", alt=ALT, source="S")
+    charts.show(fig)
+    assert shown and shown[0].data == (fig_dir / "demo.png").read_bytes()
+    assert not plt.fignum_exists(fig.number), "the figure is closed after showing"

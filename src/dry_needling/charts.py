@@ -37,6 +37,7 @@ __all__ = [
     "CONTEXT",
     "use_house_style",
     "save_figure",
+    "show",
     "figure_data",
     "read_index",
     "waffle",
@@ -219,6 +220,7 @@ def save_figure(fig, name: str, *, alt: str, source: str, data: pd.DataFrame | N
         fig.savefig(svg, format="svg", facecolor="white", metadata={"Date": None})
     csv_bytes = table.to_csv(index=False, lineterminator="\n", float_format="%.6g").encode("utf-8")
 
+    fig._dry_needling_png = png.getvalue()  # for show(): display these bytes instead of rendering again
     _atomic_write(folder / f"{name}.png", png.getvalue())
     _atomic_write(folder / f"{name}.svg", svg.getvalue())
     _atomic_write(folder / f"{name}.csv", csv_bytes)
@@ -226,6 +228,19 @@ def save_figure(fig, name: str, *, alt: str, source: str, data: pd.DataFrame | N
              "png": f"{name}.png", "svg": f"{name}.svg", "csv": f"{name}.csv"}
     _update_index(folder, entry)
     return entry
+
+
+def show(fig) -> None:
+    """Display a saved figure in the notebook from the PNG that :func:`save_figure` already rendered
+    (no second rendering), then close it. Unsaved figures are shown the usual way."""
+    png = getattr(fig, "_dry_needling_png", None)
+    if png is None:
+        plt.show()
+        return
+    from IPython.display import Image, display
+
+    display(Image(data=png, format="png", width=int(fig.get_figwidth() * 100)))
+    plt.close(fig)
 
 
 # ---------------------------------------------------------------------------------------
