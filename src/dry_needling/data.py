@@ -12,7 +12,9 @@ types, required fields, constraints, primary and foreign keys. Validation runs i
 
 Every problem becomes a :class:`Problem` naming the file, the line of the CSV file (the
 header is line 1), the column, the bad value and what was expected. :func:`load` raises
-:class:`DataValidationError` carrying all of them; nothing is written anywhere.
+:class:`DataValidationError` carrying all of them and writes nothing. Only after a folder validates
+is its content hash remembered (``build/cache/validated.json``), so unchanged data is not validated
+again by every notebook.
 """
 
 from __future__ import annotations
