@@ -32,7 +32,7 @@ def test_point_values_have_no_inside_flag(compare):
 
 
 def test_mean_and_se_become_a_flagged_derived_interval(compare):
-    hoy = compare.set_index("measure").loc["Point prevalence of low back pain (adjusted mean)"]
+    hoy = compare.set_index("measure").loc["Point prevalence of activity-limiting low back pain (adjusted mean)"]
     assert hoy["interval_derived"]
     assert hoy["low"] == pytest.approx(11.9 - 1.96 * 2.0)
     assert hoy["high"] == pytest.approx(11.9 + 1.96 * 2.0)
@@ -47,7 +47,7 @@ def test_every_article_figure_gets_a_panel():
     groups = burden.comparison_panels(figures, burden.article_vs_research(figures, data.load("burden_context")))
     assert [title for title, _ in groups] == [
         "Article: 80 % of everyone (general population)",
-        "Article: about 85 % of people with back pain",
+        "Article: roughly 85 % of people with back pain",
         "Article: 72 % of people with chronic back pain",
     ]
 

@@ -41,7 +41,8 @@ def test_dated_changes_since_the_article(states):
     assert s.loc["NJ", "status"] == "permitted" and s.loc["NJ", "effective_date"] == pd.Timestamp("2022-04-18")
     assert s.loc["WA", "status"] == "permitted" and s.loc["WA", "effective_date"] == pd.Timestamp("2024-06-22")
     assert s.loc["OR", "status"] == "law passed, rules pending"
-    assert regulation.still_prohibiting(states) == ["CA", "HI", "NY"]
+    # "Prohibits" means a physical therapist may not dry needle today: Oregon's law awaits its rules.
+    assert regulation.still_prohibiting(states) == ["CA", "HI", "NY", "OR"]
     events = data.load("regulation_events").set_index("id")
     assert events.loc["nj_2022_signed", "date"] == pd.Timestamp("2022-01-18")
     assert events.loc["wa_2023_signed", "date"] == pd.Timestamp("2023-05-01")
@@ -68,7 +69,7 @@ def test_status_on_lets_later_events_override_earlier_ones():
 def test_pooled_estimates_keep_missing_as_missing():
     pooled = data.load("pooled_estimates").set_index("id")
     assert pd.isna(pooled.loc["hu2018_sham_pain", "estimate"])
-    assert pd.isna(pooled.loc["yu2023_usual_pain", "ci_high"])
+    assert pooled.loc["yu2023_usual_pain", "ci_high"] == -0.84  # upper limit completed from the abstract
     assert pooled.loc["lara2023_pain_post", ["estimate", "ci_low", "ci_high"]].tolist() == [-0.42, -0.79, -0.05]
     assert pooled.loc["preprint2025_pain", "preprint"]
     assert pooled.loc["yu2023_none_pain_2w", "pools_acupuncture"]
@@ -78,10 +79,10 @@ def test_pooled_estimates_keep_missing_as_missing():
 def test_adverse_event_denominators():
     adverse = data.load("adverse_events").set_index("id")
     assert adverse.loc["brady_any_mild", ["count", "denominator"]].tolist() == [1463, 7629]
-    assert adverse.loc["brady_any_mild", "percent_of_treatments"] == pytest.approx(100 * 1463 / 7629, abs=0.005)
+    assert adverse.loc["brady_any_mild", "events_per_100_treatments"] == pytest.approx(100 * 1463 / 7629, abs=0.005)
     assert adverse.loc["boyce_any_minor", "count"] == 7531 and adverse.loc["boyce_any_minor", "denominator"] == 20464
     # The printed 36.7 % fits 7,531 / 20,494 (the abstract's other denominator), not 7,531 / 20,464.
-    assert adverse.loc["boyce_any_minor", "percent_of_treatments"] == pytest.approx(100 * 7531 / 20494, abs=0.05)
+    assert adverse.loc["boyce_any_minor", "events_per_100_treatments"] == pytest.approx(100 * 7531 / 20494, abs=0.05)
     assert "20,494" in adverse.loc["boyce_any_minor", "note"]
     mapped = set(adverse["article_item_id"].dropna())
     assert mapped == {"side_bruising", "side_insertion_pain", "side_soreness", "side_fatigue"}
@@ -117,6 +118,10 @@ def test_bottom_line_by_comparison():
     assert table.loc["vs no intervention", "favour_dn"] == 4
     assert table.loc["vs no intervention", "pools_acupuncture"]
     assert table.loc["vs sham", "estimates"] == 2 and table.loc["vs sham", "favour_dn"] == 1
+    # Null and non-significant results count too: Lara-Palomo (disability), Hu (acupuncture at follow-up),
+    # Gattie (function vs other treatments) sit beside the significant ones.
+    assert table.loc["vs other treatments", "no_clear_difference"] >= 3
+    assert table.loc["mixed comparators", "no_clear_difference"] >= 2
 
 
 # --- tile map ---------------------------------------------------------------------------------

@@ -30,8 +30,8 @@ def _break(folder: Path, case: str) -> None:
     elif case == "missing_file":
         figures.unlink()
     elif case == "unknown_source":
-        replace_in(figures, "US physical therapists who dry needle,5,sh_dry_needling",
-                   "US physical therapists who dry needle,5,sh_dry_needlin")
+        replace_in(figures, "US physical therapists and chiropractors who dry needle,5,sh_dry_needling",
+                   "US physical therapists and chiropractors who dry needle,5,sh_dry_needlin")
     elif case == "duplicate_id":
         replace_in(figures, "\norigin_decade,", "\nnon_specific,")
     elif case == "empty_file":

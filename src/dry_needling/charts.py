@@ -340,7 +340,8 @@ def effect_distributions(ax, sims: list[tuple[str, pd.DataFrame, str]], *, true_
 def bang_interval_chart(rows: pd.DataFrame, *, title: str, label: str = "label", printed: bool = True,
                         colour_by: str | None = "arm", xlim: tuple[float, float] = (-1.25, 1.25)):
     """Dot-and-interval chart of Bang indexes, one row per arm, with the +/-0.2 'random guessing'
-    band shaded. ``rows`` needs ``label``, ``estimate``, ``ci_low``, ``ci_high``; if ``printed``
+    band shaded. ``rows`` needs ``label``, ``estimate``, ``ci_low``, ``ci_high`` (empty limits: no
+    interval is drawn and the legend says so); if ``printed``
     and the frame has ``printed_bi``, the published value is drawn as an open circle."""
     if rows.empty:
         raise ValueError("bang_interval_chart needs at least one row")
@@ -358,7 +359,8 @@ def bang_interval_chart(rows: pd.DataFrame, *, title: str, label: str = "label",
     for y, row in zip(ys, rows.itertuples(), strict=True):
         group = getattr(row, colour_by) if colour_by else "active"
         colour = colours.get(group, CONTEXT)
-        ax.plot([row.ci_low, row.ci_high], [y, y], color=colour, linewidth=2)
+        if pd.notna(row.ci_low) and pd.notna(row.ci_high):  # sources that print no interval get none
+            ax.plot([row.ci_low, row.ci_high], [y, y], color=colour, linewidth=2)
         ax.plot(row.estimate, y, markers.get(group, "D"), color=colour, markersize=8)
         if printed and hasattr(row, "printed_bi") and pd.notna(row.printed_bi):
             ax.plot(row.printed_bi, y, "o", markerfacecolor="none", markeredgecolor="black", markersize=13)
@@ -368,8 +370,10 @@ def bang_interval_chart(rows: pd.DataFrame, *, title: str, label: str = "label",
     ax.set_xlim(*xlim)
     ax.set_xlabel("Bang blinding index (−1: all guesses wrong, 0: random, +1: all right)")
     fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=12)
-    handles = [Line2D([], [], color=ARTICLE, marker="s", label="active arm (95 % CI)"),
-               Line2D([], [], color=RESEARCH, marker="o", label="sham arm (95 % CI)")]
+    has_ci = rows["ci_low"].notna() & rows["ci_high"].notna()
+    ci = " (95 % CI)" if has_ci.all() else " (95 % CI where printed)" if has_ci.any() else ""
+    handles = [Line2D([], [], color=ARTICLE, marker="s", label=f"active arm{ci}"),
+               Line2D([], [], color=RESEARCH, marker="o", label=f"sham arm{ci}")]
     if printed and "printed_bi" in rows:
         handles.append(Line2D([], [], marker="o", markerfacecolor="none", markeredgecolor="black", linestyle="none",
                               markersize=11, label="value printed in the paper"))
@@ -436,13 +440,14 @@ def forest_plot(df: pd.DataFrame, *, label: str | list[str] = "label", estimate:
                 ci_low: str = "ci_low", ci_high: str = "ci_high", group: str | None = None, null: float = 0.0,
                 xlabel: str = "Effect size", favours: tuple[str, str] = ("favours dry needling", "favours comparator"),
                 xlim: tuple[float, float] | None = None, title: str | None = None, decimals: int = 2,
-                width: float = 12.0):
+                width: float = 12.0, missing_text: str | None = None):
     """Forest plot in metafor's manner: labels on the left, estimate [95 % CI] printed on the right
     with a true minus sign, a dashed reference line at ``null``, the favoured direction written
     under the axis (``favours`` = (left of null, right of null)), rows grouped under bold headers
     when ``group`` is given, and a height that grows with the number of rows.
 
-    Rows with a missing estimate are kept and printed as "not reported"; intervals running past
+    Rows with a missing estimate are kept and printed as "not reported" (or, when ``missing_text``
+    names a column, that column's text, e.g. what the review concluded in words); intervals running past
     ``xlim`` are clipped with an arrow. Each drawn row carries ``gid="forest-row-<n>"`` so tests
     can count them. Returns the figure.
     """
@@ -477,7 +482,8 @@ def forest_plot(df: pd.DataFrame, *, label: str | list[str] = "label", estimate:
         row = frame.loc[i]
         ax.text(-0.02, y, row["label"], transform=trans, ha="right", va="center", fontsize=9.5)
         if pd.isna(row["est"]):
-            ax.text(1.02, y, "not reported", transform=trans, ha="left", va="center", fontsize=9.5, color="#555555")
+            text = df[missing_text].iloc[i] if missing_text and pd.notna(df[missing_text].iloc[i]) else "not reported"
+            ax.text(1.02, y, text, transform=trans, ha="left", va="center", fontsize=9.5, color="#555555")
             ax.plot([], [], gid=f"forest-row-{i}")  # a row with nothing to draw still counts as drawn
             continue
         lo = row["lo"] if pd.notna(row["lo"]) else row["est"]

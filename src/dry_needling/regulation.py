@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["STATUS_ORDER", "article_vs_newest", "status_counts", "still_prohibiting", "status_on"]
+__all__ = ["STATUS_ORDER", "PROHIBITING", "article_vs_newest", "status_counts", "still_prohibiting",
+           "prohibiting_now", "status_on"]
 
 #: Status values in the order charts and tables show them.
 STATUS_ORDER = ["prohibited", "law passed, rules pending", "silent", "permitted", "not covered"]
+
+#: The one definition of "prohibits" used everywhere in the collection: a physical therapist may not
+#: dry needle a patient *today*. A law that has passed but cannot be used until its rules are written
+#: (Oregon, 2025) still prohibits in this sense.
+PROHIBITING = ("prohibited", "law passed, rules pending")
 
 
 def article_vs_newest(states: pd.DataFrame) -> pd.DataFrame:
     """The states the article names, each with the status and date in the newest source."""
     named = states[states["article_prohibiting"]].copy()
     named["changed"] = named["status"] != "prohibited"
-    cols = ["postal_code", "name", "status", "effective_date", "changed", "source_id", "note"]
+    named["prohibits_today"] = named["status"].isin(PROHIBITING)
+    cols = ["postal_code", "name", "status", "effective_date", "changed", "prohibits_today", "source_id", "note"]
     return named[cols].sort_values(["changed", "name"]).reset_index(drop=True)
 
 
@@ -27,8 +34,18 @@ def status_counts(states: pd.DataFrame) -> pd.Series:
 
 
 def still_prohibiting(states: pd.DataFrame) -> list[str]:
-    """Postal codes whose newest source shows a ban in force with no law passed to lift it."""
-    return sorted(states.loc[states["status"] == "prohibited", "postal_code"])
+    """Postal codes where, in the newest source, a physical therapist may not dry needle today
+    (:data:`PROHIBITING`: a ban in force, or a law passed whose rules are still pending)."""
+    return sorted(states.loc[states["status"].isin(PROHIBITING), "postal_code"])
+
+
+def prohibiting_now(states: pd.DataFrame) -> pd.DataFrame:
+    """The states :func:`still_prohibiting` counts, with whether a dated source backs each status
+    (``dated``) and the date of that source (``status_as_of``, empty when only undated sources say so)."""
+    rows = states[states["status"].isin(PROHIBITING)].copy()
+    rows["dated"] = rows["status_as_of"].notna()
+    return rows[["postal_code", "name", "status", "status_as_of", "dated", "source_id"]].sort_values(
+        "postal_code").reset_index(drop=True)
 
 
 def status_on(events: pd.DataFrame, date) -> pd.DataFrame:

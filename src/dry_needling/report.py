@@ -399,6 +399,23 @@ and make): <code>make lab</code> opens JupyterLab on the first notebook. On Bind
     return _page("Dry needling for back pain: evidence notebooks", body)
 
 
+def _read_at(source) -> str:
+    """The copy actually read, as a second link, when it differs from the canonical page.
+
+    ``read_at`` holds one or more addresses separated by "; ", each optionally followed by a note in
+    parentheses, e.g. "http://mirror.example/x (abstract, PubMed copy); https://other.example/y"."""
+    read = source.get("read_at")
+    if not isinstance(read, str) or not read:
+        return ""
+    links = []
+    for part in read.split("; "):
+        url, _, note = part.partition(" (")
+        note = f" ({html.escape(note)}" if note else ""
+        links.append(f'<a href="{html.escape(url)}">{html.escape(url)}</a>{note}')
+    label = "read at (secondary copy)" if source.get("secondary_copy") else "read at"
+    return f"<br>{label}: {'; '.join(links)}"
+
+
 def sources_page(sources) -> str:
     esc = html.escape
     rows = []
@@ -408,10 +425,11 @@ def sources_page(sources) -> str:
                     if isinstance(doi, str) and doi else "")
         accessed = s["accessed"].strftime("%Y-%m-%d") if hasattr(s["accessed"], "strftime") else str(s["accessed"])
         rows.append(f'<tr id="{esc(s["id"])}"><td><code>{esc(s["id"])}</code></td><td>{esc(s["citation"])}{doi_html}'
-                    f'<br><a href="{esc(s["url"])}">{esc(s["url"])}</a></td><td>{esc(s["supports"])}</td>'
+                    f'<br><a href="{esc(s["url"])}">{esc(s["url"])}</a>{_read_at(s)}</td><td>{esc(s["supports"])}</td>'
                     f"<td>{esc(str(s['licence']))}</td><td>{esc(accessed)}</td></tr>")
     body = (f'<p><a href="index.html">← Contents</a></p><h1>Sources</h1><p>{len(rows)} sources, from '
-            f'<a href="data/sources.csv">data/sources.csv</a>. Links point to the copy that was read.</p>'
+            f'<a href="data/sources.csv">data/sources.csv</a>. The first link is the publisher\'s, DOI or official '
+            "page where one exists; 'read at' gives the copy we actually read.</p>"
             '<table class="report-table"><tr><th>Id</th><th>Citation</th><th>Used for</th><th>Licence</th>'
             f'<th>Accessed</th></tr>{"".join(rows)}</table>')
     return _page("Sources", body)

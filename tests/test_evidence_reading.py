@@ -1,0 +1,188 @@
+"""The reading of the evidence: rules that catch the article's kind of mistake in our own data and prose.
+
+Each test guards a class of error an independent check found (issue 13): a verdict stronger than its
+certainty, a significant result resting on a printed bound that is probably a typo, a whole-review count
+presented as the count behind one estimate, alt text that counts a different number of rows than the
+chart plots, and a source id in the prose that resolves nowhere.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dry_needling import data, evidence, paths, regulation
+
+NOTEBOOKS = sorted((paths.ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.fixture(scope="module")
+def pooled():
+    return data.load("pooled_estimates")
+
+
+# --- certainty -------------------------------------------------------------------------------------
+
+def test_every_pooled_estimate_records_its_certainty(pooled):
+    assert pooled["certainty"].notna().all()
+    for value in pooled["certainty"]:
+        evidence.weakest_certainty([value])  # raises on an unknown level
+    # The WHO review grades every outcome low or very low; Gattie 2017 very low to moderate.
+    yu = pooled[pooled["source_id"] == "yu2023"]
+    assert set(yu["certainty"]) == {"low to very low"}
+    assert set(pooled.loc[pooled["source_id"] == "gattie2017", "certainty"]) == {"very low to moderate"}
+
+
+def test_null_results_are_recorded(pooled):
+    """The bottom line must not count only significant results: null findings the sources report are rows."""
+    null_words = ["little or no difference", "no significant difference", "uncertain"]
+    nulls = pooled[pooled["source_conclusion"].isin(null_words)]
+    assert {"yu2023", "lara_palomo2023", "hu2018", "gattie2017"} <= set(nulls["source_id"])
+
+
+@pytest.mark.parametrize("certainty, level", [
+    ("high", "high"), ("moderate", "moderate"), ("low", "low"), ("very low", "very low"),
+    ("low to very low", "low"), ("very low to moderate", "low"), ("low to moderate", "moderate"),
+    ("not reported", None), ("not graded", None),
+])
+def test_wording_level(certainty, level):
+    assert evidence.wording_level(certainty) == level
+
+
+@pytest.mark.parametrize("text, claimed", [
+    ("Needling therapies reduce pain by about 1.2 to 1.6 points", "high"),
+    ("Every SMD for pain or function favours dry needling", "high"),
+    ("Needling may reduce pain by about 1.2 to 1.6 points (low certainty)", "low"),
+    ("Dry needling probably reduces pain", "moderate"),
+    ("The evidence is very uncertain about the effect of dry needling on pain", "very low"),
+    ("Pooled estimates, by comparison", None),
+])
+def test_wording_certainty(text, claimed):
+    assert evidence.wording_certainty(text) == claimed
+
+
+def test_grade_statements_never_exceed_their_certainty():
+    for level in [*evidence.CERTAINTY_LEVELS, None]:
+        for effect in ("benefit", "little or no difference"):
+            text = evidence.grade_statement(effect, level)
+            assert evidence.wording_allowed(text, level), (level, text)
+    assert not evidence.wording_allowed("Needling reduces pain", "low")
+    with pytest.raises(ValueError, match="certainty"):
+        evidence.grade_statement("benefit", "fairly low")
+
+
+def test_bottom_line_statements_respect_certainty(pooled):
+    table = evidence.bottom_line(pooled)
+    for row in table.itertuples():
+        assert evidence.wording_allowed(row.statement, row.wording_level), row.statement
+    by_group = table.set_index("comparison_group")
+    assert by_group.loc["vs no intervention", "statement"].startswith("Needling may improve")
+    # Liu 2018 and Lara-Palomo 2023 grade nothing in the abstracts we read: no claim beyond 'uncertain'.
+    assert "uncertain" in by_group.loc["vs other treatments", "statement"]
+
+
+def test_chart_titles_are_no_stronger_than_the_certainty_they_plot():
+    index = pd.read_csv(paths.ROOT / "figures" / "index.csv")
+    checked = 0
+    for fig in index.itertuples():
+        plotted = pd.read_csv(paths.ROOT / "figures" / f"{fig.name}.csv")
+        if "certainty" not in plotted:
+            continue
+        level = evidence.best_certainty([evidence.wording_level(c) for c in plotted["certainty"]])
+        assert evidence.wording_allowed(fig.title, level), f"{fig.name}: title {fig.title!r} claims more than {level}"
+        checked += 1
+    assert checked >= 2, "the forest plots should carry a certainty column"
+
+
+# --- printed intervals -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("est, lo, hi, expected", [
+    (-0.42, -0.79, -0.05, "consistent"),
+    (-1.06, -1.77, -0.36, "consistent"),          # off by one unit of rounding
+    (-0.81, -1.64, -0.03, "inconsistent"),        # Sanchez-Infante 2021, 13-24 weeks
+    (-1.56, -2.80, -0.95, "inconsistent"),        # Yu 2023, pain at 3 months
+    (-1.35, -1.86, np.nan, "not checkable"),
+])
+def test_interval_consistency(est, lo, hi, expected):
+    assert evidence.interval_consistency(est, lo, hi, "MD") == expected
+
+
+def test_ratio_intervals_are_checked_on_the_log_scale():
+    # Park 2002: RR 15.38 (2.26 to 104.86) is symmetric on the log scale.
+    assert evidence.interval_consistency(15.38, 2.26, 104.86, "RR") == "consistent"
+    assert evidence.interval_consistency(15.38, 2.26, 50.0, "RR") == "inconsistent"
+
+
+def test_inconsistent_rows_are_flagged_in_the_data_and_not_counted_as_significant_without_saying_so(pooled):
+    for row in pooled.itertuples():
+        status = evidence.interval_consistency(row.estimate, row.ci_low, row.ci_high, row.measure)
+        if status == "inconsistent":
+            assert "symmetric" in str(row.note), f"{row.id}: an inconsistent interval must be explained in note"
+    sanchez = pooled.set_index("id").loc["sanchez2021_pain_13_24w"]
+    assert evidence.favours_dry_needling(sanchez) == "uncertain"  # mirrored lower bound crosses 0
+    yu = pooled.set_index("id").loc["yu2023_none_pain_3m"]
+    assert evidence.favours_dry_needling(yu) == "favours dry needling"  # excludes 0 either way
+
+
+# --- denominators ---------------------------------------------------------------------------------------
+
+def test_review_totals_are_not_presented_as_per_estimate_counts(pooled):
+    p = pooled.set_index("id")
+    for key in ["liu2018_pain_other", "lara2023_pain_post", "preprint2025_pain", "hu2018_sham_pain", "gattie2017_pain"]:
+        assert p.loc[key, "counts_scope"] == "whole review", key
+    assert p.loc["yu2023_none_pain_2w", "counts_scope"] == "this estimate"
+
+
+def test_one_definition_of_prohibiting():
+    states = data.load("us_states")
+    now = regulation.prohibiting_now(states)
+    assert list(now["postal_code"]) == regulation.still_prohibiting(states) == ["CA", "HI", "NY", "OR"]
+    assert not now.set_index("postal_code").loc["CA", "dated"]  # only undated sources for California
+    assert states.set_index("postal_code").loc["NY", "source_id"] != "nysed_alert"
+
+
+# --- prose and alt text ------------------------------------------------------------------------------
+
+_WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve "
+                                     "thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty".split())}
+_ALT_COUNT = re.compile(r"^(?:Forest plot|Dot chart|Dot-and-interval chart) of (\d+|" + "|".join(_WORDS) + r")\b")
+
+
+def test_alt_text_counts_equal_the_plotted_rows():
+    index = pd.read_csv(paths.ROOT / "figures" / "index.csv")
+    checked = 0
+    for fig in index.itertuples():
+        match = _ALT_COUNT.match(fig.alt)
+        if not match:
+            continue
+        stated = match.group(1)
+        stated = int(stated) if stated.isdigit() else _WORDS[stated]
+        plotted = pd.read_csv(paths.ROOT / "figures" / f"{fig.name}.csv")
+        assert stated == len(plotted), f"{fig.name}: alt text says {stated}, the chart plots {len(plotted)} rows"
+        checked += 1
+    assert checked >= 3
+
+
+def _markdown(nb_path):
+    for i, cell in enumerate(json.loads(nb_path.read_text())["cells"]):
+        if cell["cell_type"] == "markdown":
+            yield i, "".join(cell["source"])
+
+
+_SOURCE_ID = re.compile(r"`([a-z][a-z_]*\d{4}[a-z0-9_]*)`")
+
+
+def test_every_source_id_in_prose_resolves():
+    known = set(data.load("sources")["id"])
+    texts = [(f"{nb.name} cell {i}", text) for nb in NOTEBOOKS for i, text in _markdown(nb)]
+    texts += [(p.name, p.read_text()) for p in (paths.ROOT / "docs").glob("*.md")]
+    for where, text in texts:
+        candidates = set(_SOURCE_ID.findall(text))
+        if "## Sources" in text:  # every backticked snake_case token in a Sources section is a source id
+            candidates |= set(re.findall(r"`([a-z][a-z0-9_]+)`", text.split("## Sources", 1)[1]))
+        unknown = sorted(c for c in candidates if c not in known and not c.endswith(("_csv", "_py")))
+        assert not unknown, f"{where}: source ids not in data/sources.csv: {unknown}"
