@@ -268,3 +268,60 @@ def test_fixed_effect_accepts_one_study():
     res = meta.pool([0.3], [0.04], method="FE")
     assert res.estimate == pytest.approx(0.3) and res.se == pytest.approx(0.2)
     assert res.weights.tolist() == [100.0]
+
+
+# --- forest plot -------------------------------------------------------------------------------
+
+
+def _forest(method="DL", with_arms=True):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import pandas as pd
+
+    from dry_needling import charts
+
+    arms = pd.DataFrame({"n1": [20, 31, 18, 40], "mean1": [3.1, 4.0, 2.8, 3.5], "sd1": [1.9, 2.2, 2.0, 2.1],
+                         "n2": [20, 30, 19, 41], "mean2": [4.0, 4.6, 4.1, 3.9], "sd2": [2.0, 2.1, 2.2, 2.0]})
+    es = meta.mean_difference(**arms, studies=["A 2015", "B 2017", "C 2018", "D 2019"])
+    res = meta.pool(es, method=method)
+    return res, charts.meta_forest_plot(res, arms=arms if with_arms else None, xlabel="Mean difference")
+
+
+def test_meta_forest_squares_have_area_proportional_to_weight():
+    import matplotlib.pyplot as plt
+
+    res, fig = _forest()
+    squares = [c for c in fig.axes[0].collections if c.get_gid() == "meta-squares"]
+    assert len(squares) == 1
+    sizes = squares[0].get_sizes()
+    assert np.allclose(sizes / res.weights, sizes[0] / res.weights[0])
+    plt.close(fig)
+
+
+def test_meta_forest_draws_rows_diamond_pi_and_heterogeneity():
+    import matplotlib.pyplot as plt
+
+    res, fig = _forest()
+    ax = fig.axes[0]
+    rows = sorted(str(line.get_gid()) for line in ax.get_lines() if str(line.get_gid()).startswith("forest-row"))
+    assert rows == [f"forest-row-{i}" for i in range(4)]
+    diamond = [p for p in ax.patches if p.get_gid() == "meta-diamond"]
+    assert len(diamond) == 1
+    xs = diamond[0].get_xy()[:, 0]
+    assert xs.min() == pytest.approx(res.ci_low) and xs.max() == pytest.approx(res.ci_high)
+    pi = [line for line in ax.get_lines() if line.get_gid() == "meta-pi"]
+    assert len(pi) == 1 and list(pi[0].get_xdata()) == pytest.approx([res.pi_low, res.pi_high])
+    texts = [t.get_text() for t in ax.texts]
+    assert res.heterogeneity_text() in texts
+    assert any("Weight" == t for t in texts) and any(t.startswith("Estimate [95 % CI]") for t in texts)
+    assert any("\u2212" in t for t in texts)  # true minus signs in the printed intervals
+    plt.close(fig)
+
+
+def test_meta_forest_fixed_effect_has_no_prediction_interval():
+    import matplotlib.pyplot as plt
+
+    _, fig = _forest(method="FE", with_arms=False)
+    assert not [line for line in fig.axes[0].get_lines() if line.get_gid() == "meta-pi"]
+    plt.close(fig)
