@@ -8,7 +8,9 @@
 (d) the simulation against its RNG floor: 10,000 trials x 2 arms x 100 participants, as a ratio
     to drawing the same random numbers with NumPy alone (goal <= 2x), and the slider's redraw
     time (goal < 100 ms).
-(a)-(c) take a few minutes; `python benchmarks/bench.py --quick` runs (d) only.
+(e) meta.pool (DL) over 1,000 simulated analyses of 20 studies each, as a ratio to the same DL
+    arithmetic written in plain vectorised NumPy over all 1,000 at once (goal <= 3x).
+(a)-(c) take a few minutes; `python benchmarks/bench.py --quick` runs (d) and (e) only.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 import numpy as np  # noqa: E402
+from scipy import special  # noqa: E402
 
-from dry_needling import simulate  # noqa: E402
+from dry_needling import meta, simulate  # noqa: E402
 
 REPEATS = 7
 
@@ -56,6 +59,32 @@ def slider_redraw() -> float:
     values = iter(np.linspace(-0.9, 0.9, 1000))
     return _median_time(lambda: explorer.update(bang_active=float(next(values)), bang_sham=0.0,
                                                 expectation_effect=1.0), repeats=21)
+
+
+def _dl_numpy(y: np.ndarray, v: np.ndarray) -> tuple:
+    """DerSimonian-Laird for every row at once, plain NumPy (plus scipy.special's ufuncs): the floor."""
+    k = y.shape[1]
+    u = 1 / v
+    su = u.sum(1)
+    q = (u * (y - ((u * y).sum(1) / su)[:, None]) ** 2).sum(1)
+    tau2 = np.maximum(0, (q - (k - 1)) / (su - (u * u).sum(1) / su))
+    w = 1 / (v + tau2[:, None])
+    sw = w.sum(1)
+    est = (w * y).sum(1) / sw
+    se = np.sqrt(1 / sw)
+    half = special.stdtrit(k - 2, 0.975) * np.sqrt(tau2 + se ** 2)
+    return (est, se, est - 1.959964 * se, est + 1.959964 * se, 2 * special.ndtr(-np.abs(est / se)),
+            special.chdtrc(k - 1, q), 100 * np.maximum(0, (q - (k - 1)) / q), 100 * w / sw[:, None],
+            est - half, est + half)
+
+
+def pooling_vs_numpy() -> tuple[float, float]:
+    rng = np.random.default_rng(9)
+    v = rng.uniform(0.02, 0.5, size=(1000, 20))
+    y = rng.normal(-0.5, np.sqrt(v + 0.1))
+    pooled = _median_time(lambda: meta.pool(y, v, method="DL"), repeats=21)
+    floor = _median_time(lambda: _dl_numpy(y, v), repeats=21)
+    return pooled, floor
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,6 +141,7 @@ def main() -> None:
     quick = "--quick" in sys.argv
     sim, floor = simulation_vs_rng_floor()
     redraw = slider_redraw()
+    pooled, pool_floor = pooling_vs_numpy()
     cores = os.cpu_count() or 1
     print(f"Machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}, "
           f"NumPy {np.__version__}; timings are medians of repeated runs where repeated")
@@ -134,6 +164,8 @@ def main() -> None:
     print(f"| (d) simulation, 10,000 trials x 2 arms x 100 | {sim * 1000:.0f} ms | {floor * 1000:.0f} ms "
           f"(NumPy draws only) | {sim / floor:.2f}x | <= 2x |")
     print(f"| (d) slider redraw (2,000 trials + chart + PNG) | {redraw * 1000:.0f} ms | | | < 100 ms |")
+    print(f"| (e) meta.pool (DL), 1,000 analyses x 20 studies | {pooled * 1000:.2f} ms | {pool_floor * 1000:.2f} ms "
+          f"(same DL in plain NumPy) | {pooled / pool_floor:.2f}x | <= 3x |")
 
 
 if __name__ == "__main__":
