@@ -236,13 +236,13 @@ def _check_field(i: int, k: int, field, names: list[str], problems: list, shown:
         problems.append(Problem(shown, None, None, name, f"schema.fields[{k}]: a field name used only once", where))
     names.append(name)
     ftype = field.get("type", "string")
-    if ftype not in _TYPES:
+    if not isinstance(ftype, str) or ftype not in _TYPES:
         value = ftype if isinstance(ftype, str) else _kind(ftype)
         problems.append(Problem(shown, None, name, value, f"schema.fields[{k}].type: one of "
                                                           f"{', '.join(sorted(_TYPES))}", where))
         return
     fmt = field.get("format", "default")
-    if fmt not in (_STRING_FORMATS if ftype == "string" else {"default"}):
+    if not isinstance(fmt, str) or fmt not in (_STRING_FORMATS if ftype == "string" else {"default"}):
         problems.append(Problem(shown, None, name, str(fmt), f"schema.fields[{k}].format: 'default'"
                                 f"{' or email, uri, uuid' if ftype == 'string' else ''}", where))
     constraints = field.get("constraints", {})
@@ -342,7 +342,7 @@ def _check_descriptor(descriptor: dict, folder: Path) -> list[Problem]:
         if not isinstance(resource, dict) or not isinstance(resource.get("schema"), dict):
             continue
         name, schema, where = resource.get("name"), resource["schema"], f"resources[{i}]"
-        names = fields_of.get(name)
+        names = fields_of.get(name) if isinstance(name, str) else None
         if names is None:
             continue
         if "primaryKey" in schema:
