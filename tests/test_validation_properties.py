@@ -63,7 +63,8 @@ def test_random_bytes_as_a_csv_file(raw):
 
 
 @FAST
-@given(st.lists(st.lists(CELL, min_size=0, max_size=8), max_size=6), st.booleans(), st.sampled_from(["\n", "\r\n", "\r"]))
+@given(st.lists(st.lists(CELL, min_size=0, max_size=8), max_size=6), st.booleans(),
+       st.sampled_from(["\n", "\r\n", "\r"]))
 def test_random_csv_shapes(rows, keep_header, newline):
     header = [ITEMS.splitlines()[0]] if keep_header else []
     quoted = io.StringIO()
