@@ -353,7 +353,8 @@ def _figure_index() -> list[dict]:
     if not path.exists():
         return []
     with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+        needed = {"name", "title", "alt", "source", "png", "svg", "csv"}
+        return [row for row in csv.DictReader(fh) if needed <= set(row) and row["name"]]
 
 
 def index_page(pages: list[Page], figures: list[dict], pdf: bool) -> str:
