@@ -46,6 +46,16 @@ def test_pages_load_nothing_from_the_internet(built):
         assert "require.js" not in text and "MathJax" not in text, page.name
 
 
+def test_every_page_forbids_scripts_and_links_no_script(built):
+    for page in _pages(built):
+        text = page.read_text(encoding="utf-8")
+        head = text.split("</head>")[0]
+        assert report.CSP in head and 'http-equiv="Content-Security-Policy"' in head, page.name
+        hrefs = re.findall(r"""(?:href|src|action)\s*=\s*["']?\s*([a-z][a-z0-9+.-]*:)""", text, re.IGNORECASE)
+        assert not [h for h in hrefs if h.lower() not in ("https:", "http:", "data:", "mailto:")], (page.name, hrefs)
+        assert "javascript:" not in " ".join(re.findall(r"<[a-zA-Z][^>]*>", text)).lower(), page.name
+
+
 def test_figures_carry_their_alt_text(built):
     figures = data.load("sources")  # noqa: F841  (validates the data package as a side effect)
     from dry_needling.charts import read_index

@@ -7,13 +7,14 @@ import sys
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .data import validate
+    from .data import count, validate
 
     problems = validate(args.data_dir)
     for problem in problems:
         print(problem)
     if problems:
-        print(f"{len(problems)} problem(s) found; the data package is NOT valid.", file=sys.stderr)
+        cut = " (the list of at least one file was cut; see above)" if any(p.hidden for p in problems) else ""
+        print(f"{count(problems)} problem(s) found{cut}; the data package is NOT valid.", file=sys.stderr)
         return 1
     print("The data package is valid.")
     return 0

@@ -84,7 +84,16 @@ class BlindingIndex:
                 f"{self.ci_low:.2f} to {self.ci_high:.2f}): {self.interpretation}")
 
 
+#: The largest count accepted: shares are computed in floating point, exact up to 2**53.
+MAX_COUNT = 10**15
+
+
 def _count(value, name: str) -> int:
+    def shown() -> str:
+        if isinstance(value, numbers.Integral) and int(value).bit_length() > 128:
+            return f"a number with about {int(int(value).bit_length() * math.log10(2)) + 1} digits"
+        return repr(value)
+
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name} must be a non-negative whole number, got {value!r}")
     if isinstance(value, numbers.Integral):
@@ -92,9 +101,11 @@ def _count(value, name: str) -> int:
     elif math.isfinite(float(value)) and float(value).is_integer():
         number = int(value)
     else:
-        raise ValueError(f"{name} must be a non-negative whole number, got {value!r}")
+        raise ValueError(f"{name} must be a non-negative whole number, got {shown()}")
     if number < 0:
-        raise ValueError(f"{name} must be a non-negative whole number, got {value!r}")
+        raise ValueError(f"{name} must be a non-negative whole number, got {shown()}")
+    if number > MAX_COUNT:
+        raise ValueError(f"{name} must be a whole number of at most {MAX_COUNT:,}, got {shown()}")
     return number
 
 

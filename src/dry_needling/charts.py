@@ -55,7 +55,10 @@ RESEARCH = PALETTE[0]  # blue: published research
 CONTEXT = PALETTE[7]  # grey: context, the rest of a whole
 
 INDEX_FIELDS = ["name", "title", "alt", "source", "png", "svg", "csv"]
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")  # used with fullmatch: a trailing newline does not pass
+NAME_MAX = 100  # characters; with the extension well under the 255 a file name may have
+RESERVED_NAMES = {"index"}  # files save_figure writes itself (figures/index.csv)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 _SOURCE_GID = "dry-needling-source-line"
 
 HOUSE_RC = {
@@ -179,7 +182,7 @@ def _update_index(folder: Path, entry: dict) -> None:
         entries = {}
         if path.exists():
             with path.open(encoding="utf-8", newline="") as fh:
-                entries = {row["name"]: row for row in csv.DictReader(fh)}
+                entries = {row["name"]: row for row in csv.DictReader(fh) if row.get("name")}
         entries[entry["name"]] = entry
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=INDEX_FIELDS, lineterminator="\n")
@@ -198,15 +201,26 @@ def save_figure(fig, name: str, *, alt: str, source: str, data: pd.DataFrame | N
     given it is read off the figure (lines, points, bars). ``title`` defaults to the figure's
     suptitle or first axes title. Returns the index entry. Output bytes repeat run to run.
     """
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise ValueError(f"figure name {name!r} must be lower-case letters, digits, '-' or '_' (it names files)")
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or len(name) > NAME_MAX:
+        shown = name[:NAME_MAX + 10] if isinstance(name, str) else name
+        raise ValueError(f"name: figure name {shown!r} must be 1-{NAME_MAX} lower-case letters, digits, '-' or '_' "
+                         "(it names files)")
+    if name in RESERVED_NAMES:
+        raise ValueError(f"name: figure name {name!r} is reserved (figures/{name}.csv is the figure index)")
     if not isinstance(alt, str) or len(alt.strip()) < 20:
-        raise ValueError(f"figure {name!r}: alt text must describe the finding in words (got {alt!r})")
+        raise ValueError(f"alt: figure {name!r}: alt text must describe the finding in words (got {alt!r})")
     if not isinstance(source, str) or not source.strip():
-        raise ValueError(f"figure {name!r}: a source is required (got {source!r})")
+        raise ValueError(f"source: figure {name!r}: a source is required (got {source!r})")
+    if title is not None and not isinstance(title, str):
+        raise ValueError(f"title: figure {name!r}: the title must be text (got {title!r})")
     title = (title or _figure_title(fig)).strip()
     if not title:
-        raise ValueError(f"figure {name!r}: give the figure a title (suptitle or axes title) or pass title=")
+        raise ValueError(f"title: figure {name!r}: give the figure a title (suptitle or axes title) or pass title=")
+    for argument, text in (("alt", alt), ("source", source), ("title", title)):
+        bad = _CONTROL.search(text)
+        if bad:
+            raise ValueError(f"{argument}: figure {name!r}: control character {bad.group()!r} at position "
+                             f"{bad.start()} (only printable text and spaces are stored)")
     table = figure_data(fig) if data is None else pd.DataFrame(data)
     if table.empty:
         raise ValueError(f"figure {name!r}: no plotted data found; pass data= with what the figure shows")
@@ -222,6 +236,9 @@ def save_figure(fig, name: str, *, alt: str, source: str, data: pd.DataFrame | N
     csv_bytes = table.to_csv(index=False, lineterminator="\n", float_format="%.6g").encode("utf-8")
 
     fig._dry_needling_png = png.getvalue()  # for show(): display these bytes instead of rendering again
+    targets = {folder / f"{name}.{ext}" for ext in ("png", "svg", "csv")}
+    if _index_path(folder) in targets:  # pragma: no cover - the name checks above already prevent it
+        raise ValueError(f"name: figure {name!r} would overwrite the figure index")
     _atomic_write(folder / f"{name}.png", png.getvalue())
     _atomic_write(folder / f"{name}.svg", svg.getvalue())
     _atomic_write(folder / f"{name}.csv", csv_bytes)

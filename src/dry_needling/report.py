@@ -34,6 +34,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
+from urllib.parse import quote
 
 from . import paths
 
@@ -58,9 +59,17 @@ class NotebookFailed(RuntimeError):
 # Notebooks: list, normalise, execute
 
 
+NOTEBOOK_NAME = re.compile(r"\d\d_[^/]+\.ipynb")
+
+
 def notebooks() -> list[Path]:
     """The collection's notebooks in reading order (their file names start with a number)."""
-    return sorted(p for p in paths.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+    return sorted(p for p in paths.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb") if NOTEBOOK_NAME.fullmatch(p.name))
+
+
+def skipped_notebooks() -> list[Path]:
+    """Notebooks in ``notebooks/`` that are not in the report because their name is not ``NN_title.ipynb``."""
+    return sorted(p for p in paths.NOTEBOOKS_DIR.glob("*.ipynb") if not NOTEBOOK_NAME.fullmatch(p.name))
 
 
 def _merge_streams(outputs: list) -> list:
@@ -253,8 +262,12 @@ def render_html(nb, nav_html: str = "", title: str = "") -> str:
         from nbconvert import HTMLExporter
 
         _EXPORTER = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)])
-    body, _ = _EXPORTER.from_notebook_node(nb, resources={"nav_html": nav_html, "metadata": {"name": title}})
-    return body
+    page, _ = _EXPORTER.from_notebook_node(nb, resources={"nav_html": nav_html, "metadata": {"name": title},
+                                                          "csp_meta": CSP_META})
+    # Raw HTML in Markdown cells is ours, but made harmless anyway (defence in depth beside the CSP).
+    # The head comes from our template and is left alone.
+    head, body_start, rest = page.partition("<body")
+    return head + body_start + neutralise(rest) if body_start else neutralise(page)
 
 
 def _page_key(path: Path, nav_html: str, alt_by_name: dict[str, str]) -> str:
@@ -315,6 +328,71 @@ def _nav(pages: list[Page], k: int) -> str:
 
 
 # ---------------------------------------------------------------------------------------
+# Safety: links built from data, raw HTML in Markdown, and a Content-Security-Policy
+
+#: Every page forbids scripts outright (the report needs none), plugins, frames, forms and <base>;
+#: styles may be inline (nbconvert's), images may be inline (data:) or files beside the page.
+CSP = ("default-src 'self' file: data:; script-src 'none'; object-src 'none'; frame-src 'none'; "
+       "base-uri 'none'; form-action 'none'; style-src 'self' file: 'unsafe-inline'; img-src 'self' file: data:")
+CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+
+_WEB_URL = re.compile(r"https?://[^\s<>\"'`\x00-\x1f\x7f]+")
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:")
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+_ATTR = re.compile(r"""([^\s"'=<>/]+)(\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
+_URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "background", "srcset",
+              "ping", "cite", "longdesc", "manifest"}
+_DROP_TAGS = {"script", "iframe", "object", "embed", "base", "form", "frame", "frameset", "applet", "meta",
+              "link"}
+
+
+def web_url(url) -> str | None:
+    """``url`` if it is a plain https:// or http:// address (safe as a link), else None."""
+    return url if isinstance(url, str) and _WEB_URL.fullmatch(url) else None
+
+
+def _safe_link_value(name: str, value: str) -> bool:
+    plain = re.sub(r"[\x00-\x20\x7f]", "", html.unescape(value)).lower()
+    scheme = _SCHEME.match(plain)
+    if scheme is None:
+        return not plain.startswith("//") or name != "href"  # relative: fine
+    if plain.startswith(("https:", "http:", "mailto:")) and name in {"href", "cite"}:
+        return True
+    return name == "src" and plain.startswith("data:image/")
+
+
+def neutralise(page: str) -> str:
+    """Raw HTML in a page body made harmless: script, frame, form, base, meta and link tags dropped,
+    event-handler attributes (``onclick=``) dropped, and any URL attribute that is not http(s),
+    mailto, relative or an inline image replaced by ``#unsafe-link-removed``. Text between tags
+    (escaped code, prose) is left as it is."""
+
+    def attrs(text: str) -> str:
+        out = []
+        for match in _ATTR.finditer(text):
+            name = match.group(1).lower()
+            if name.startswith("on") or name in {"style"} and "expression(" in (match.group(0).lower()):
+                continue
+            if name in _URL_ATTRS and match.group(2):
+                value = next(v for v in match.group(3, 4, 5) if v is not None)
+                if not _safe_link_value(name, value):
+                    out.append(f'{name}="#unsafe-link-removed"')
+                    continue
+            out.append(match.group(0))
+        return (" " + " ".join(out)) if out else ""
+
+    def tag(match: re.Match) -> str:
+        closing, name, rest = match.groups()
+        if name.lower() in _DROP_TAGS:
+            return ""
+        tail = "/" if rest.rstrip().endswith("/") else ""
+        return f"<{closing}{name}{attrs(rest.rstrip().rstrip('/'))}{tail}>"
+
+    page = re.sub(r"<script\b.*?</script\s*>", "", page, flags=re.IGNORECASE | re.DOTALL)
+    return _TAG.sub(tag, page)
+
+
+# ---------------------------------------------------------------------------------------
 # Site pages (all text from data files is escaped)
 
 CSS = """
@@ -340,9 +418,10 @@ img.report-figure { max-width: 100%; height: auto; }
 
 def _page(title: str, body: str) -> str:
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">{CSP_META}'
             f"<title>{html.escape(title)}</title>"
-            f'<link rel="stylesheet" href="report.css"></head>\n<body class="report">\n{body}\n</body></html>\n')
+            f'<link rel="stylesheet" href="report.css"></head>\n<body class="report">\n{neutralise(body)}\n'
+            "</body></html>\n")
 
 
 def _figure_index() -> list[dict]:
@@ -353,7 +432,8 @@ def _figure_index() -> list[dict]:
     if not path.exists():
         return []
     with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+        needed = {"name", "title", "alt", "source", "png", "svg", "csv"}
+        return [row for row in csv.DictReader(fh) if needed <= set(row) and row["name"]]
 
 
 def index_page(pages: list[Page], figures: list[dict], pdf: bool) -> str:
@@ -411,7 +491,8 @@ def _read_at(source) -> str:
     for part in read.split("; "):
         url, _, note = part.partition(" (")
         note = f" ({html.escape(note)}" if note else ""
-        links.append(f'<a href="{html.escape(url)}">{html.escape(url)}</a>{note}')
+        safe = web_url(url)  # only https/http addresses become links
+        links.append((f'<a href="{html.escape(safe)}">{html.escape(safe)}</a>' if safe else html.escape(url)) + note)
     label = "read at (secondary copy)" if source.get("secondary_copy") else "read at"
     return f"<br>{label}: {'; '.join(links)}"
 
@@ -421,11 +502,14 @@ def sources_page(sources) -> str:
     rows = []
     for _, s in sources.iterrows():
         doi = s.get("doi")
-        doi_html = (f' doi:<a href="https://doi.org/{esc(str(doi))}">{esc(str(doi))}</a>'
+        doi_html = (f' doi:<a href="https://doi.org/{esc(quote(doi, safe="/:;()._-"))}">{esc(doi)}</a>'
                     if isinstance(doi, str) and doi else "")
         accessed = s["accessed"].strftime("%Y-%m-%d") if hasattr(s["accessed"], "strftime") else str(s["accessed"])
+        url = web_url(s["url"])
+        link = (f'<a href="{esc(url)}">{esc(url)}</a>' if url else
+                f'{esc(str(s["url"]))} <em>(not linked: only https and http addresses are)</em>')
         rows.append(f'<tr id="{esc(s["id"])}"><td><code>{esc(s["id"])}</code></td><td>{esc(s["citation"])}{doi_html}'
-                    f'<br><a href="{esc(s["url"])}">{esc(s["url"])}</a>{_read_at(s)}</td><td>{esc(s["supports"])}</td>'
+                    f'<br>{link}{_read_at(s)}</td><td>{esc(s["supports"])}</td>'
                     f"<td>{esc(str(s['licence']))}</td><td>{esc(accessed)}</td></tr>")
     body = (f'<p><a href="index.html">← Contents</a></p><h1>Sources</h1><p>{len(rows)} sources, from '
             f'<a href="data/sources.csv">data/sources.csv</a>. The first link is the publisher\'s, DOI or official '
@@ -467,13 +551,14 @@ def guide_page() -> str:
 
 def data_page(descriptor: dict) -> str:
     esc = html.escape
-    rows = "".join(f'<tr><td><a href="{esc(r["path"])}">{esc(r["path"])}</a></td><td>{esc(r.get("title", ""))}</td>'
-                   f'<td>{esc(r.get("description", ""))}</td></tr>' for r in descriptor["resources"])
+    rows = "".join(f'<tr><td><a href="{esc(quote(str(r["path"])))}">{esc(str(r["path"]))}</a></td>'
+                   f'<td>{esc(str(r.get("title", "")))}</td>'
+                   f'<td>{esc(str(r.get("description", "")))}</td></tr>' for r in descriptor["resources"])
     body = ('<p><a href="../index.html">← Contents</a></p><h1>Data tables</h1><p>Every table as CSV, described by '
             '<a href="datapackage.json">datapackage.json</a> (Frictionless Data Package) and the '
             '<a href="README.md">codebook</a>.</p>'
             f'<table class="report-table"><tr><th>File</th><th>Title</th><th>Description</th></tr>{rows}</table>')
-    return _page("Data tables", body).replace('href="report.css"', 'href="../report.css"')
+    return _page("Data tables", body).replace('href="report.css">', 'href="../report.css">')
 
 
 # ---------------------------------------------------------------------------------------
@@ -507,7 +592,7 @@ def print_pdf(report: Path, pages: list[Page]) -> bool:
         styles = "".join(re.findall(r"<style[^>]*>.*?</style>", text, re.DOTALL)) if not parts else ""
         main = re.search(r"<main>(.*)</main>", text, re.DOTALL)
         parts.append(styles + f'<section style="break-before: page">{main.group(1) if main else ""}</section>')
-    combined = ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Collection</title>'
+    combined = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">{CSP_META}<title>Collection</title>'
                 '<link rel="stylesheet" href="report.css"></head><body class="jp-Notebook"><main>'
                 '<section class="report">'
                 + (report / "index.html").read_text(encoding="utf-8").split('<body class="report">')[1]
@@ -548,6 +633,9 @@ def build(execute_notebooks: bool = True, out_dir: Path | None = None, force: bo
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
 
     books = notebooks()
+    for skipped in skipped_notebooks():
+        log(f"  warning: {skipped.name} is not in the report: its name does not match NN_title.ipynb "
+            "(two digits, an underscore, a title)")
     todo = [p for p in books if execute_notebooks and (force or _needs_execution(p, manifest))]
     timings: dict[str, tuple[str, float]] = {p.name: ("reused" if execute_notebooks else "rendered only", 0.0)
                                              for p in books}

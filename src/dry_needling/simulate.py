@@ -39,7 +39,13 @@ __all__ = [
     "guess_probabilities",
     "draw_random_numbers",
     "SCENARIOS",
+    "MAX_PARTICIPANTS",
 ]
+
+#: The most simulated participants (n_trials x 2 arms x n_per_arm) one call may draw: each needs
+#: about 18 bytes at the peak (a uniform, a normal and two comparisons), so this is about 0.35 GiB.
+MAX_PARTICIPANTS = 20_000_000
+_BYTES_PER_PARTICIPANT = 18
 
 
 def _number(value, name: str) -> float:
@@ -84,12 +90,39 @@ def expected_observed_effect(true_effect: float, expectation_effect: float, bang
         float(bang_active) + float(bang_sham)) / 2
 
 
+def _seed(seed):
+    """``seed`` checked: None, a whole number of at least 0, or a numpy SeedSequence/BitGenerator/Generator."""
+    if seed is None or isinstance(seed, (np.random.SeedSequence, np.random.BitGenerator, np.random.Generator)):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or int(seed) < 0:
+        raise ValueError(f"seed must be None or a whole number of at least 0, got {seed!r}")
+    return int(seed)
+
+
+def _check_size(n_trials: int, n_per_arm: int) -> None:
+    """Refuse, before allocating anything, a simulation larger than MAX_PARTICIPANTS."""
+    def big(n: int) -> str:
+        return f"{n:,}" if n.bit_length() <= 128 else f"~10^{int(n.bit_length() * math.log10(2))}"
+
+    participants = n_trials * 2 * n_per_arm
+    if participants > MAX_PARTICIPANTS:
+        gib = participants * _BYTES_PER_PARTICIPANT // 2**30
+        raise ValueError(
+            f"n_trials x 2 arms x n_per_arm = {big(n_trials)} x 2 x {big(n_per_arm)} = {big(participants)} simulated "
+            f"participants would need about {big(gib)} GiB of memory; the limit is {MAX_PARTICIPANTS:,} "
+            f"(about {MAX_PARTICIPANTS * _BYTES_PER_PARTICIPANT / 2**30:.2f} GiB): use fewer trials or smaller arms")
+
+
 def draw_random_numbers(n_trials: int, n_per_arm: int, seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
     """The random numbers one simulation needs: uniforms for the guesses, normals for the noise.
 
-    Exposed so the benchmark can time the RNG floor with exactly the same draws.
+    Exposed so the benchmark can time the RNG floor with exactly the same draws. Refuses more
+    than :data:`MAX_PARTICIPANTS` draws with a ``ValueError`` that gives the size.
     """
-    rng = np.random.default_rng(seed)
+    n_trials = _whole(n_trials, "n_trials")
+    n_per_arm = _whole(n_per_arm, "n_per_arm")
+    _check_size(n_trials, n_per_arm)
+    rng = np.random.default_rng(_seed(seed))
     shape = (n_trials, 2, n_per_arm)
     return rng.random(shape), rng.standard_normal(shape, dtype=np.float64)
 
@@ -113,6 +146,8 @@ def simulate_trials(n_trials: int, n_per_arm: int, true_effect: float, expectati
     if sd < 0:
         raise ValueError(f"sd must be zero or positive, got {sd!r}")
     p = guess_probabilities(bang_active, bang_sham, dont_know)
+    _check_size(n_trials, n)
+    seed = _seed(seed)
 
     uniforms, normals = draw_random_numbers(n_trials, n, seed)
     # Thresholds per arm (axis 1: 0 = active, 1 = sham): guess active below t1, sham below t2, else don't know.
