@@ -342,10 +342,21 @@ def input_key(path: Path) -> str:
     return fingerprint(cells, *deps, _normaliser_source())
 
 
+def _joined(value):
+    """Multi-line strings as one string (a file stores them as a list of lines, or not)."""
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return "".join(value)
+    if isinstance(value, dict):
+        return {k: _joined(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_joined(v) for v in value]
+    return value
+
+
 def outputs_key(nb: dict) -> str:
     """Hash of a notebook's stored outputs after normalising what a save in JupyterLab changes:
     hand-edited outputs are noticed, a learner's save is not."""
-    return fingerprint(normalise(copy.deepcopy(nb)))
+    return fingerprint(_joined(normalise(copy.deepcopy(nb))))
 
 
 def figures_named_in(path_or_nb) -> list[str]:
@@ -566,7 +577,7 @@ def _figure_index() -> list[dict]:
     path = paths.figures_dir() / "index.csv"
     if not path.exists():
         return []
-    shown = paths.relative(path)
+    shown = f"{paths.relative(path.parent)}/{path.name}"
     try:
         with path.open(encoding="utf-8", newline="") as fh:
             reader = csv.DictReader(fh)
@@ -888,7 +899,7 @@ def build(execute_notebooks: bool = True, out_dir: Path | None = None, force: bo
         for p in todo:
             nb, seconds = results[p.name]
             if write_notebook(nb, p):
-                log(f"  {p.name}: stored outputs updated")
+                log(f"  stored outputs of {p.name} updated")
             timings[p.name] = ("executed", seconds)
     for p in books:
         if p not in todo:
@@ -992,8 +1003,16 @@ def main(args: argparse.Namespace | None = None) -> int:
 
     execute_notebooks = not getattr(args, "no_execute", False)
     force = getattr(args, "force", False)
-    signal.signal(signal.SIGINT, _raise_interrupt)
-    signal.signal(signal.SIGTERM, _raise_interrupt)  # `kill` stops the build as cleanly as Ctrl-C
+    previous = {sig: signal.signal(sig, _raise_interrupt)  # `kill` stops the build as cleanly as Ctrl-C
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return _main(execute_notebooks, force)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _main(execute_notebooks: bool, force: bool) -> int:
     started = time.perf_counter()
     try:
         print(f"Building the report from {len(notebooks())} notebooks:", flush=True)
