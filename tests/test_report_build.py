@@ -186,6 +186,21 @@ def test_a_read_only_build_folder_is_named(sandbox, capsys):
     assert code == 1 and "Traceback" not in text and "cannot write" in text
 
 
+def test_a_full_disk_is_one_line(sandbox, capsys, monkeypatch):
+    import errno
+
+    _notebook(sandbox.books, "00_a.ipynb", "1 + 1")
+
+    def full(*_):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(sandbox.out))
+
+    monkeypatch.setattr(report, "swap_into_place", full)
+    code, text = _main(capsys, no_execute=True)
+    assert code == 1 and "Traceback" not in text
+    assert "cannot write (report): No space left on device" in text
+    assert not [p for p in sandbox.build.iterdir() if p.name.startswith(report.STAGING_PREFIXES)]
+
+
 def test_a_truncated_cache_manifest_is_rebuilt(sandbox):
     _notebook(sandbox.books, "00_a.ipynb", "1 + 1")
     (sandbox.build / "cache").mkdir(parents=True)
