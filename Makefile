@@ -11,24 +11,28 @@ STAMP  := $(VENV)/.installed
 
 help:
 	@echo "make report    execute every notebook, write figures/, render build/report/"
-	@echo "make test      lint, then the whole test suite (unit, data, strict nbval over every notebook)"
+	@echo "make test      lint, then the whole test suite in parallel (unit, data, strict nbval, browser)"
 	@echo "make lab       open JupyterLab on the collection"
 	@echo "make validate  check the data package in data/"
-	@echo "make bench     measure the simulation and report build (prints a table)"
+	@echo "make bench     measure the tests, the report build and the simulation (prints a table)"
 	@echo "make clean     remove .venv, build/ and caches"
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@echo "[1/3] Creating the Python environment in $(VENV)/ (only the first time)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@echo "[2/3] Installing the pinned packages into $(VENV)/ (first run: about 2 minutes; pip shows its progress)"
+	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar on -r requirements-dev.txt
+	@echo "[3/3] Installing the dry_needling package (editable)"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
+	@echo "Environment ready."
 
 report: $(STAMP)
 	$(BIN)/python -m dry_needling report
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests notebooks benchmarks
-	$(BIN)/python -m pytest
+	$(BIN)/ruff check conftest.py src tests notebooks benchmarks
+	$(BIN)/python -m pytest   # in parallel on every core (-n auto --dist loadfile, see pyproject.toml)
 
 validate: $(STAMP)
 	$(BIN)/python -m dry_needling validate
@@ -37,7 +41,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab --config=jupyter_lab_config.json $(if $(filter 0,$(shell id -u)),--allow-root) \
+		notebooks/00_start_here.ipynb
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache

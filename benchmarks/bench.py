@@ -5,12 +5,14 @@
 (b) a full report build (every notebook executed, pages rendered, PDF printed) against the
     notebooks' own execution time, run one after another (goal <= 1.2x);
 (c) a rebuild with nothing changed, as a share of the full build (goal <= 10 %);
+(e) the whole test suite (`make test`'s pytest, in parallel): its wall time against the summed durations of
+    its tests, measured in one run (goal <= 0.7x);
 (d) the simulation against its RNG floor: 10,000 trials x 2 arms x 100 participants, as a ratio
     to drawing the same random numbers with NumPy alone (goal <= 2x), and the slider's redraw
     time (goal < 100 ms).
-(e) meta.pool (DL) over 1,000 simulated analyses of 20 studies each, as a ratio to the same DL
+(f) meta.pool (DL) over 1,000 simulated analyses of 20 studies each, as a ratio to the same DL
     arithmetic written in plain vectorised NumPy over all 1,000 at once (goal <= 3x).
-(a)-(c) take a few minutes; `python benchmarks/bench.py --quick` runs (d) and (e) only.
+(a)-(c) and (e) take a few minutes; `python benchmarks/bench.py --quick` runs (d) and (f) only.
 """
 
 from __future__ import annotations
@@ -105,11 +107,13 @@ def kernel_floor() -> float:
     import nbformat
     from nbclient import NotebookClient
 
+    from dry_needling.report import _kernel_config  # IPC: no "running over TCP" warning
+
     def once():
         nb = nbformat.v4.new_notebook()
         nb.cells = [nbformat.v4.new_code_cell(IMPORTS)]
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        NotebookClient(nb, kernel_name="python3", timeout=120).execute()
+        NotebookClient(nb, kernel_name="python3", timeout=120, config=_kernel_config()).execute()
 
     return _median_time(once, repeats=3)
 
@@ -137,6 +141,21 @@ def report_builds() -> tuple[float, float]:
     return full, again
 
 
+def test_suite() -> tuple[float, float]:
+    """(wall time, summed test durations) of one run of the test suite as `make test` runs it."""
+    import tempfile
+    import xml.etree.ElementTree as ET
+
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "junit.xml"
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "pytest", "-q", f"--junitxml={report}"], cwd=ROOT,
+                       capture_output=True)
+        wall = time.perf_counter() - start
+        summed = sum(float(case.get("time", 0)) for case in ET.parse(report).iter("testcase"))
+    return wall, summed
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
     sim, floor = simulation_vs_rng_floor()
@@ -161,10 +180,13 @@ def main() -> None:
               f"(notebooks executed one after another) | {full / execution:.2f}x | <= 1.2x |")
         print(f"| (c) rebuild with nothing changed | {again:.1f} s | {full:.0f} s (full build) | "
               f"{100 * again / full:.0f} % | <= 10 % |")
+        wall, summed = test_suite()
+        print(f"| (e) test suite (`make test`, {cores} workers) | {wall:.0f} s wall | {summed:.0f} s (its tests' "
+              f"durations, summed) | {wall / summed:.2f}x | <= 0.7x |")
     print(f"| (d) simulation, 10,000 trials x 2 arms x 100 | {sim * 1000:.0f} ms | {floor * 1000:.0f} ms "
           f"(NumPy draws only) | {sim / floor:.2f}x | <= 2x |")
     print(f"| (d) slider redraw (2,000 trials + chart + PNG) | {redraw * 1000:.0f} ms | | | < 100 ms |")
-    print(f"| (e) meta.pool (DL), 1,000 analyses x 20 studies | {pooled * 1000:.2f} ms | {pool_floor * 1000:.2f} ms "
+    print(f"| (f) meta.pool (DL), 1,000 analyses x 20 studies | {pooled * 1000:.2f} ms | {pool_floor * 1000:.2f} ms "
           f"(same DL in plain NumPy) | {pooled / pool_floor:.2f}x | <= 3x |")
 
 

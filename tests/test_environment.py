@@ -90,3 +90,12 @@ def test_installed_versions_match_the_pins():
         if installed != pinned:
             mismatched.append(f"{name} {installed} installed, {pinned} pinned")
     assert not mismatched, "; ".join(mismatched)
+
+
+def test_jupyterlab_does_not_ask_about_news():
+    """`make lab` loads the project's JupyterLab settings, which turn the news fetch (and its pop-up) off."""
+    import json
+
+    config = json.loads((ROOT / "jupyter_lab_config.json").read_text(encoding="utf-8"))
+    assert config["LabApp"]["news_url"] is None
+    assert "--config=jupyter_lab_config.json" in (ROOT / "Makefile").read_text(encoding="utf-8")

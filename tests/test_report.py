@@ -102,6 +102,12 @@ def test_text_from_data_files_is_escaped(tmp_path, monkeypatch):
     assert "<script>" not in page
 
 
+def test_sources_page_names_only_paths_inside_the_repository(built):
+    text = (built / "sources.html").read_text(encoding="utf-8")
+    assert "shared/reference" not in text
+    assert "notebook 00" in text
+
+
 def test_a_failing_notebook_is_named_and_keeps_the_old_report(tmp_path, monkeypatch):
     import nbformat
 
@@ -171,6 +177,10 @@ def test_every_page_in_headless_chromium(built, browser):
                 target = Path(unquote(urlparse(href).path))
                 if not target.exists():
                     problems.append(f"{name}: broken link {href}")
+        if name in {"index.html", "sources.html"}:
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            if width > 1200:
+                problems.append(f"{name}: {width} px wide in a 1,200 px window (long text must wrap)")
         if page.evaluate("() => window.__pwned === 1"):
             problems.append(f"{name}: a script from the data ran")
         shot = SCREENSHOTS / (name.replace("/", "_").replace(".html", ".png"))

@@ -30,9 +30,8 @@ import shutil
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from urllib.parse import quote
 
@@ -51,12 +50,39 @@ REPORTED_PACKAGES = ["python", "numpy", "pandas", "matplotlib", "seaborn", "fric
                      "ipykernel", "ipywidgets", "jupyterlab", "latex2mathml", "playwright"]
 
 
-class NotebookFailed(RuntimeError):
+class BuildFailed(RuntimeError):
+    """The build stopped; the message is one line naming what failed (a notebook, a file, a folder)."""
+
+
+class NotebookFailed(BuildFailed):
     """A notebook raised during execution; the message names the notebook and the cell."""
 
 
 # ---------------------------------------------------------------------------------------
-# Notebooks: list, normalise, execute
+# One fingerprint helper for every content-hash cache (execution, pages, sources, PDF)
+
+
+def fingerprint(*parts) -> str:
+    """SHA-256 over ``parts``: bytes and str as they are, a ``Path`` as its name and bytes (or a
+    marker when missing), anything else as sorted JSON. Each part is length-prefixed, so moving
+    bytes from one part to the next changes the result."""
+    digest = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, Path):
+            data = part.name.encode() + b"\0" + (part.read_bytes() if part.is_file() else b"<missing>")
+        elif isinstance(part, bytes):
+            data = part
+        elif isinstance(part, str):
+            data = part.encode()
+        else:
+            data = json.dumps(part, sort_keys=True, default=str).encode()
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------
+# Notebooks: list, read, normalise, execute
 
 
 NOTEBOOK_NAME = re.compile(r"\d\d_[^/]+\.ipynb")
@@ -72,6 +98,28 @@ def skipped_notebooks() -> list[Path]:
     return sorted(p for p in paths.NOTEBOOKS_DIR.glob("*.ipynb") if not NOTEBOOK_NAME.fullmatch(p.name))
 
 
+def read_json(path: Path) -> dict:
+    """A notebook as plain JSON; an empty, truncated or unreadable file raises :class:`BuildFailed`
+    with one line naming it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise BuildFailed(f"{paths.relative(path)}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise BuildFailed(f"{paths.relative(path)}: cannot be read ({exc.strerror})") from None
+    if not text.strip():
+        raise BuildFailed(f"{paths.relative(path)}: the file is empty (restore it: git checkout -- "
+                          f"{paths.relative(path)})")
+    try:
+        nb = json.loads(text)
+        if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+            raise ValueError("no list of cells")
+    except ValueError as exc:
+        raise BuildFailed(f"{paths.relative(path)}: not a valid notebook ({str(exc).splitlines()[0]}); "
+                          "restore it with git or re-save it in JupyterLab") from None
+    return nb
+
+
 def _merge_streams(outputs: list) -> list:
     """Join consecutive stdout (or stderr) chunks: how a print is split into chunks depends on timing."""
     merged: list = []
@@ -79,22 +127,24 @@ def _merge_streams(outputs: list) -> list:
         previous = merged[-1] if merged else None
         if (output.get("output_type") == "stream" and previous is not None
                 and previous.get("output_type") == "stream" and previous.get("name") == output.get("name")):
-            previous["text"] = previous["text"] + output["text"]
+            previous["text"] = "".join(previous["text"]) + "".join(output["text"])
         else:
             merged.append(output)
     return merged
 
 
 def normalise(nb):
-    """Metadata that changes from machine to machine or run to run is removed or fixed."""
-    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": KERNEL}
-    nb.metadata.pop("widgets", None)
-    nb.metadata.get("language_info", {}).pop("version", None)
-    for cell in nb.cells:
-        cell.metadata.pop("execution", None)
-        cell.metadata.pop("ExecuteTime", None)
+    """Remove or fix what changes from machine to machine, run to run, or with a save in JupyterLab
+    (widget model ids, the Python patch version, timings). Works on a NotebookNode or plain JSON."""
+    metadata = nb.setdefault("metadata", {})
+    metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": KERNEL}
+    metadata.pop("widgets", None)
+    metadata.get("language_info", {}).pop("version", None)
+    for cell in nb["cells"]:
+        cell.get("metadata", {}).pop("execution", None)
+        cell.get("metadata", {}).pop("ExecuteTime", None)
         if "outputs" in cell:
-            cell.outputs = _merge_streams(cell.outputs)
+            cell["outputs"] = _merge_streams(cell["outputs"])
         for output in cell.get("outputs", []):
             # A widget's model id is random and its state is not stored, so the view could not be shown
             # anyway: keep a plain note instead (stable bytes, and readable in the HTML report).
@@ -103,25 +153,80 @@ def normalise(nb):
     return nb
 
 
-def execute(path: Path):
-    """Execute ``path`` top to bottom in a fresh kernel and return the executed, normalised notebook."""
+def _normaliser_source() -> str:
+    """The code that shapes stored outputs (part of the execution cache key: a change re-executes)."""
+    import inspect
+
+    module = sys.modules[__name__]
+    return "\n".join([inspect.getsource(module.normalise), inspect.getsource(module._merge_streams),
+                      module.WIDGET_MIME, module.WIDGET_NOTE, module.KERNEL])
+
+
+def _kernel_config():
+    """Kernels talk over local IPC sockets (no TCP ports, and no 'running over TCP without encryption'
+    warning from ipykernel); the socket files go to the temporary folder, never the repository."""
+    import uuid
+
+    from traitlets.config import Config
+
+    config = Config()
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = os.path.join(tempfile.gettempdir(), f"dn-kernel-{uuid.uuid4().hex[:12]}")
+    return config
+
+
+async def execute_async(path: Path, env: dict | None = None, clients: list | None = None):
+    """Execute ``path`` top to bottom in a fresh kernel; return the executed, normalised notebook.
+    Any failure raises :class:`NotebookFailed` with one line naming the notebook and the cell."""
+    import atexit
+
     import nbformat
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
+    read_json(path)  # one clear line for an empty or truncated file
     nb = nbformat.read(path, as_version=4)
+    current = [None]
     client = NotebookClient(nb, kernel_name=KERNEL, timeout=CELL_TIMEOUT, record_timing=False,
-                            resources={"metadata": {"path": str(path.parent)}})
+                            config=_kernel_config(), resources={"metadata": {"path": str(path.parent)}},
+                            on_cell_execute=lambda cell, cell_index, **_: current.__setitem__(0, cell_index))
+    if clients is not None:
+        clients.append(client)
+    name = paths.relative(path)
+    where = lambda: f"cell {current[0] + 1}" if current[0] is not None else "kernel start"  # noqa: E731
     try:
-        client.execute()
+        await client.async_execute(**({"env": env} if env is not None else {}))
     except CellExecutionError as exc:
         index = next((i for i, c in enumerate(nb.cells)
                       if any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
-        where = f"cell {index + 1}" if index is not None else "a cell"
+        cell = f"cell {index + 1}" if index is not None else "a cell"
         plain = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip()  # drop the traceback's terminal colours
         last = plain.splitlines()[-1] if plain else exc.__class__.__name__
-        raise NotebookFailed(f"{paths.relative(path)}: {where} failed: {last}") from None
+        raise NotebookFailed(f"{name}: {cell} failed: {last}") from None
+    except CellTimeoutError:
+        raise NotebookFailed(f"{name}: {where()} did not finish within {CELL_TIMEOUT} s") from None
+    except DeadKernelError:
+        raise NotebookFailed(f"{name}: the kernel died during {where()} (out of memory, or a crash in a "
+                             "compiled library)") from None
+    except RuntimeError as exc:  # e.g. the kernel did not start
+        raise NotebookFailed(f"{name}: {where()}: {exc}".splitlines()[0]) from None
+    finally:
+        # Whatever happened (a cancelled build too), no kernel is left behind.
+        atexit.unregister(client._cleanup_kernel)
+        km = client.km
+        if km is not None and km.has_kernel:
+            try:
+                await km.shutdown_kernel(now=True)
+            except Exception:  # noqa: BLE001  (already gone: nothing to shut down)
+                pass
     return normalise(nb)
+
+
+def execute(path: Path):
+    """Execute ``path`` top to bottom in a fresh kernel and return the executed, normalised notebook."""
+    import asyncio
+
+    return asyncio.run(execute_async(path))
 
 
 def write_notebook(nb, path: Path) -> bool:
@@ -135,61 +240,182 @@ def write_notebook(nb, path: Path) -> bool:
     return True
 
 
-def _atomic_text(path: Path, text: str) -> None:
+def _atomic_bytes(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
-def _execute_job(path_text: str) -> tuple[str, float, bool]:
-    """Worker: execute one notebook and store its outputs; returns (name, seconds, changed)."""
-    path = Path(path_text)
-    started = time.perf_counter()
-    nb = execute(path)
-    changed = write_notebook(nb, path)
-    return path.name, time.perf_counter() - started, changed
+def _atomic_text(path: Path, text: str) -> None:
+    _atomic_bytes(path, text.encode("utf-8"))
+
+
+def _execute_all(todo: list[Path], figures_staging: Path, log) -> dict[str, tuple]:
+    """Execute ``todo`` concurrently (one kernel per notebook, at most one per core) in a helper thread
+    and return ``{name: (executed notebook, seconds)}``. Kernels write their figures to
+    ``figures_staging``. The first failure cancels the other notebooks; Ctrl-C (KeyboardInterrupt in
+    the main thread) shuts every kernel down before it propagates. Nothing is written here."""
+    import asyncio
+    import signal
+    import threading
+
+    env = dict(os.environ, DRY_NEEDLING_FIGURES=str(figures_staging))
+    clients: list = []
+    results: dict[str, tuple] = {}
+    at_once = min(len(todo), os.cpu_count() or 1)
+
+    async def one(path: Path, slots: asyncio.Semaphore) -> None:
+        async with slots:
+            started = time.perf_counter()
+            nb = await execute_async(path, env, clients)
+            results[path.name] = (nb, time.perf_counter() - started)
+            log(f"  {path.name}: executed in {results[path.name][1]:.1f} s")
+
+    async def run_all() -> None:
+        slots = asyncio.Semaphore(at_once)
+        tasks = [asyncio.ensure_future(one(p, slots)) for p in todo]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        finally:
+            for task in tasks:  # a failure (or Ctrl-C) stops the other notebooks too
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for task in tasks:
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                raise task.exception()
+
+    loop = asyncio.new_event_loop()
+    task = loop.create_task(run_all())
+    outcome: dict = {}
+    finished = threading.Event()  # not Thread.join: a join cut by Ctrl-C can wrongly report the thread ended
+
+    def runner() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(task)
+        except BaseException as exc:  # noqa: BLE001  (handed to the main thread)
+            outcome["error"] = exc
+        finally:
+            leftover = asyncio.all_tasks(loop)  # nbclient's kernel-alive pollers
+            for pending in leftover:
+                pending.cancel()
+            loop.run_until_complete(asyncio.gather(*leftover, return_exceptions=True))
+            loop.close()
+            finished.set()
+
+    # nbclient installs its own SIGINT handler only in the main thread: running the loop in a helper
+    # thread leaves Ctrl-C to us (KeyboardInterrupt below).
+    thread = threading.Thread(target=runner, name="execute-notebooks", daemon=True)
+    thread.start()
+    try:
+        while not finished.wait(0.2):
+            pass
+    except KeyboardInterrupt:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup
+        try:
+            for client in clients:
+                client.shutdown_kernel = "immediate"
+            loop.call_soon_threadsafe(task.cancel)
+            finished.wait(8)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        raise
+    error = outcome.get("error")
+    if error is not None and not isinstance(error, asyncio.CancelledError):
+        raise error
+    return results
 
 
 # ---------------------------------------------------------------------------------------
 # What a notebook depends on (for skipping unchanged notebooks)
 
+PACKAGE_DIR = Path(__file__).parent
+
 
 def input_key(path: Path) -> str:
     """Hash of everything a notebook's outputs depend on: its cells' sources and tags, the data
-    package, the package's code and templates, and the pinned requirements."""
-    digest = hashlib.sha256()
-    nb = json.loads(path.read_text(encoding="utf-8"))
+    package, the package's code, the normaliser that shapes stored outputs, and the pins."""
+    nb = read_json(path)
     cells = [(c["cell_type"], "".join(c["source"]), c.get("metadata", {}).get("tags", [])) for c in nb["cells"]]
-    digest.update(json.dumps(cells, sort_keys=True).encode())
-    deps = sorted(paths.DATA_DIR.glob("*.csv")) + [paths.DATA_DIR / "datapackage.json"]
-    deps += sorted(p for p in (paths.ROOT / "src" / "dry_needling").rglob("*.py")
-                   if p.name not in {"report.py", "__main__.py"})  # the report builder does not change outputs
+    data_dir = paths.DATA_DIR
+    deps = sorted(data_dir.glob("*.csv")) + [data_dir / "datapackage.json"]
+    deps += sorted(p for p in PACKAGE_DIR.rglob("*.py")
+                   if p.name not in {"report.py", "__main__.py"})  # the builder: only its normaliser counts
     deps += [paths.ROOT / "requirements.txt"]
-    for dep in deps:
-        if dep.exists():
-            digest.update(dep.name.encode())
-            digest.update(dep.read_bytes())
-    return digest.hexdigest()
+    return fingerprint(cells, *deps, _normaliser_source())
 
 
-def figures_named_in(path: Path) -> list[str]:
+def _joined(value):
+    """Multi-line strings as one string (a file stores them as a list of lines, or not)."""
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return "".join(value)
+    if isinstance(value, dict):
+        return {k: _joined(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_joined(v) for v in value]
+    return value
+
+
+def outputs_key(nb: dict) -> str:
+    """Hash of a notebook's stored outputs after normalising what a save in JupyterLab changes:
+    hand-edited outputs are noticed, a learner's save is not."""
+    return fingerprint(_joined(normalise(copy.deepcopy(nb))))
+
+
+def figures_named_in(path_or_nb) -> list[str]:
     """Figure names a notebook saves (``save_figure(fig, "name", ...)``)."""
-    text = "".join("".join(c["source"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"])
+    nb = read_json(path_or_nb) if isinstance(path_or_nb, Path) else path_or_nb
+    text = "".join("".join(c["source"]) for c in nb["cells"])
     return re.findall(r"save_figure\(\s*\w+,\s*\"([^\"]+)\"", text)
 
 
-def _needs_execution(path: Path, manifest: dict) -> bool:
+def _figure_files(nb: dict) -> dict[str, str]:
+    """{file name: content hash or 'missing'} for every file the notebook's figures consist of."""
+    folder = paths.figures_dir()
+    files = {}
+    for name in figures_named_in(nb):
+        for suffix in (".png", ".svg", ".csv"):
+            path = folder / f"{name}{suffix}"
+            files[path.name] = fingerprint(path.read_bytes()) if path.is_file() else "missing"
+    return files
+
+
+def cache_entry(path: Path, seconds: float = 0.0) -> dict:
+    """What the manifest remembers about an executed notebook."""
+    nb = read_json(path)
+    return {"key": input_key(path), "outputs": outputs_key(nb), "figures": _figure_files(nb),
+            "seconds": round(seconds, 2)}
+
+
+def why_execute(path: Path, manifest: dict) -> str | None:
+    """Why ``path`` must be executed again, or None when its stored outputs can be reused."""
     entry = manifest.get(path.name)
-    if not entry or entry.get("key") != input_key(path):
-        return True
-    nb = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(entry, dict) or "outputs" not in entry:
+        return "not executed by a build before"
+    if entry.get("key") != input_key(path):
+        return "inputs changed"
+    nb = read_json(path)
     if any(c["cell_type"] == "code" and c.get("execution_count") is None and "".join(c["source"]).strip()
            for c in nb["cells"]):
-        return True
-    folder = paths.figures_dir()
-    return not all((folder / f"{name}.png").exists() for name in figures_named_in(path))
+        return "a cell has no stored output"
+    if entry["outputs"] != outputs_key(nb):
+        return "stored outputs were edited"
+    figures = _figure_files(nb)
+    if "missing" in figures.values():
+        return "a figure file is missing"
+    if figures != entry.get("figures"):
+        return "a figure file changed"
+    return None
+
+
+def _needs_execution(path: Path, manifest: dict) -> bool:
+    return why_execute(path, manifest) is not None
 
 
 # ---------------------------------------------------------------------------------------
@@ -270,16 +496,11 @@ def render_html(nb, nav_html: str = "", title: str = "") -> str:
     return head + body_start + neutralise(rest) if body_start else neutralise(page)
 
 
-def _page_key(path: Path, nav_html: str, alt_by_name: dict[str, str]) -> str:
-    """Everything a rendered page depends on: the stored notebook, its navigation, the alt texts,
-    the template and this module."""
-    digest = hashlib.sha256(path.read_bytes())
-    digest.update(nav_html.encode())
-    digest.update(json.dumps(alt_by_name, sort_keys=True).encode())
-    for dep in sorted(TEMPLATES.rglob("*")) + [Path(__file__)]:
-        if dep.is_file():
-            digest.update(dep.read_bytes())
-    return digest.hexdigest()
+def _page_key(nb: dict, nav_html: str, alt_by_name: dict[str, str]) -> str:
+    """Everything a rendered page depends on: the (normalised) stored notebook, its navigation, the alt
+    texts, the template and this module."""
+    return fingerprint(nb, nav_html, alt_by_name, *sorted(p for p in TEMPLATES.rglob("*") if p.is_file()),
+                       Path(__file__))
 
 
 @dataclass
@@ -408,7 +629,7 @@ CSS = """
 .gallery figcaption { font-size: .85rem; }
 table.report-table { border-collapse: collapse; width: 100%; font-size: .9rem; }
 table.report-table td, table.report-table th { border-bottom: 1px solid #ddd; padding: .35rem; text-align: left;
-  vertical-align: top; }
+  vertical-align: top; overflow-wrap: anywhere; }
 .note { background: #fff8e1; border-left: 4px solid #de8f05; padding: .5rem 1rem; }
 img.report-figure { max-width: 100%; height: auto; }
 @media print { .report-nav { display: none; } main, body { max-width: none; } .jp-Cell { break-inside: avoid; }
@@ -424,16 +645,34 @@ def _page(title: str, body: str) -> str:
             "</body></html>\n")
 
 
+INDEX_COLUMNS = ("name", "title", "alt", "source", "png", "svg", "csv")
+
+
 def _figure_index() -> list[dict]:
-    """figures/index.csv as a list of rows (read with the csv module: no pandas or matplotlib needed)."""
+    """figures/index.csv as a list of rows (read with the csv module: no pandas or matplotlib needed).
+    A damaged index raises :class:`BuildFailed` naming the file and the line."""
     import csv
 
     path = paths.figures_dir() / "index.csv"
     if not path.exists():
         return []
-    with path.open(encoding="utf-8", newline="") as fh:
-        needed = {"name", "title", "alt", "source", "png", "svg", "csv"}
-        return [row for row in csv.DictReader(fh) if needed <= set(row) and row["name"]]
+    shown = f"{paths.relative(path.parent)}/{path.name}"
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            rows = list(reader)
+            header = reader.fieldnames or []
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise BuildFailed(f"{shown} is damaged ({exc}); run `make report` after restoring it with git") from None
+    missing = [c for c in INDEX_COLUMNS if c not in header]
+    if missing:
+        raise BuildFailed(f"{shown}, line 1: the header lacks {', '.join(missing)}; restore the file with git")
+    for line, row in enumerate(rows, start=2):
+        empty = [c for c in INDEX_COLUMNS if not (row.get(c) or "").strip()]
+        if empty or None in row:
+            what = f"no {', '.join(empty)}" if empty else "more fields than the header"
+            raise BuildFailed(f"{shown}, line {line}: {what}; restore the file with git")
+    return rows
 
 
 def index_page(pages: list[Page], figures: list[dict], pdf: bool) -> str:
@@ -527,7 +766,7 @@ def build_page(pages: list[Page], total_seconds: float) -> str:
     for name in REPORTED_PACKAGES:
         try:
             v = sys.version.split()[0] if name == "python" else version(name)
-        except Exception:  # not installed
+        except PackageNotFoundError:
             v = "not installed"
         versions.append(f"<tr><td>{esc(name)}</td><td>{esc(v)}</td></tr>")
     body = (f'<p><a href="index.html">← Contents</a></p><h1>How this report was built</h1>'
@@ -577,15 +816,16 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
 
 
-def print_pdf(report: Path, pages: list[Page]) -> bool:
-    """Print the contents and every notebook page into one PDF via a combined print page."""
+def print_pdf(report: Path, pages: list[Page]) -> str | None:
+    """Print the contents and every notebook page into one PDF via a combined print page.
+    Returns None when printed, otherwise what is missing."""
     executable = chromium_path()
     if executable is None:
-        return False
+        return "Chromium is not installed (apt-get install chromium)"
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        return False
+        return "Playwright is not installed (pip install -r requirements-dev.txt)"
     parts = []
     for page in pages:
         text = (report / page.href).read_text(encoding="utf-8")
@@ -607,7 +847,7 @@ def print_pdf(report: Path, pages: list[Page]) -> bool:
                 margin={"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"})
         browser.close()
     print_page.unlink()
-    return True
+    return None
 
 
 # ---------------------------------------------------------------------------------------
@@ -619,6 +859,100 @@ def _copy_tree(source: Path, target: Path, pattern: str = "*") -> None:
     for path in sorted(source.glob(pattern)):
         if path.is_file() and not path.name.startswith("."):
             shutil.copy2(path, target / path.name)
+            os.chmod(target / path.name, 0o644)
+
+
+def _publish_figures(staging: Path, target: Path) -> None:
+    """Copy the figures the kernels wrote (and the updated index) into ``target``, each file atomically
+    and only when its bytes changed."""
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(staging.iterdir()):
+        if path.is_file() and not path.name.startswith("."):
+            data = path.read_bytes()
+            dest = target / path.name
+            if not (dest.is_file() and dest.read_bytes() == data):
+                _atomic_bytes(dest, data)
+
+
+STAGING_PREFIXES = (".report-", ".figures-")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale(out_dir: Path, log=print) -> None:
+    """Remove staging folders left by a build that was killed (its process is gone), and put back a
+    report that a kill between the two renames of a non-atomic swap left only as ``report.old``."""
+    parent = out_dir.parent
+    if not parent.is_dir():
+        return
+    for path in parent.iterdir():
+        if not (path.is_dir() and path.name.startswith(STAGING_PREFIXES)):
+            continue
+        match = re.match(r"\.(?:report|figures)-(\d+)-", path.name)
+        if match and int(match.group(1)) != os.getpid() and _pid_alive(int(match.group(1))):
+            continue  # another build is running
+        shutil.rmtree(path, ignore_errors=True)
+        log(f"  removed {path.name}, left by an interrupted build")
+    old = out_dir.with_name(out_dir.name + ".old")
+    if old.is_dir() and not out_dir.exists():
+        os.replace(old, out_dir)
+        log(f"  restored {out_dir.name} from {old.name} (an earlier build was killed while swapping it)")
+    elif old.is_dir():
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _rename_exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one atomic step (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def swap_into_place(staging: Path, out_dir: Path) -> None:
+    """Put the new report at ``out_dir`` in one atomic step: an existing report is exchanged with the new
+    one (the old one ends in ``staging`` and is removed). Where the exchange is not supported, two renames
+    (``clean_stale`` restores ``report.old`` if a kill comes between them)."""
+    if not out_dir.exists():
+        os.replace(staging, out_dir)
+        return
+    if _rename_exchange(staging, out_dir):
+        shutil.rmtree(staging, ignore_errors=True)
+        return
+    old = out_dir.with_name(out_dir.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    os.replace(out_dir, old)
+    os.replace(staging, out_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _load_manifest(path: Path, log) -> dict:
+    if not path.exists():
+        return {}
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict):
+            raise ValueError("not a JSON object")
+        return manifest
+    except (ValueError, OSError) as exc:
+        log(f"  {paths.relative(path)} is unreadable ({str(exc).splitlines()[0]}); starting with an empty cache")
+        return {}
 
 
 def build(execute_notebooks: bool = True, out_dir: Path | None = None, force: bool = False, pdf: bool = True,
@@ -627,42 +961,50 @@ def build(execute_notebooks: bool = True, out_dir: Path | None = None, force: bo
 
     started = time.perf_counter()
     out_dir = out_dir or paths.REPORT_DIR
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale(out_dir, log)
     cache_dir = out_dir.parent / "cache"
     cache_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = cache_dir / CACHE_FILE
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    manifest = _load_manifest(manifest_path, log)
 
     books = notebooks()
     for skipped in skipped_notebooks():
         log(f"  warning: {skipped.name} is not in the report: its name does not match NN_title.ipynb "
             "(two digits, an underscore, a title)")
-    todo = [p for p in books if execute_notebooks and (force or _needs_execution(p, manifest))]
+    reasons = {p.name: ("forced" if force else why_execute(p, manifest)) for p in books} if execute_notebooks else {}
+    todo = [p for p in books if reasons.get(p.name)]
     timings: dict[str, tuple[str, float]] = {p.name: ("reused" if execute_notebooks else "rendered only", 0.0)
                                              for p in books}
+    prefix = f"{os.getpid()}-"
     if todo:
         log(f"Executing {len(todo)} of {len(books)} notebooks ({min(len(todo), os.cpu_count() or 1)} at a time):")
-        with ProcessPoolExecutor(max_workers=min(len(todo), os.cpu_count() or 1)) as pool:
-            futures = {p.name: pool.submit(_execute_job, str(p)) for p in todo}
-            for future in futures.values():
-                try:
-                    done_name, seconds, changed = future.result()
-                except NotebookFailed:
-                    for other in futures.values():
-                        other.cancel()
-                    raise
-                timings[done_name] = ("executed", seconds)
-                log(f"  {done_name}: executed in {seconds:.1f} s{' (stored outputs updated)' if changed else ''}")
+        figures_staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=".figures-" + prefix))
+        try:
+            index = paths.figures_dir() / "index.csv"
+            if index.is_file():
+                shutil.copy2(index, figures_staging / "index.csv")  # save_figure adds to the current index
+            results = _execute_all(todo, figures_staging, log)
+            # Every notebook succeeded: publish their figures and stored outputs (and only now).
+            _publish_figures(figures_staging, paths.figures_dir())
+        finally:
+            shutil.rmtree(figures_staging, ignore_errors=True)
+        for p in todo:
+            nb, seconds = results[p.name]
+            if write_notebook(nb, p):
+                log(f"  stored outputs of {p.name} updated")
+            timings[p.name] = ("executed", seconds)
     for p in books:
         if p not in todo:
             log(f"  {p.name}: {timings[p.name][0]} (inputs unchanged)" if execute_notebooks
                 else f"  {p.name}: rendering stored outputs")
 
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=".report-"))
+    staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=".report-" + prefix))
+    os.chmod(staging, 0o755)  # mkdtemp makes it private; a report is for reading by anyone
     try:
         figures = _figure_index()
         alt_by_name = {row["name"]: row["alt"] for row in figures}
-        nbs = [json.loads(p.read_text(encoding="utf-8")) for p in books]
+        nbs = [normalise(read_json(p)) for p in books]  # what a save in JupyterLab changes never shows
         pages = []
         for p, nb in zip(books, nbs, strict=True):
             summary, minutes = _summary(nb)
@@ -673,7 +1015,7 @@ def build(execute_notebooks: bool = True, out_dir: Path | None = None, force: bo
         rendered = 0
         for k, (page, nb) in enumerate(zip(pages, nbs, strict=True)):
             nav = _nav(pages, k)
-            key = _page_key(page.path, nav, alt_by_name)
+            key = _page_key(nb, nav, alt_by_name)
             previous = out_dir / page.href
             if page_keys.get(page.href) == key and previous.exists():
                 shutil.copy2(previous, staging / page.href)  # same notebook, same page: no need to render
@@ -690,8 +1032,7 @@ def build(execute_notebooks: bool = True, out_dir: Path | None = None, force: bo
         _copy_tree(paths.DATA_DIR, staging / "data")
         descriptor = json.loads((paths.DATA_DIR / "datapackage.json").read_text(encoding="utf-8"))
         (staging / "data" / "index.html").write_text(data_page(descriptor), encoding="utf-8")
-        sources_key = hashlib.sha256(b"".join(f.read_bytes() for f in (paths.DATA_DIR / "sources.csv",
-                                     paths.DATA_DIR / "datapackage.json", Path(__file__)))).hexdigest()
+        sources_key = fingerprint(paths.DATA_DIR / "sources.csv", paths.DATA_DIR / "datapackage.json", Path(__file__))
         if page_keys.get("sources.html") == sources_key and (out_dir / "sources.html").exists():
             shutil.copy2(out_dir / "sources.html", staging / "sources.html")
         else:
@@ -703,8 +1044,7 @@ def build(execute_notebooks: bool = True, out_dir: Path | None = None, force: bo
         log(f"  rendered {rendered} of {len(pages)} pages in {time.perf_counter() - render_started:.1f} s"
             f"{' (the others are unchanged)' if rendered < len(pages) else ''}")
 
-        key = hashlib.sha256("".join([(staging / pg.href).read_text() for pg in pages] + [CSS]).encode()
-                             + Path(__file__).read_bytes() + json.dumps(figures).encode()).hexdigest()
+        key = pdf_key([(staging / pg.href) for pg in pages], figures)
         old_pdf = out_dir / "collection.pdf"
         has_pdf = False
         if pdf and manifest.get("_pdf_key") == key and old_pdf.exists():
@@ -713,44 +1053,88 @@ def build(execute_notebooks: bool = True, out_dir: Path | None = None, force: bo
         (staging / "index.html").write_text(index_page(pages, figures, pdf=True), encoding="utf-8")
         if pdf and not has_pdf:
             pdf_started = time.perf_counter()
-            has_pdf = print_pdf(staging, pages)
+            missing = print_pdf(staging, pages)
+            has_pdf = missing is None
             if has_pdf:
                 log(f"  printed collection.pdf in {time.perf_counter() - pdf_started:.1f} s")
                 manifest["_pdf_key"] = key
             else:
-                log("  collection.pdf skipped: Chromium is not installed (apt-get install chromium)")
+                log(f"  collection.pdf skipped: {missing}")
         if not has_pdf:
             (staging / "index.html").write_text(index_page(pages, figures, pdf=False), encoding="utf-8")
         total = time.perf_counter() - started
         (staging / "build.html").write_text(build_page(pages, total), encoding="utf-8")
-
-        if out_dir.exists():
-            old = out_dir.with_name(out_dir.name + ".old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(out_dir, old)
-            os.replace(staging, out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(staging, out_dir)
+        swap_into_place(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    for p in books:
-        if timings[p.name][0] == "executed":
-            manifest[p.name] = {"key": input_key(p), "seconds": round(timings[p.name][1], 2)}
+    for p in todo:
+        manifest[p.name] = cache_entry(p, timings[p.name][1])
     _atomic_text(manifest_path, json.dumps(manifest, indent=1, sort_keys=True))
     return out_dir
 
 
+def pdf_key(pages: list[Path], figures: list[dict]) -> str:
+    """Everything the printed PDF depends on: the rendered pages, the CSS, the figure index, this module."""
+    return fingerprint(*pages, CSS, figures, Path(__file__))
+
+
+INTERRUPTED = "Interrupted; the previous report in build/report is unchanged."
+
+
+_INTERRUPTED = False
+
+
+def _raise_interrupt(signum, frame):
+    global _INTERRUPTED
+    _INTERRUPTED = True
+    raise KeyboardInterrupt
+
+
 def main(args: argparse.Namespace | None = None) -> int:
+    """``python -m dry_needling report``: one line per failure, never a traceback; exit 130 on Ctrl-C."""
+    import signal
+
     execute_notebooks = not getattr(args, "no_execute", False)
     force = getattr(args, "force", False)
-    print(f"Building the report from {len(notebooks())} notebooks:")
+    previous = {sig: signal.signal(sig, _raise_interrupt)  # `kill` stops the build as cleanly as Ctrl-C
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return _main(execute_notebooks, force)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _main(execute_notebooks: bool, force: bool) -> int:
     started = time.perf_counter()
     try:
-        out = build(execute_notebooks=execute_notebooks, force=force)
-    except NotebookFailed as exc:
+        print(f"Building the report from {len(notebooks())} notebooks:", flush=True)
+        out = build(execute_notebooks=execute_notebooks, force=force,
+                    log=lambda *a: print(*a, flush=True))
+    except KeyboardInterrupt:
+        print(INTERRUPTED, file=sys.stderr)
+        return 130
+    except BuildFailed as exc:
         print(f"Report NOT built: {exc}. The previous report, if any, is unchanged.", file=sys.stderr)
         return 1
+    except OSError as exc:  # a read-only or full disk, a folder that vanished
+        where = f" ({paths.relative(Path(exc.filename))})" if exc.filename else ""
+        print(f"Report NOT built: cannot write{where}: {exc.strerror or exc}. The previous report, if any, "
+              "is unchanged.", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001
+        if _INTERRUPTED:  # Ctrl-C while Chromium printed: the browser died first
+            print(INTERRUPTED, file=sys.stderr)
+            return 130
+        from .data import DataValidationError
+
+        if isinstance(exc, DataValidationError):  # only the located lines, no traceback
+            problems = exc.problems
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            print(f"Report NOT built: {len(problems)} problem(s) in the data (python -m dry_needling validate).",
+                  file=sys.stderr)
+            return 1
+        raise
     print(f"Report written to {paths.relative(out)}/index.html in {time.perf_counter() - started:.1f} s")
     return 0
-
