@@ -36,6 +36,7 @@ import pandas as pd
 __all__ = [
     "simulate_trials",
     "expected_observed_effect",
+    "expectation_effect_needed",
     "guess_probabilities",
     "draw_random_numbers",
     "SCENARIOS",
@@ -88,6 +89,22 @@ def expected_observed_effect(true_effect: float, expectation_effect: float, bang
     guess_probabilities(bang_active, bang_sham)  # validates the indexes
     return _number(true_effect, "true_effect") + _number(expectation_effect, "expectation_effect") * (
         float(bang_active) + float(bang_sham)) / 2
+
+
+def expectation_effect_needed(observed_effect: float, bang_active: float, bang_sham: float,
+                              true_effect: float = 0.0) -> float:
+    """The expectation effect that, in this model, turns ``true_effect`` into ``observed_effect``.
+
+    Inverts :func:`expected_observed_effect`: ``(observed - true) / ((bang_active + bang_sham) / 2)``.
+    With ``true_effect = 0`` it answers "how large would the expectation effect have to be for
+    unblinding alone to produce the whole observed effect?". Raises ``ValueError`` when the two
+    indexes average to 0 (no unblinding: no expectation effect can bias the result)."""
+    guess_probabilities(bang_active, bang_sham)  # validates the indexes
+    mean_bi = (float(bang_active) + float(bang_sham)) / 2
+    if mean_bi == 0:
+        raise ValueError("bang_active + bang_sham is 0: with balanced guessing no expectation effect biases the "
+                         "result, so no size of it can explain an observed effect")
+    return (_number(observed_effect, "observed_effect") - _number(true_effect, "true_effect")) / mean_bi
 
 
 def _seed(seed):
