@@ -21,7 +21,7 @@ def test_collection_has_the_notebooks_in_reading_order():
     names = [nb.name for nb in NOTEBOOKS]
     assert names == ["00_start_here.ipynb", "01_burden_of_back_pain.ipynb", "02_who_may_needle.ipynb",
                      "03_why_blinding_is_hard.ipynb", "04_blinding_in_real_trials.ipynb",
-                     "05_what_the_evidence_says.ipynb"]
+                     "05_what_the_evidence_says.ipynb", "06_reanalysing_the_trials.ipynb"]
 
 
 REQUIRED_HEADINGS = ["## What you will learn", "## What you need", "## Claim, evidence, caveats", "## Summary",
