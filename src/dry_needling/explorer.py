@@ -84,8 +84,14 @@ class UnblindingExplorer:
         counts, _ = np.histogram(np.clip(values, self.bins[0], self.bins[-1]), self.bins)
         return counts
 
-    def update(self, bang_active: float = 0.26, bang_sham: float = 0.01, expectation_effect: float = 1.0) -> bytes:
-        """Re-simulate and redraw; returns the PNG bytes (also kept in ``self.png``)."""
+    def update(self, bang_active: float | None = None, bang_sham: float | None = None,
+               expectation_effect: float = 1.0) -> bytes:
+        """Re-simulate and redraw; returns the PNG bytes (also kept in ``self.png``). The indexes default to
+        the average of back-pain trials, read from the data (:func:`dry_needling.simulate.scenarios`)."""
+        if bang_active is None or bang_sham is None:
+            default_active, default_sham = _default_indexes()
+            bang_active = default_active if bang_active is None else bang_active
+            bang_sham = default_sham if bang_sham is None else bang_sham
         expected = expected_observed_effect(self.true_effect, expectation_effect, bang_active, bang_sham)
         chosen = simulate_trials(self.n_trials, self.n_per_arm, self.true_effect, expectation_effect, bang_active,
                                  bang_sham, sd=self.sd, seed=self.seed)["observed_effect"].to_numpy()
@@ -118,9 +124,10 @@ class UnblindingExplorer:
         """Sliders plus the chart, for JupyterLab (needs a live kernel)."""
         import ipywidgets as widgets
 
+        active, sham = _default_indexes()
         sliders = {
-            "bang_active": widgets.FloatSlider(value=0.26, min=-1, max=1, step=0.01, description="BI active"),
-            "bang_sham": widgets.FloatSlider(value=0.01, min=-1, max=1, step=0.01, description="BI sham"),
+            "bang_active": widgets.FloatSlider(value=active, min=-1, max=1, step=0.01, description="BI active"),
+            "bang_sham": widgets.FloatSlider(value=sham, min=-1, max=1, step=0.01, description="BI sham"),
             "expectation_effect": widgets.FloatSlider(value=1.0, min=0, max=2, step=0.1, description="expectation"),
         }
         image = widgets.Image(format="png", value=self.update(**{k: s.value for k, s in sliders.items()}))
@@ -133,3 +140,11 @@ class UnblindingExplorer:
         for slider in sliders.values():
             slider.observe(redraw, names="value")
         return widgets.VBox([widgets.HBox(list(sliders.values())), image, label])
+
+
+def _default_indexes() -> tuple[float, float]:
+    """The sliders' starting point: back-pain trials' average Bang indexes, from the data."""
+    from .simulate import scenarios
+
+    active, sham, _ = scenarios()["back-pain trials, average"]
+    return active, sham

@@ -18,7 +18,7 @@ import pandas as pd
 from . import meta
 
 __all__ = ["SHAM_TYPES", "MODELS", "study_table", "effect_sizes", "reanalyse", "compare_with_print",
-           "subgroups", "printed_decimals"]
+           "subgroups", "printed_decimals", "plotted"]
 
 #: Comparator types that are a sham (an imitation of needling the participant may mistake for it).
 SHAM_TYPES = ("sham penetrating", "sham non-penetrating", "sham electrical", "sham other")
@@ -179,3 +179,18 @@ def subgroups(arms: pd.DataFrame, analysis_ids: list[str], by: str, *, measure: 
 
         test = {"q_between": q, "df": len(out) - 1, "p": float(chi2.sf(q, len(out) - 1))}
     return out, test
+
+
+def plotted(table: pd.DataFrame, result) -> pd.DataFrame:
+    """What a trial-level forest plot shows, as a table to save beside it: one row per study (arms,
+    effect size, 95 % CI, weight) and a last row for the pooled estimate with its CI, prediction
+    interval and heterogeneity (tau2, Q, I2)."""
+    se = np.sqrt(np.asarray(result.vi, dtype=float))
+    studies = table[["study", "n1", "mean1", "sd1", "n2", "mean2", "sd2", "comparator_type"]].assign(
+        yi=result.yi, ci_low=result.yi - 1.959963984540054 * se, ci_high=result.yi + 1.959963984540054 * se,
+        weight=result.weights)
+    pooled = pd.DataFrame([{"study": f"pooled ({result.method})", "n1": int(table["n1"].sum()),
+                            "n2": int(table["n2"].sum()), "yi": result.estimate, "ci_low": result.ci_low,
+                            "ci_high": result.ci_high, "weight": 100.0, "pi_low": result.pi_low,
+                            "pi_high": result.pi_high, "tau2": result.tau2, "q": result.q, "i2": result.i2}])
+    return pd.concat([studies, pooled], ignore_index=True)

@@ -39,7 +39,8 @@ __all__ = [
     "expectation_effect_needed",
     "guess_probabilities",
     "draw_random_numbers",
-    "SCENARIOS",
+    "SCENARIOS",  # noqa: F822 (provided lazily by the module __getattr__, read from data/)
+    "scenarios",
     "MAX_PARTICIPANTS",
 ]
 
@@ -191,11 +192,32 @@ def simulate_trials(n_trials: int, n_per_arm: int, true_effect: float, expectati
     })
 
 
-#: Scenarios used in notebook 03 (Bang index in the active arm, in the sham arm), with sources.
-SCENARIOS = {
-    "perfect blinding": (0.0, 0.0, "by construction: everyone guesses at random"),
-    "back-pain trials, average": (0.26, 0.01, "Freed 2021: mean BI active 0.26, sham 0.01"),
-    "needle with a non-penetrating sham": (0.60, -0.11, "Itoh & Katsumi 2005 (NP) in Braithwaite 2018"),
-    "commercial sham devices, average": (0.47, -0.32, "Moroz 2013, Table 2"),
-}
+def scenarios(data_dir=None) -> dict[str, tuple[float, float, str]]:
+    """Blinding scenarios used in notebook 03: name -> (Bang index in the active arm, in the sham arm,
+    where the values come from). Every published index is read from ``data/`` (never retyped here):
+    Freed 2021's averages (``blinding_summaries``), Itoh & Katsumi's non-penetrating comparison
+    (``blinding_trials``) and Moroz 2013's commercial-device means (``blinding_by_sham_type``)."""
+    from . import data
+
+    summaries = data.load("blinding_summaries", data_dir).set_index("id")
+    trials = data.load("blinding_trials", data_dir).set_index("comparison_id")
+    devices = data.load("blinding_by_sham_type", data_dir).set_index("id")
+    freed = (float(summaries.loc["freed2021_bi_active", "value"]), float(summaries.loc["freed2021_bi_sham", "value"]))
+    itoh = (float(trials.loc["itoh2005_np", "bi_ag"]), float(trials.loc["itoh2005_np", "bi_sg"]))
+    commercial = devices.loc["sham_commercial"]
+    moroz = (float(commercial["mean_bi_verum"]), float(commercial["mean_bi_sham"]))
+    return {
+        "perfect blinding": (0.0, 0.0, "by construction: everyone guesses at random"),
+        "back-pain trials, average": (*freed, f"Freed 2021: mean BI active {freed[0]:g}, sham {freed[1]:g}"),
+        "needle with a non-penetrating sham": (*itoh, "Itoh & Katsumi 2005 (NP) in Braithwaite 2018"),
+        "commercial sham devices, average": (*moroz, "Moroz 2013, Table 2"),
+    }
+
+
+def __getattr__(name: str):
+    """``simulate.SCENARIOS``: :func:`scenarios` read from the shipped data on first use (not at import,
+    so importing the module never touches the data)."""
+    if name == "SCENARIOS":
+        return scenarios()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
