@@ -17,6 +17,30 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"{count(problems)} problem(s) found{cut}; the data package is NOT valid.", file=sys.stderr)
         return 1
     print("The data package is valid.")
+    if args.stale or args.as_of:
+        return _stale(args)
+    return 0
+
+
+def _stale(args: argparse.Namespace) -> int:
+    """List rows past their review_by date: a warning, never an error (exit 0)."""
+    import datetime as dt
+
+    from .staleness import overdue
+
+    try:
+        day = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
+    except ValueError:
+        print(f"--as-of: found {args.as_of!r}; expected a date written YYYY-MM-DD", file=sys.stderr)
+        return 2
+    rows = overdue(day, args.data_dir)
+    if not rows:
+        print(f"No row is past its review date as of {day:%Y-%m-%d}.")
+        return 0
+    print(f"Warning: {len(rows)} row(s) are past their review date as of {day:%Y-%m-%d}; check them against "
+          "their sources and update review_by:")
+    for row in rows:
+        print(f"  {row}")
     return 0
 
 
@@ -31,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     validate = commands.add_parser("validate", help="validate the data package; exit 1 on any problem")
     validate.add_argument("data_dir", nargs="?", default=None, help="folder with datapackage.json (default: data/)")
+    validate.add_argument("--stale", action="store_true",
+                          help="also list time-sensitive rows past their review_by date (a warning, exit 0)")
+    validate.add_argument("--as-of", metavar="DATE", default=None,
+                          help="the day to check review dates against (YYYY-MM-DD; implies --stale; default today)")
     validate.set_defaults(func=_validate)
     report = commands.add_parser("report", help="execute the notebooks and render the HTML report")
     report.add_argument("--no-execute", action="store_true", help="render the stored outputs without executing")
