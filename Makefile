@@ -7,12 +7,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: report test lab validate bench clean help
+.PHONY: report test lab validate bench classroom clean help
 
 help:
 	@echo "make report    execute every notebook, write figures/, render build/report/"
 	@echo "make test      lint, then the whole test suite in parallel (unit, data, strict nbval, browser)"
 	@echo "make lab       open JupyterLab on the collection"
+	@echo "make classroom write the student and teacher editions to build/classroom/ (and a zip of each)"
 	@echo "make validate  check the data package in data/"
 	@echo "make bench     measure the tests, the report build and the simulation (prints a table)"
 	@echo "make clean     remove .venv, build/ and caches"
@@ -33,6 +34,9 @@ report: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check conftest.py src tests notebooks benchmarks
 	$(BIN)/python -m pytest   # in parallel on every core (-n auto --dist loadfile, see pyproject.toml)
+
+classroom: $(STAMP)
+	$(BIN)/python -m dry_needling classroom
 
 validate: $(STAMP)
 	$(BIN)/python -m dry_needling validate
