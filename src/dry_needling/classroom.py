@@ -575,8 +575,9 @@ def exercises_in(nb: dict, name: str) -> list[Block]:
                 raise ClassroomError(f"{where}: exercise {exercise_id} appears twice")
             blocks.append(Block(exercise_id, i))
             continue
-        if cell["cell_type"] == "markdown" and re.match(r"\s*(#+\s*)?\**Exercise\b", text) and SOLUTION_TAG not in tags:
-            raise ClassroomError(f"{where}: looks like an exercise ({text.strip()[:40]!r}) but has no "
+        looks = re.search(r"^\W{0,4}(Exercise\s+\d.{0,30})", text, re.M) if cell["cell_type"] == "markdown" else None
+        if looks and SOLUTION_TAG not in tags:
+            raise ClassroomError(f"{where}: looks like an exercise ({looks.group(1)!r}) but has no "
                                  f"'{EXERCISE_TAG}' tag ({HELP})")
         if "<details" in text and SOLUTION_TAG not in tags:
             raise ClassroomError(f"{where}: a <details> block without the '{SOLUTION_TAG}' tag ({HELP})")
