@@ -7,12 +7,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: report test lab validate bench clean help
+.PHONY: report test lab validate bench classroom clean help
 
 help:
 	@echo "make report    execute every notebook, write figures/, render build/report/"
 	@echo "make test      lint, then the whole test suite in parallel (unit, data, strict nbval, browser)"
-	@echo "make lab       open JupyterLab on the collection"
+	@echo "make lab       open JupyterLab on the repository at the start-here notebook (clean workspace)"
+	@echo "make classroom write the student and teacher editions to build/classroom/ (and a zip of each)"
 	@echo "make validate  check the data package in data/"
 	@echo "make bench     measure the tests, the report build and the simulation (prints a table)"
 	@echo "make clean     remove .venv, build/ and caches"
@@ -34,14 +35,21 @@ test: $(STAMP)
 	$(BIN)/ruff check conftest.py src tests notebooks benchmarks
 	$(BIN)/python -m pytest   # in parallel on every core (-n auto --dist loadfile, see pyproject.toml)
 
+classroom: $(STAMP)
+	$(BIN)/python -m dry_needling classroom
+
 validate: $(STAMP)
 	$(BIN)/python -m dry_needling validate
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 
+# Serves the repository root (so data/, figures/ and docs/ open too) and opens the start-here notebook, in a
+# clean workspace kept in build/lab/ (never the layout the machine's last JupyterLab user left in ~/.jupyter).
 lab: $(STAMP)
+	rm -rf build/lab/workspaces
 	$(BIN)/jupyter lab --config=jupyter_lab_config.json $(if $(filter 0,$(shell id -u)),--allow-root) \
+		--ServerApp.root_dir="$(CURDIR)" --LabApp.workspaces_dir="$(CURDIR)/build/lab/workspaces" \
 		notebooks/00_start_here.ipynb
 
 clean:

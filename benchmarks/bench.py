@@ -12,6 +12,10 @@
     time (goal < 100 ms).
 (f) meta.pool (DL) over 1,000 simulated analyses of 20 studies each, as a ratio to the same DL
     arithmetic written in plain vectorised NumPy over all 1,000 at once (goal <= 3x).
+(g) sizing a class on a JupyterHub: the peak memory (RSS) and CPU seconds of one kernel after running each
+    notebook, the memory of one idle single-user Jupyter server, and the memory N kernels (default 10) really use
+    when they run the heaviest notebook at the same time (sampled from /proc/meminfo, not one kernel times N);
+    prints how many concurrent students fit in 8 GB and 16 GB. `--class` runs (g) only; `--kernels N` sets N.
 (a)-(c) and (e) take a few minutes; `python benchmarks/bench.py --quick` runs (d) and (f) only.
 """
 
@@ -156,7 +160,133 @@ def test_suite() -> tuple[float, float]:
     return wall, summed
 
 
+USAGE_CELL = """import json, resource
+_usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"peak_rss_mb": _usage.ru_maxrss / 1024, "cpu_s": _usage.ru_utime + _usage.ru_stime}))"""
+
+
+def _with_usage_cell(source: Path, folder: Path) -> Path:
+    """A copy of ``source`` whose last cell prints the kernel's own peak RSS and CPU seconds."""
+    import json
+
+    nb = json.loads(source.read_text(encoding="utf-8"))
+    nb["cells"].append({"cell_type": "code", "execution_count": None, "id": "bench-usage", "metadata": {},
+                        "outputs": [], "source": USAGE_CELL})
+    target = folder / source.name
+    target.write_text(json.dumps(nb), encoding="utf-8")
+    return target
+
+
+def _usage(nb) -> dict:
+    import json
+
+    return json.loads("".join(o.get("text", "") for o in nb.cells[-1].outputs))
+
+
+def _available_mb() -> float:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no MemAvailable in /proc/meminfo")
+
+
+def _run_kernels(books: list[Path], env: dict) -> list:
+    """Run every notebook in ``books`` at the same time, one kernel each; return the executed notebooks."""
+    import asyncio
+
+    from dry_needling.report import execute_async
+
+    async def run_all():
+        return await asyncio.gather(*(execute_async(b, env=env) for b in books))
+    return asyncio.run(run_all())
+
+
+def server_rss_mb() -> float:
+    """Resident memory of one idle JupyterLab server (what each student's single-user server costs on a hub)."""
+    import re
+    import signal
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ServerApp.port=0",
+             f"--ServerApp.root_dir={ROOT}", "--ServerApp.token=bench", f"--LabApp.workspaces_dir={tmp}"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=tmp)
+        try:
+            deadline = time.monotonic() + 60
+            for line in process.stderr:
+                if "is running at" in line or time.monotonic() > deadline:
+                    break
+            time.sleep(2)
+            status = Path(f"/proc/{process.pid}/status").read_text()
+            return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def class_sizing(n_kernels: int = 10) -> None:
+    """(g): per-notebook kernel peak RSS and CPU, then ``n_kernels`` kernels at once on the heaviest notebook."""
+    import tempfile
+    import threading
+
+    from dry_needling.report import notebooks
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, DRY_NEEDLING_FIGURES=str(Path(tmp) / "figures"))  # never the repository's figures
+        copies = [_with_usage_cell(p, Path(tmp)) for p in notebooks()]
+        print("| notebook | kernel peak RSS | kernel CPU |")
+        print("|---|---|---|")
+        single = {}
+        for path in copies:
+            usage = _usage(_run_kernels([path], env)[0])
+            single[path.name] = usage
+            print(f"| {path.stem} | {usage['peak_rss_mb']:.0f} MB | {usage['cpu_s']:.1f} s |")
+        heaviest = max(single, key=lambda k: single[k]["peak_rss_mb"])
+        server = server_rss_mb()
+        print(f"\nOne idle JupyterLab server (a student's single-user server on a hub): {server:.0f} MB")
+
+        # n kernels at once, each running the heaviest notebook; memory sampled from the system, not multiplied
+        samples, stop = [], threading.Event()
+
+        def sample():
+            while not stop.is_set():
+                samples.append(_available_mb())
+                time.sleep(0.05)
+
+        before = _available_mb()
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        start = time.perf_counter()
+        try:
+            runs = _run_kernels([path for path in copies if path.name == heaviest] * n_kernels, env)
+        finally:
+            stop.set()
+            sampler.join()
+        wall = time.perf_counter() - start
+        used = before - min(samples)
+        per_kernel = used / n_kernels
+        rss_sum = sum(_usage(nb)["peak_rss_mb"] for nb in runs)
+        cpu = sum(_usage(nb)["cpu_s"] for nb in runs)
+        print(f"{n_kernels} kernels at once on {heaviest}: {used:.0f} MB of system memory at the peak "
+              f"({per_kernel:.0f} MB per kernel; their peak RSS summed {rss_sum:.0f} MB, shared pages counted "
+              f"{n_kernels} times), {cpu:.0f} CPU s in {wall:.0f} s wall on {os.cpu_count()} cores")
+        per_student = per_kernel + server
+        reserve = 1024  # the operating system, JupyterHub and its proxy
+        print(f"Per student (one running kernel + one server): about {per_student:.0f} MB; keeping "
+              f"{reserve} MB for the system and the hub:")
+        for gb in (8, 16):
+            print(f"  {gb} GB: {int((gb * 1024 - reserve) // per_student)} concurrent students")
+
+
 def main() -> None:
+    if "--class" in sys.argv:
+        n = int(sys.argv[sys.argv.index("--kernels") + 1]) if "--kernels" in sys.argv else 10
+        class_sizing(n)
+        return
     quick = "--quick" in sys.argv
     sim, floor = simulation_vs_rng_floor()
     redraw = slider_redraw()
@@ -188,6 +318,9 @@ def main() -> None:
     print(f"| (d) slider redraw (2,000 trials + chart + PNG) | {redraw * 1000:.0f} ms | | | < 100 ms |")
     print(f"| (f) meta.pool (DL), 1,000 analyses x 20 studies | {pooled * 1000:.2f} ms | {pool_floor * 1000:.2f} ms "
           f"(same DL in plain NumPy) | {pooled / pool_floor:.2f}x | <= 3x |")
+    if not quick:
+        print("\n(g) Sizing a class on a JupyterHub\n")
+        class_sizing()
 
 
 if __name__ == "__main__":

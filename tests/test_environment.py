@@ -99,3 +99,14 @@ def test_jupyterlab_does_not_ask_about_news():
     config = json.loads((ROOT / "jupyter_lab_config.json").read_text(encoding="utf-8"))
     assert config["LabApp"]["news_url"] is None
     assert "--config=jupyter_lab_config.json" in (ROOT / "Makefile").read_text(encoding="utf-8")
+
+
+def test_make_lab_serves_the_repository_in_a_clean_project_workspace():
+    """Learners can open data/, figures/ and docs/ (the root is served), the start-here notebook opens first, and
+    the layout of the machine's last JupyterLab user is not restored (a fresh workspace under build/lab/)."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile[makefile.index("\nlab:"):].split("\n\n")[0]
+    assert '--ServerApp.root_dir="$(CURDIR)"' in recipe
+    assert "rm -rf build/lab/workspaces" in recipe
+    assert '--LabApp.workspaces_dir="$(CURDIR)/build/lab/workspaces"' in recipe
+    assert recipe.rstrip().endswith("notebooks/00_start_here.ipynb")

@@ -13,8 +13,8 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import replace_in
 
+from conftest import replace_in
 from dry_needling import __main__ as cli
 from dry_needling import data
 

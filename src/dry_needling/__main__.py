@@ -1,4 +1,5 @@
-"""Command line: ``python -m dry_needling validate [DATA_DIR]`` and ``python -m dry_needling report``."""
+"""Command line: ``python -m dry_needling validate [DATA_DIR]`` and ``python -m dry_needling report``,
+``python -m dry_needling classroom``."""
 
 from __future__ import annotations
 
@@ -50,6 +51,12 @@ def _report(args: argparse.Namespace) -> int:
     return report_main(args)
 
 
+def _classroom(args: argparse.Namespace) -> int:
+    from .classroom import main as classroom_main
+
+    return classroom_main(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dry_needling", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -64,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--no-execute", action="store_true", help="render the stored outputs without executing")
     report.add_argument("--force", action="store_true", help="execute every notebook even if its inputs are unchanged")
     report.set_defaults(func=_report)
+    classroom = commands.add_parser("classroom", help="write the student and teacher editions to build/classroom/")
+    classroom.add_argument("--out", default=None, help="output folder (default: build/classroom)")
+    classroom.set_defaults(func=_classroom)
     args = parser.parse_args(argv)
     return args.func(args)
 

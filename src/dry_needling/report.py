@@ -440,7 +440,8 @@ def latex_to_mathml(markdown: str) -> str:
 
 
 def prepare_for_html(nb, alt_by_name: dict[str, str]):
-    """A copy of ``nb`` ready for HTML: math as MathML, figure alt text attached, tagged cells removed."""
+    """A copy of ``nb`` ready for HTML: math as MathML, figure alt text attached, tagged cells removed, solution
+    code marked for collapsing."""
     nb = copy.deepcopy(nb)
     kept = []
     for cell in nb.cells:
@@ -461,6 +462,13 @@ def prepare_for_html(nb, alt_by_name: dict[str, str]):
                     alt = alt_by_name.get(names[0]) if names else None
                     output.setdefault("metadata", {})["alt"] = alt or _generic_alt(nb, cell)
         kept.append(cell)
+    # Solution code (cells tagged "solution") is collapsed with its output, as in JupyterLab: each run of such
+    # cells goes into one closed <details> (the template opens it before the first and closes it after the last).
+    solution = [c.cell_type == "code" and "solution" in c.metadata.get("tags", []) for c in kept]
+    for k, cell in enumerate(kept):
+        if solution[k]:
+            cell.metadata["solution_start"] = k == 0 or not solution[k - 1]
+            cell.metadata["solution_end"] = k == len(kept) - 1 or not solution[k + 1]
     nb.cells = kept
     return nb
 

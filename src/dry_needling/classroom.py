@@ -1,0 +1,750 @@
+"""Classroom editions and answer checks.
+
+``check("03-1", answer)`` gives feedback on a learner's answer in the notebook: *not answered yet*,
+*correct*, or *not yet* with a hint that teaches (typical wrong answers are recognised and explained).
+Numbers are compared with a tolerance. Exercises that ask for a prediction first also take
+``prediction=...`` and compare it with the computed result.
+
+``python -m dry_needling classroom`` (``make classroom``) derives two editions from the tagged
+notebooks in ``notebooks/`` (the one source) into ``build/classroom/``:
+
+- ``student/NN_*.ipynb``: no solutions (every cell tagged ``solution`` or ``teacher`` removed), no
+  stored outputs; each exercise keeps its work cell (``answer = ...``) and its check cell.
+- ``teacher/NN_*.ipynb``: the notebook with its outputs, solutions expanded, and a generated note per
+  exercise with the expected answer, the tolerance and the wrong answers the check recognises.
+- ``student.zip`` and ``teacher.zip`` for a learning platform.
+
+Cell tags (JupyterLab: property inspector, "Cell tags"):
+
+- ``exercise``: the exercise's Markdown prompt, with cell metadata ``"classroom": {"exercise": "NN-k"}``;
+- ``answer``: the learner's work cell right after it (``answer = ...``);
+- ``check``: the feedback call, ``check("NN-k", answer)``;
+- ``solution``: the ``<details>`` solution text, the solution code and the teacher's checked answer
+  (hidden in JupyterLab and in the report, removed from the student edition);
+- ``teacher``: anything else only teachers should see (removed from the student edition).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import paths
+
+NOT_ANSWERED = ...
+NOT_ANSWERED_YET, CORRECT, NOT_YET = "not answered yet", "correct", "not yet"
+
+
+class ClassroomError(Exception):
+    """A notebook is not tagged the way the classroom editions need (the message says where and how)."""
+
+
+# ---------------------------------------------------------------------------------------
+# Kinds of answer: how to read one, and when two are the same
+
+
+@dataclass(frozen=True)
+class Kind:
+    describe: str
+    read: Callable[[Any], Any]  # the learner's value -> a canonical value; ValueError says what was expected
+    same: Callable[[Any, Any], bool]
+    show: Callable[[Any], str] = str
+
+
+def _as_float(value) -> float:
+    if isinstance(value, bool) or isinstance(value, str | bytes):
+        raise ValueError
+    number = float(value)
+    if math.isnan(number):
+        raise ValueError
+    return number
+
+
+def number(tolerance: float, describe: str = "a number", attribute: str | None = None) -> Kind:
+    """A number, equal within ``tolerance``; an object with ``attribute`` (e.g. a Bang result's ``ci_low``) is read
+    through it."""
+    def read(value):
+        if attribute and hasattr(value, attribute):
+            value = getattr(value, attribute)
+        try:
+            return _as_float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{describe}, not {_short(value)}") from None
+    return Kind(describe, read, lambda a, b: abs(a - b) <= tolerance + 1e-12,
+                lambda v: f"{v:.3g}" if tolerance else f"{v:g}")
+
+
+def numbers(count: int, tolerance: float, describe: str) -> Kind:
+    """``count`` numbers in any order (a tuple or list), each equal within ``tolerance``."""
+    def read(value):
+        try:
+            items = [getattr(v, "estimate", v) for v in value]
+            if len(items) != count:
+                raise ValueError
+            return tuple(sorted(_as_float(v) for v in items))
+        except (TypeError, ValueError):
+            raise ValueError(f"{describe}, not {_short(value)}") from None
+    return Kind(describe, read, lambda a, b: all(abs(x - y) <= tolerance + 1e-12 for x, y in zip(a, b, strict=True)),
+                lambda v: "(" + ", ".join(f"{x:.2f}" for x in v) + ")")
+
+
+def choice(options: Iterable[str], synonyms: dict | None = None) -> Kind:
+    """One word out of ``options`` (case and spaces ignored); ``synonyms`` maps other values (True, "yes") to one."""
+    options = tuple(options)
+    synonyms = dict(synonyms or {})
+    describe = " or ".join(f'"{o}"' for o in options)
+
+    def read(value):
+        if isinstance(value, bool) or not isinstance(value, str):
+            for key, option in synonyms.items():
+                if type(key) is type(value) and key == value:
+                    return option
+            raise ValueError(f"{describe}, not {_short(value)}")
+        word = value.strip().lower()
+        word = synonyms.get(word, word)
+        if word not in options:
+            raise ValueError(f"{describe}, not {_short(value)}")
+        return word
+    return Kind(describe, read, lambda a, b: a == b)
+
+
+def label_set(describe: str, normalise: Callable[[str], str]) -> Kind:
+    """A set of labels (a list, a set, or one comma-separated string; an empty list or "none" for none)."""
+    def read(value):
+        if isinstance(value, str):
+            value = [] if value.strip().lower() in {"", "none", "no", "nothing"} else value.split(",")
+        try:
+            items = list(value)
+        except TypeError:
+            raise ValueError(f"{describe}, not {_short(value)}") from None
+        if not all(isinstance(v, str) for v in items):
+            raise ValueError(f"{describe} (as text), not {_short(value)}")
+        return frozenset(normalise(v) for v in items if v.strip())
+    return Kind(describe, read, lambda a, b: a == b, lambda v: "{" + ", ".join(sorted(v)) + "}" if v else "none")
+
+
+def _short(value) -> str:
+    if value is NOT_ANSWERED:
+        return "..."
+    text = repr(value)
+    return f"{type(value).__name__} {text[:60]}{'...' if len(text) > 60 else ''}"
+
+
+# ---------------------------------------------------------------------------------------
+# The exercises
+
+
+@dataclass(frozen=True)
+class Prediction:
+    asks: str
+    kind: Kind
+    expected: Callable[[], Any]
+    why: str  # why the computed result is what it is
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    asks: str  # what ``answer`` holds
+    kind: Kind
+    expected: Callable[[], Any]  # computed from the data and the package, never typed in
+    right: str  # said when the answer is correct
+    hint: str  # said when the answer is wrong in a way not listed in ``wrong``
+    wrong: tuple = ()  # (value or predicate on the read answer, hint)
+    prediction: Prediction | None = None
+    teacher_answer: str = ""  # code for the teacher's checked answer (shown in the teacher's note)
+
+
+def _load(name: str):
+    from . import data
+
+    return data.load(name)
+
+
+def _percent_count() -> int:
+    return int((_load("article_figures")["unit"] == "percent").sum())
+
+
+def _lifetime_line() -> tuple:
+    lines = (paths.DATA_DIR / "article_figures.csv").read_text(encoding="utf-8").splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if text.startswith("lifetime_prevalence,"))
+    return ("article_figures.csv", line, "value")
+
+
+def _problem(value):
+    if all(hasattr(value, a) for a in ("file", "line", "column")):
+        value = (value.file, value.line, value.column)
+    file, line, column = value
+    if not isinstance(file, str | Path) or not isinstance(column, str) or isinstance(line, bool):
+        raise ValueError
+    return (Path(file).name.lower(), int(line), column.strip().lower())
+
+
+def _read_problem(value):
+    try:
+        return _problem(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"a (file, line, column) triple such as (\"sources.csv\", 7, \"url\"), not {_short(value)}"
+                         ) from None
+
+
+PROBLEM = Kind("a (file, line, column) triple", _read_problem, lambda a, b: a == b,
+               lambda v: f"({v[0]!r}, {v[1]}, {v[2]!r})")
+
+
+def _one_year_verdict() -> str:
+    row = _load("burden_context").set_index("id").loc["walker2000_one_year"]
+    return "inside" if row.low <= 80 <= row.high else "outside"
+
+
+def _state_code(text: str) -> str:
+    states = _load("us_states")
+    by_name = {n.lower(): c for n, c in zip(states["name"], states["postal_code"], strict=True)}
+    word = text.strip()
+    return by_name.get(word.lower(), word.upper())
+
+
+def _permitting_on_2021() -> frozenset:
+    from . import regulation
+
+    states = _load("us_states")
+    six = set(states.loc[states["article_prohibiting"], "postal_code"])
+    then = regulation.status_on(_load("regulation_events"), "2021-01-01")
+    return frozenset(then.loc[then["state"].isin(six) & (then["kind"] == "permitted"), "state"])
+
+
+def _prohibited_by_law() -> int:
+    return int((_load("us_states")["status"] == "prohibited").sum())
+
+
+def _effect(active: float, sham: float) -> float:
+    from . import simulate
+
+    return simulate.expected_observed_effect(0, 1.0, active, sham)
+
+
+def _spread_at_100() -> float:
+    from . import simulate
+
+    return float(simulate.simulate_trials(4000, 100, 0, 1.0, 0.26, 0.01, sd=2.0, seed=11)["observed_effect"].std())
+
+
+def _bang(correct: int, incorrect: int, dont_know: int = 0):
+    from . import blinding
+
+    return blinding.bang_index(correct, incorrect, dont_know)
+
+
+def _points(smd: float, sd: float) -> float:
+    from . import evidence
+
+    return evidence.smd_to_points(smd, sd)
+
+
+def _comparison(text: str) -> str:
+    return re.sub(r"^vs\.?\s+", "", text.strip().lower())
+
+
+def _lost_support() -> frozenset:
+    from . import evidence
+
+    pooled = _load("pooled_estimates")
+    before = set(evidence.bottom_line(pooled)["comparison_group"])
+    after = set(evidence.bottom_line(pooled[~pooled["pools_acupuncture"]])["comparison_group"])
+    return frozenset(_comparison(c) for c in before - after)
+
+
+def _near(value: float, tolerance: float) -> Callable[[float], bool]:
+    return lambda a: abs(a - value) <= tolerance
+
+
+MORE_OR_LESS = choice(["larger", "smaller"], {"bigger": "larger", "less": "smaller", "more": "larger"})
+INSIDE_OUTSIDE = choice(["inside", "outside"], {True: "inside", False: "outside"})
+YES_NO = choice(["yes", "no"], {True: "yes", False: "no"})
+
+EXERCISES: dict[str, Exercise] = {e.id: e for e in [
+    Exercise(
+        "00-1", "the number of the article's figures whose unit is percent", number(0, "a whole number"),
+        _percent_count,
+        right="three percentages (80 %, about 85 %, 72 %); the other five are counts of states, hours, items and a "
+              "decade.",
+        hint="keep the rows whose `unit` is 'percent' (`figures[figures[\"unit\"] == \"percent\"]`) and count them "
+             "with `len()`.",
+        wrong=((8, "8 is every figure in the table: keep only the rows whose `unit` is 'percent'."),
+               (lambda a: a > 8, "the table has only eight rows: count the rows, not the values.")),
+        prediction=Prediction("how many of the eight are percentages", number(0, "a whole number"), _percent_count,
+                              "the unit column says which numbers are shares."),
+        teacher_answer="len(percentages)"),
+    Exercise(
+        "00-2", "what `data.validate(folder)` reports, as (file name, line, column)", PROBLEM, _lifetime_line,
+        right="the validator names the file, the line as a text editor counts it (the header is line 1), the "
+              "column, the bad value 180 and what it expected (0 to 100 for a percent).",
+        hint="read the problem the validator printed: it starts with the file, then `line`, then `column`.",
+        wrong=((lambda a: a[1] == 1, "line 1 is the header row; the first data row is line 2, as a text editor "
+                                     "counts."),
+               (lambda a: a[0] != "article_figures.csv", "the schema in datapackage.json is fine: the bad value is in "
+                                                         "the CSV file you changed."),
+               (lambda a: a[2] != "value", "the column that holds the number is `value`.")),
+        prediction=Prediction("which file, line and column the validator will name", PROBLEM, _lifetime_line,
+                              "a percentage must lie between 0 and 100, and the validator locates the cell."),
+        teacher_answer="(Path(problem.file).name, problem.line, problem.column)"),
+    Exercise(
+        "01-1", "whether 80 % lies inside Walker 2000's one-year range",
+        INSIDE_OUTSIDE, _one_year_verdict,
+        right="Walker's one-year prevalence runs from 22 % to 65 %, so 80 % in a given year would be implausible, "
+              "although 80 % over a lifetime is inside that review's lifetime range.",
+        hint="look up the row `walker2000_one_year` in `context` and compare 80 with its `low` and `high`.",
+        wrong=(("inside", "inside is right for the *lifetime* range (11-84 %); the one-year range is the row "
+                          "`walker2000_one_year` (22-65 %)."),),
+        prediction=Prediction("inside or outside the one-year range", INSIDE_OUTSIDE, _one_year_verdict,
+                              "the recall period changes what is plausible."),
+        teacher_answer="bool(one_year.low <= 80 <= one_year.high)"),
+    Exercise(
+        "01-2", "people per 100 who are chronic sufferers reporting distress, if 20 % of sufferers become chronic",
+        number(0.1), lambda: _chain(20),
+        right="100 × 0.80 × 0.20 × 0.72 ≈ 11.5 people per 100 (about 5.8 with a 10 % chronic share).",
+        hint="chain the three shares, each a share of the group before it: everyone → back pain (80 %) → chronic "
+             "(20 %) → distress (72 %).",
+        wrong=((_near(57.6, 0.1), "you used the 72 % as a share of everyone with back pain (80 × 0.72); it counts "
+                                  "only people with *chronic* back pain, so the 20 % chronic share belongs in the "
+                                  "chain."),
+               (_near(14.4, 0.1), "you left out the 80 %: the 20 % chronic share is a share of people who get back "
+                                  "pain, not of everyone."),
+               (_near(16.0, 0.1), "you stopped before the 72 %: 16 in 100 would be the chronic sufferers; 72 % of "
+                                  "them report distress."),
+               (_near(5.76, 0.1), "5.8 is the answer for a 10 % chronic share; the first case assumes 20 %."),
+               (_near(0.1152, 0.002), "that is a share of 1: give people per 100 (times 100).")),
+        prediction=Prediction("about how many people per 100", number(1.0), lambda: _chain(20),
+                              "three shares chained shrink quickly."),
+        teacher_answer="burden.chain_shares([80, 20, 72])"),
+    Exercise(
+        "02-1", "which of the article's six states already permitted dry needling on 1 January 2021 (postal codes; "
+                "an empty list for none)",
+        label_set("a list of postal codes such as [\"NJ\"], or [] for none", _state_code), _permitting_on_2021,
+        right="on 1 January 2021 every dated event for the six was a prohibition, so the article's list "
+              "agrees with the dated sources then.",
+        hint="`regulation.status_on(events, \"2021-01-01\")` gives each state's latest decisive event; keep the six "
+             "states and look at `kind`.",
+        wrong=((lambda a: "NJ" in a, "New Jersey's board allowed it in 2009, but the Attorney General's opinion of "
+                                     "February 2017 came later and overrides it; New Jersey's law took effect only "
+                                     "in April 2022."),
+               (lambda a: "WA" in a, "Washington's endorsement dates from June 2024, after 2021."),
+               (lambda a: "OR" in a, "Oregon's law passed in 2025 and still awaits its rules.")),
+        prediction=Prediction("which states (or none)",
+                              label_set("a list of postal codes, or [] for none", _state_code), _permitting_on_2021,
+                              "the changes among the six all came after 2021."),
+        teacher_answer="set(then.loc[then[\"state\"].isin(six_codes) & (then[\"kind\"] == \"permitted\"), \"state\"])"),
+    Exercise(
+        "02-2", "how many states prohibit if Oregon counts as permitting (by what the law says)",
+        number(0, "a whole number"), _prohibited_by_law,
+        right="three: California, Hawaii and New York. The count depends on the definition, which is why a "
+              "number of states needs a definition and a date.",
+        hint="count the states whose `status` is exactly 'prohibited' (Oregon's is 'law passed, rules pending').",
+        wrong=((4, "4 is this notebook's count, where Oregon (law passed, rules pending) still prohibits; count by "
+                   "what the law says instead."),
+               (6, "6 is the article's undated count."),
+               (7, "7 is the dated count of 2018 and 2020, not today's.")),
+        prediction=Prediction("how many states", number(0, "a whole number"), _prohibited_by_law,
+                              "only Oregon changes side."),
+        teacher_answer="int(by_the_law.sum())"),
+    Exercise(
+        "03-1", "the bias (points) with commercial shams, from `simulate.expected_observed_effect`", number(0.005),
+        lambda: _effect(0.47, -0.32),
+        right="(0.47 − 0.32) / 2 = 0.075 points per point of expectation effect, against 0.135 for the back-pain "
+              "average: the sham arm's opposite guessing offsets the active arm's right guesses.",
+        hint="the bias is the expectation effect times the average of the two arms' Bang indexes; use 0.47 and −0.32.",
+        wrong=((_near(0.395, 0.005), "you added the sham arm's −0.32 as +0.32: opposite guessing enters with its "
+                                     "sign, so it offsets the active arm."),
+               (_near(0.15, 0.005), "0.15 is the sum of the two indexes; the bias is their *average* times the "
+                                    "expectation effect."),
+               (_near(0.135, 0.005), "0.135 is the back-pain average (0.26 and 0.01); use Moroz's commercial-sham "
+                                     "values, 0.47 and −0.32."),
+               (_near(0.075, 0.03), "close: that looks like a simulated mean, which carries Monte-Carlo error; put "
+                                    "the closed form from `simulate.expected_observed_effect` in `answer`.")),
+        prediction=Prediction("\"larger\" or \"smaller\" than with the back-pain average (0.135)", MORE_OR_LESS,
+                              lambda: "larger" if _effect(0.47, -0.32) > _effect(0.26, 0.01) else "smaller",
+                              "the result is 0.075 against 0.135."),
+        teacher_answer="commercial"),
+    Exercise(
+        "03-2", "the standard deviation of the simulated trial results with 100 per arm", number(0.03),
+        _spread_at_100,
+        right="about 0.28 points, down from about 0.40 with 50 per arm (a factor of about √2), while the mean bias "
+              "stays near 0.13: a bigger trial is more *precisely* biased.",
+        hint="simulate 4,000 trials with 100 per arm and take the standard deviation (`.std()`) of "
+             "`observed_effect`.",
+        wrong=((_near(0.40, 0.03), "that is the spread with 50 per arm; set the trial size to 100 per arm."),
+               (_near(0.20, 0.03), "doubling the size does not halve the spread: it shrinks with √n, by about 1/√2."),
+               (_near(0.135, 0.02), "0.135 is the average bias (the mean); the exercise asks for the spread, the "
+                                    "standard deviation.")),
+        prediction=Prediction("what happens to the average bias: \"larger\", \"smaller\" or \"unchanged\"",
+                              choice(["larger", "smaller", "unchanged"], {"same": "unchanged", "bigger": "larger"}),
+                              lambda: "unchanged",
+                              "bias comes from who guesses what, not from chance, so its average does not shrink "
+                              "with the trial size."),
+        teacher_answer="sims_n.std()"),
+    Exercise(
+        "04-1", "the lower limit of the active arm's 95 % interval with 150 per arm (or the whole Bang result)",
+        number(0.01, attribute="ci_low"), lambda: _bang(90, 60).ci_low,
+        right="the index stays 0.20, but the interval narrows by √10 to 0.04-0.36, which now excludes 0: blinding "
+              "questionnaires need large arms to say anything.",
+        hint="keep the shares (9 in 15 becomes 90 in 150) and call `blinding.bang_index(90, 60)`; read `ci_low`.",
+        wrong=((_near(-0.30, 0.01), "that is the interval with 15 per arm; with 150 the standard error shrinks by "
+                                    "√10."),
+               (_near(0.20, 0.005), "0.20 is the index itself, which does not change; the answer is the interval's "
+                                    "lower limit (`ci_low`).")),
+        prediction=Prediction("does the active arm's interval now exclude 0? \"yes\" or \"no\"", YES_NO,
+                              lambda: "yes" if _bang(90, 60).ci_low > 0 else "no",
+                              "the standard error shrinks with √n while the index stays the same."),
+        teacher_answer="blinding.bang_index(90, 60).ci_low"),
+    Exercise(
+        "04-2", "the sham arm's two extreme Bang indexes, as (lowest, highest)",
+        numbers(2, 0.01, "two numbers such as (-0.5, 0.5)"),
+        lambda: tuple(sorted((_bang(1, 35, 0).estimate, _bang(1, 0, 35).estimate))),
+        right="from (1 − 35) / 36 = −0.94 (strong opposite guessing) to (1 − 0) / 36 = +0.03 (random guessing): the "
+              "printed description allows anything in between.",
+        hint="one extreme is `blinding.bang_index(1, 35, 0)`, the other `blinding.bang_index(1, 0, 35)`.",
+        wrong=((lambda a: max(a) > 0.9, "\"don't know\" answers stay in Bang's denominator: all 36 were asked, so all "
+                                        "don't know gives (1 − 0) / 36, not 1."),
+               (lambda a: abs(min(a) + 0.97) < 0.01, "(1 − 35) / 35 leaves the one correct guesser out of the "
+                                                     "denominator: divide by all 36.")),
+        teacher_answer="(blinding.bang_index(1, 35, 0).estimate, blinding.bang_index(1, 0, 35).estimate)"),
+    Exercise(
+        "05-1", "Lara-Palomo's SMD of −0.42 in points when the SD is 2.5", number(0.01), lambda: _points(-0.42, 2.5),
+        right="−0.42 × 2.5 = −1.05 points instead of −0.84: the same SMD means more points when scores are more "
+              "spread out.",
+        hint="points = SMD × SD (`evidence.smd_to_points(-0.42, 2.5)`).",
+        wrong=((_near(1.05, 0.01), "keep the sign: a negative SMD (less pain) favours dry needling, and so does the "
+                                   "negative number of points."),
+               (_near(-0.168, 0.005), "divide? No: an SMD is a difference divided by the SD, so points = SMD × SD."),
+               (_near(-0.84, 0.01), "−0.84 is the value with an SD of 2; set `SD_ASSUMED` to 2.5.")),
+        prediction=Prediction("\"larger\" or \"smaller\" in points", MORE_OR_LESS,
+                              lambda: "larger" if abs(_points(-0.42, 2.5)) > abs(_points(-0.42, 2.0)) else "smaller",
+                              "−1.05 points against −0.84."),
+        teacher_answer="evidence.smd_to_points(-0.42, 2.5)"),
+    Exercise(
+        "05-2", "the comparison groups that disappear when estimates pooling acupuncture are dropped",
+        label_set("a list of comparison groups such as [\"vs sham\"]", _comparison), _lost_support,
+        right="\"vs no intervention\" and \"vs usual care\" rest only on the WHO review, which pools acupuncture; "
+              "\"vs sham\" keeps only Hu 2018, whose numbers we could not see.",
+        hint="compare `summary[\"comparison_group\"]` before and after dropping the rows where `pools_acupuncture` is "
+             "true.",
+        wrong=((lambda a: "sham" in a, "\"vs sham\" keeps one estimate that does not pool acupuncture (Hu 2018), "
+                                       "though its numbers are not visible."),
+               (lambda a: a and a < _lost_support(), "not all: another comparison rests only on the WHO review "
+                                                     "too.")),
+        prediction=Prediction("which comparisons", label_set("a list of comparison groups", _comparison),
+                              _lost_support, "only the WHO review pools acupuncture, and it is the only source for "
+                                             "two comparisons."),
+        teacher_answer="set(evidence.bottom_line(pooled)[\"comparison_group\"]) - set(table[\"comparison_group\"])"),
+]}
+
+
+def _chain(chronic: float) -> float:
+    from . import burden
+
+    return burden.chain_shares([80, chronic, 72])
+
+
+# ---------------------------------------------------------------------------------------
+# Feedback
+
+
+@dataclass(frozen=True)
+class Feedback:
+    exercise: str
+    status: str
+    message: str
+    prediction: str = ""
+
+    def __str__(self) -> str:
+        text = f"Exercise {self.exercise}: {self.status}. {self.message}"
+        return text + (f"\n{self.prediction}" if self.prediction else "")
+
+
+def _matches(rule, value) -> bool:
+    try:
+        return bool(rule(value)) if callable(rule) else value == rule
+    except (TypeError, ValueError):
+        return False
+
+
+def feedback(exercise_id: str, answer=NOT_ANSWERED, prediction=NOT_ANSWERED) -> Feedback:
+    """The feedback :func:`check` prints, as a value (for tests and for other front ends)."""
+    exercise = EXERCISES.get(exercise_id)
+    if exercise is None:
+        raise KeyError(f"no exercise {exercise_id!r}; known: {', '.join(EXERCISES)}")
+    said = _prediction_feedback(exercise, prediction, answered=answer is not NOT_ANSWERED)
+    if answer is NOT_ANSWERED:
+        return Feedback(exercise.id, NOT_ANSWERED_YET, f"Replace the ... after `answer =` in the cell above with "
+                        f"{exercise.asks} ({exercise.kind.describe}), run that cell, then this one.", said)
+    try:
+        value = exercise.kind.read(answer)
+    except ValueError as exc:
+        return Feedback(exercise.id, NOT_YET, f"`answer` should be {exc}.", said)
+    expected = exercise.kind.read(exercise.expected())
+    if exercise.kind.same(value, expected):
+        return Feedback(exercise.id, CORRECT, f"{exercise.kind.show(value)}: {exercise.right}", said)
+    for rule, hint in exercise.wrong:
+        if not callable(rule):
+            rule_value = exercise.kind.read(rule)
+            rule = lambda a, r=rule_value: exercise.kind.same(a, r)  # noqa: E731
+        if _matches(rule, value):
+            return Feedback(exercise.id, NOT_YET, f"{exercise.kind.show(value)}: {hint[0].upper()}{hint[1:]}", said)
+    return Feedback(exercise.id, NOT_YET, f"{exercise.kind.show(value)} is not it. Hint: {exercise.hint}", said)
+
+
+def _prediction_feedback(exercise: Exercise, prediction, answered: bool) -> str:
+    spec = exercise.prediction
+    if spec is None:
+        return ""
+    if prediction is NOT_ANSWERED:
+        return ("Prediction: not recorded. Write it after `prediction =` *before* you compute: "
+                f"{spec.asks}." if not answered else
+                "Prediction: not recorded. Next time write it after `prediction =` before you compute; a guess "
+                "made after seeing the result teaches less.")
+    try:
+        value = spec.kind.read(prediction)
+    except ValueError as exc:
+        return f"Prediction: should be {exc}."
+    if not answered:
+        return f"Prediction recorded: {spec.kind.show(value)}. Now compute the answer and compare."
+    expected = spec.kind.read(spec.expected())
+    if spec.kind.same(value, expected):
+        return f"Prediction: you predicted {spec.kind.show(value)}, and the result agrees: {spec.why}"
+    return (f"Prediction: you predicted {spec.kind.show(value)}; the computed result says "
+            f"{spec.kind.show(expected)}: {spec.why} Where did your reasoning differ?")
+
+
+def check(exercise_id: str, answer=NOT_ANSWERED, prediction=NOT_ANSWERED) -> None:
+    """Print feedback on ``answer`` (and ``prediction``) for an exercise: not answered yet, correct, or not yet
+    with a hint. Never raises on a learner's answer."""
+    print(feedback(exercise_id, answer, prediction))
+
+
+# ---------------------------------------------------------------------------------------
+# Tagged notebooks -> editions
+
+
+EXERCISE_TAG, ANSWER_TAG, CHECK_TAG, SOLUTION_TAG, TEACHER_TAG = "exercise", "answer", "check", "solution", "teacher"
+HIDDEN = {"source_hidden": True, "outputs_hidden": True}
+HELP = "see 'Exercises, solutions and checks' in docs/maintenance.md"
+
+
+def _tags(cell) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
+def _source(cell) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+@dataclass
+class Block:
+    """One exercise in a notebook: the indexes of its cells."""
+    id: str
+    exercise: int
+    answer: list[int] = field(default_factory=list)
+    check: list[int] = field(default_factory=list)
+    solution: list[int] = field(default_factory=list)
+
+
+def exercises_in(nb: dict, name: str) -> list[Block]:
+    """The exercises of a notebook, validated: each has an id ``NN-k`` matching the notebook, a work cell, a check
+    cell calling ``check("NN-k", ...)`` and at least one solution cell. Anything that looks like an exercise or a
+    solution but is not tagged is refused. Raises :class:`ClassroomError` naming the notebook and the cell."""
+    number = name[:2]
+    blocks: list[Block] = []
+    for i, cell in enumerate(nb["cells"]):
+        tags, text, where = _tags(cell), _source(cell), f"{name}, cell {i + 1}"
+        if EXERCISE_TAG in tags:
+            exercise_id = cell.get("metadata", {}).get("classroom", {}).get("exercise")
+            if not isinstance(exercise_id, str) or not re.fullmatch(rf"{number}-\d+", exercise_id):
+                raise ClassroomError(f"{where}: an exercise needs cell metadata \"classroom\": {{\"exercise\": "
+                                     f"\"{number}-<k>\"}} ({HELP})")
+            if exercise_id in [b.id for b in blocks]:
+                raise ClassroomError(f"{where}: exercise {exercise_id} appears twice")
+            blocks.append(Block(exercise_id, i))
+            continue
+        looks = re.search(r"^\W{0,4}(Exercise\s+\d.{0,30})", text, re.M) if cell["cell_type"] == "markdown" else None
+        if looks and SOLUTION_TAG not in tags:
+            raise ClassroomError(f"{where}: looks like an exercise ({looks.group(1)!r}) but has no "
+                                 f"'{EXERCISE_TAG}' tag ({HELP})")
+        if "<details" in text and SOLUTION_TAG not in tags:
+            raise ClassroomError(f"{where}: a <details> block without the '{SOLUTION_TAG}' tag ({HELP})")
+        if cell.get("metadata", {}).get("jupyter", {}).get("source_hidden") and SOLUTION_TAG not in tags:
+            raise ClassroomError(f"{where}: a hidden code cell without the '{SOLUTION_TAG}' tag ({HELP})")
+        role = next((t for t in (ANSWER_TAG, CHECK_TAG, SOLUTION_TAG) if t in tags), None)
+        if role is None:
+            continue
+        if not blocks:
+            raise ClassroomError(f"{where}: tagged '{role}' before any cell tagged '{EXERCISE_TAG}' ({HELP})")
+        getattr(blocks[-1], role).append(i)
+    for block in blocks:
+        where = f"{name}, exercise {block.id} (cell {block.exercise + 1})"
+        for role in (ANSWER_TAG, CHECK_TAG, SOLUTION_TAG):
+            if not getattr(block, role):
+                raise ClassroomError(f"{where}: no cell tagged '{role}' after it ({HELP})")
+        calls = "".join(_source(nb["cells"][i]) for i in block.check)
+        if not re.search(rf"check\(\s*[\"']{block.id}[\"']", calls):
+            raise ClassroomError(f"{where}: its check cell does not call check(\"{block.id}\", answer)")
+        if not any(nb["cells"][i]["cell_type"] == "code" and "answer" in _source(nb["cells"][i])
+                   for i in block.answer):
+            raise ClassroomError(f"{where}: its '{ANSWER_TAG}' cell must be a code cell that sets `answer`")
+        if block.id not in EXERCISES:
+            raise ClassroomError(f"{where}: no answer check for {block.id} in dry_needling.classroom.EXERCISES")
+        if max(block.answer + block.check) > min(block.solution):
+            raise ClassroomError(f"{where}: the work and check cells must come before the solution")
+    return blocks
+
+
+def _markdown(source: str, cell_id: str, tags: list[str] | None = None) -> dict:
+    return {"cell_type": "markdown", "id": cell_id, "metadata": {"tags": tags} if tags else {}, "source": source}
+
+
+STUDENT_NOTE = ("> **Student edition.** The worked solutions are not in this copy. Under each exercise, write your "
+                "answer in the cell that starts `answer = ...` (and your prediction first, where asked), run it, then "
+                "run the `check(...)` cell below it: it says *not answered yet*, *correct*, or *not yet* with a hint. "
+                "Run the notebook from the top first.")
+TEACHER_NOTE = ("> **Teacher edition (answer key).** The solutions are expanded, and a *Teacher's key* note after each "
+                "exercise gives the expected answer, the tolerance and the wrong answers the check explains. Students "
+                "get the student edition: no solutions, no outputs, a work cell and a check after every exercise.")
+
+
+def student_edition(nb: dict, name: str) -> dict:
+    """``nb`` without solutions, teacher notes or outputs; work and check cells kept (answer cells start empty)."""
+    exercises_in(nb, name)
+    nb = copy.deepcopy(nb)
+    cells = []
+    for cell in nb["cells"]:
+        tags = _tags(cell)
+        if tags & {SOLUTION_TAG, TEACHER_TAG}:
+            continue
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+            cell.get("metadata", {}).pop("jupyter", None)
+            if CHECK_TAG in tags:
+                cell["metadata"]["deletable"] = False
+                cell["metadata"]["editable"] = False
+        cells.append(cell)
+    cells.insert(1, _markdown(STUDENT_NOTE, "classroom-student-note"))
+    nb["cells"] = cells
+    return nb
+
+
+def teacher_note(exercise: Exercise) -> str:
+    kind = exercise.kind
+    lines = [f"**Teacher's key for exercise {exercise.id}.** Expected `answer`: "
+             f"**{kind.show(kind.read(exercise.expected()))}** ({exercise.asks}; {kind.describe})."]
+    if exercise.teacher_answer:
+        lines.append(f"The solution computes it as `{exercise.teacher_answer}`.")
+    if exercise.prediction:
+        p = exercise.prediction
+        lines.append(f"Prediction asked first ({p.asks}); the result: **{p.kind.show(p.kind.read(p.expected()))}**.")
+    if exercise.wrong:
+        lines.append("\nWrong answers the check recognises, with the hint it gives:")
+        lines += [f"- {hint}" for _, hint in exercise.wrong]
+    lines.append(f"\nAny other wrong answer gets: *{exercise.hint}*")
+    return "\n".join(lines)
+
+
+def teacher_edition(nb: dict, name: str) -> dict:
+    """``nb`` with its outputs, solutions expanded, and a teacher's key after each exercise's check."""
+    blocks = exercises_in(nb, name)
+    nb = copy.deepcopy(nb)
+    after = {max(b.check): b.id for b in blocks}
+    cells = []
+    for i, cell in enumerate(nb["cells"]):
+        if SOLUTION_TAG in _tags(cell):
+            cell.get("metadata", {}).pop("jupyter", None)
+            if cell["cell_type"] == "markdown":
+                cell["source"] = _source(cell).replace("<details>", "<details open>")
+        cells.append(cell)
+        if i in after:
+            cells.append(_markdown(teacher_note(EXERCISES[after[i]]), f"classroom-key-{after[i]}", [TEACHER_TAG]))
+    cells.insert(1, _markdown(TEACHER_NOTE, "classroom-teacher-note", [TEACHER_TAG]))
+    nb["cells"] = cells
+    return nb
+
+
+def _write_json(nb: dict, path: Path) -> None:
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+ZIP_README = """Dry needling for back pain: evidence notebooks, {edition} edition
+
+Open the notebooks in JupyterLab in an environment with the collection's package installed
+(`make lab` in the repository, or the class JupyterHub / Binder image: see docs/teaching-guide.md).
+Run each notebook from the top. Under each exercise, write your answer in the `answer = ...` cell
+and run the `check(...)` cell below it.
+"""
+
+
+def _zip(folder: Path, target: Path, edition: str) -> None:
+    """A zip with fixed timestamps (the same notebooks give the same bytes)."""
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        entries = [(f"{edition}/README.txt", ZIP_README.format(edition=edition).encode())]
+        entries += [(f"{edition}/{p.name}", p.read_bytes()) for p in sorted(folder.glob("*.ipynb"))]
+        for arcname, data in entries:
+            info = zipfile.ZipInfo(arcname, date_time=(2026, 1, 1, 0, 0, 0))
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+            archive.writestr(info, data)
+
+
+def build(out_dir: Path | None = None, notebooks: list[Path] | None = None, log=print) -> Path:
+    """Write the student and teacher editions of every ``NN_*.ipynb`` notebook (and a zip of each) into
+    ``out_dir`` (default ``build/classroom``). Every notebook is checked first; nothing is replaced unless all pass."""
+    from .report import notebooks as collection
+    from .report import read_json
+
+    out_dir = Path(out_dir) if out_dir else paths.ROOT / "build" / "classroom"
+    sources = list(notebooks) if notebooks is not None else collection()
+    if not sources:
+        raise ClassroomError(f"no NN_*.ipynb notebooks in {paths.relative(paths.NOTEBOOKS_DIR)}")
+    editions = []
+    count = 0
+    for path in sources:
+        nb = read_json(path)
+        count += len(exercises_in(nb, path.name))
+        editions.append((path.name, student_edition(nb, path.name), teacher_edition(nb, path.name)))
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".classroom-", dir=out_dir.parent))
+    staging.chmod(0o755)
+    try:
+        for edition in ("student", "teacher"):
+            (staging / edition).mkdir()
+        for name, student, teacher in editions:
+            _write_json(student, staging / "student" / name)
+            _write_json(teacher, staging / "teacher" / name)
+        for edition in ("student", "teacher"):
+            _zip(staging / edition, staging / f"{edition}.zip", edition)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        staging.rename(out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    log(f"Wrote {len(editions)} student and {len(editions)} teacher notebooks ({count} checked exercises) to "
+        f"{paths.relative(out_dir)}/student and /teacher, with student.zip and teacher.zip.")
+    return out_dir
+
+
+def main(args=None) -> int:
+    import sys
+
+    from .report import BuildFailed
+
+    try:
+        build(getattr(args, "out", None))
+    except (ClassroomError, BuildFailed) as exc:
+        print(f"make classroom: {exc}", file=sys.stderr)
+        return 1
+    return 0
