@@ -445,7 +445,53 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in [
                               _lost_support, "only the WHO review pools acupuncture, and it is the only source for "
                                              "two comparisons."),
         teacher_answer="set(evidence.bottom_line(pooled)[\"comparison_group\"]) - set(table[\"comparison_group\"])"),
+    Exercise(
+        "06-1", "the pooled mean difference of analysis 5.1 without Molsberger 2002 (DL)", number(0.01),
+        lambda: float(_reanalysis("furlan2005_a5_1", drop="Molsberger 2002").estimate),
+        right="about −10.4 points, against −10.21 with all four: the trials agree, so dropping the heaviest barely "
+              "moves the estimate, but its interval widens because its information is gone.",
+        hint="keep the rows of `reanalysis.study_table(arms, \"furlan2005_a5_1\")` whose study is not Molsberger "
+             "2002, then `meta.mean_difference(...)` and `meta.pool(..., method=\"DL\")`; `answer` is its "
+             "`.estimate`.",
+        wrong=((_near(-10.21, 0.01), "−10.21 is the pooled value with all four trials: drop Molsberger 2002 first."),
+               (_near(10.37, 0.02), "keep the sign: less pain with acupuncture is a negative difference.")),
+        prediction=Prediction("\"wider\" or \"narrower\" confidence interval", choice(["wider", "narrower"]),
+                              lambda: "wider" if _width(_reanalysis("furlan2005_a5_1", drop="Molsberger 2002"))
+                              > _width(_reanalysis("furlan2005_a5_1")) else "narrower",
+                              "dropping a trial removes information, so the interval widens."),
+        teacher_answer="fewer.estimate"),
+    Exercise(
+        "06-2", "τ² of analysis 12.1 estimated by REML", number(0.0005),
+        lambda: float(_reanalysis("furlan2005_a12_1", method="REML").tau2),
+        right="REML gives τ² ≈ 0.014 against DL's 0.010: the weights become a little more equal, I² rises and the "
+              "interval widens slightly, while the pooled SMD stays −0.76.",
+        hint="`reanalysis.reanalyse(arms, reference, \"furlan2005_a12_1\", method=\"REML\")` returns the table and "
+             "the result; `answer` is the result's `.tau2`.",
+        wrong=((_near(0.0104, 0.0005), "0.010 is DerSimonian-Laird's τ²: pass method=\"REML\"."),
+               (_near(-0.76, 0.01), "that is the pooled SMD; the question asks for τ², the between-trial variance.")),
+        prediction=Prediction("\"larger\" or \"smaller\" than DL's τ²", MORE_OR_LESS,
+                              lambda: "larger" if _reanalysis("furlan2005_a12_1", method="REML").tau2
+                              > _reanalysis("furlan2005_a12_1").tau2 else "smaller",
+                              "with these four trials REML's estimate of the between-trial variance is a little "
+                              "larger."),
+        teacher_answer="reanalysis.reanalyse(arms, reference, \"furlan2005_a12_1\", method=\"REML\")[1].tau2"),
 ]}
+
+
+def _reanalysis(analysis_id: str, method: str = "DL", drop: str | None = None):
+    from . import data, meta, reanalysis
+
+    arms, reference = data.load("trial_arms"), data.load("meta_reference")
+    table, result = reanalysis.reanalyse(arms, reference, analysis_id, method=method)
+    if drop is None:
+        return result
+    keep = table["study"] != drop
+    es = meta.mean_difference(*(table.loc[keep, c] for c in ["n1", "mean1", "sd1", "n2", "mean2", "sd2"]))
+    return meta.pool(es.yi, es.vi, method=method)
+
+
+def _width(result) -> float:
+    return float(result.ci_high - result.ci_low)
 
 
 def _chain(chronic: float) -> float:
