@@ -44,7 +44,8 @@ def test_text_in_figures_is_at_least_9_point():
     for key in ("font.size", "axes.titlesize", "axes.labelsize", "xtick.labelsize", "ytick.labelsize",
                 "legend.fontsize"):
         assert HOUSE_RC[key] >= 9, key
-    sources = [(paths.ROOT / "src" / "dry_needling" / "charts.py").read_text(encoding="utf-8")]
+    chart_modules = sorted((paths.ROOT / "src" / "dry_needling" / "charts").glob("*.py"))
+    sources = [p.read_text(encoding="utf-8") for p in chart_modules]
     sources += list(NOTEBOOK_TEXT.values())
     sizes = [float(s) for text in sources for s in re.findall(r"fontsize=(\d+(?:\.\d+)?)", text)]
     assert sizes and min(sizes) >= 9, f"font sizes below 9 pt: {sorted(s for s in sizes if s < 9)}"

@@ -54,29 +54,29 @@ class UnblindingExplorer:
         peak = n_trials * (self.bins[1] - self.bins[0]) / (sd * np.sqrt(2 / n_per_arm) * np.sqrt(2 * np.pi))
         self._blinded_cache: dict[float, np.ndarray] = {}
 
-        charts.use_house_style()
-        self.figure = plt.Figure(figsize=(8, 4), dpi=100)
-        FigureCanvasAgg(self.figure)
-        ax = self.figure.add_subplot()
-        ax.set_xlim(self.bins[0], self.bins[-1])
-        ax.set_ylim(0, peak * 1.6)
-        ax.set_xlabel("Observed effect, active minus sham (points on a 0-10 pain scale)")
-        ax.set_ylabel("Simulated trials")
-        ax.axvline(true_effect, color="black", linewidth=1.5)
-        ax.text(true_effect, peak * 1.52, " true effect", fontsize=9, va="top")
-        self.figure.subplots_adjust(left=0.1, right=0.97, top=0.88, bottom=0.14)
-        self.ax = ax
-        zeros = np.zeros(len(self.bins) - 1)
-        self._blinded = ax.stairs(zeros, self.bins, fill=True, color=charts.CONTEXT, alpha=0.45, animated=True,
-                                  label="perfect blinding")
-        self._chosen = ax.stairs(zeros, self.bins, fill=True, color=charts.ARTICLE, alpha=0.45, hatch="//",
-                                 animated=True, label="chosen blinding")
-        self._blinded_line = ax.axvline(0, color=charts.CONTEXT, linestyle="--", linewidth=2, animated=True)
-        self._chosen_line = ax.axvline(0, color=charts.ARTICLE, linestyle="--", linewidth=2, animated=True)
-        ax.legend(handles=[self._blinded, self._chosen], loc="upper right", fontsize=9)
-        self._title = self.figure.suptitle("", x=0.01, ha="left", fontweight="bold", fontsize=12, animated=True)
-        self.figure.canvas.draw()
-        self._background = self.figure.canvas.copy_from_bbox(self.figure.bbox)
+        with charts.house_style():  # the style applies to this figure only, not to the caller's matplotlib
+            self.figure = plt.Figure(figsize=(8, 4), dpi=100)
+            FigureCanvasAgg(self.figure)
+            ax = self.figure.add_subplot()
+            ax.set_xlim(self.bins[0], self.bins[-1])
+            ax.set_ylim(0, peak * 1.6)
+            ax.set_xlabel("Observed effect, active minus sham (points on a 0-10 pain scale)")
+            ax.set_ylabel("Simulated trials")
+            ax.axvline(true_effect, color="black", linewidth=1.5)
+            ax.text(true_effect, peak * 1.52, " true effect", fontsize=9, va="top")
+            self.figure.subplots_adjust(left=0.1, right=0.97, top=0.88, bottom=0.14)
+            self.ax = ax
+            zeros = np.zeros(len(self.bins) - 1)
+            self._blinded = ax.stairs(zeros, self.bins, fill=True, color=charts.CONTEXT, alpha=0.45, animated=True,
+                                      label="perfect blinding")
+            self._chosen = ax.stairs(zeros, self.bins, fill=True, color=charts.ARTICLE, alpha=0.45, hatch="//",
+                                     animated=True, label="chosen blinding")
+            self._blinded_line = ax.axvline(0, color=charts.CONTEXT, linestyle="--", linewidth=2, animated=True)
+            self._chosen_line = ax.axvline(0, color=charts.ARTICLE, linestyle="--", linewidth=2, animated=True)
+            ax.legend(handles=[self._blinded, self._chosen], loc="upper right", fontsize=9)
+            self._title = self.figure.suptitle("", x=0.01, ha="left", fontweight="bold", fontsize=12, animated=True)
+            self.figure.canvas.draw()
+            self._background = self.figure.canvas.copy_from_bbox(self.figure.bbox)
         self.state: ExplorerState | None = None
         self.png: bytes = b""
 
