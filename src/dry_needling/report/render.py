@@ -1,0 +1,145 @@
+"""Rendering one notebook to a page with the offline nbconvert template."""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+# nbformat, nbconvert and the data validator are imported only where needed: importing them costs
+# seconds, and a rebuild with nothing changed needs none of them.
+from .common import TEMPLATES, builder_code, fingerprint
+from .safety import CSP_META, neutralise
+
+# ---------------------------------------------------------------------------------------
+# Rendering
+
+
+_BLOCK_MATH = re.compile(r"\$\$(.+?)\$\$", re.DOTALL)
+_INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\s)([^$\n]+?)(?<!\s)\$(?!\d)")
+
+
+def latex_to_mathml(markdown: str) -> str:
+    """Replace $$...$$ and $...$ in Markdown with MathML, which browsers render without scripts."""
+    from latex2mathml.converter import convert
+
+    def block(match):
+        return "\n\n" + convert(match.group(1).strip(), display="block") + "\n\n"
+
+    def inline(match):
+        return convert(match.group(1).strip())
+
+    return _INLINE_MATH.sub(inline, _BLOCK_MATH.sub(block, markdown))
+
+
+def prepare_for_html(nb, alt_by_name: dict[str, str]):
+    """A copy of ``nb`` ready for HTML: math as MathML, figure alt text attached, tagged cells removed."""
+    nb = copy.deepcopy(nb)
+    kept = []
+    for cell in nb.cells:
+        tags = set(cell.metadata.get("tags", []))
+        if "remove-cell" in tags:
+            continue
+        if cell.cell_type == "markdown":
+            cell.source = latex_to_mathml(cell.source)
+        if cell.cell_type == "code":
+            if "remove-input" in tags:
+                cell.metadata.setdefault("transient", {})["remove_source"] = True
+                cell.source = ""
+            if "remove-output" in tags:
+                cell.outputs = []
+            names = re.findall(r"save_figure\(\s*\w+,\s*\"([^\"]+)\"", cell.source)
+            for output in cell.get("outputs", []):
+                if "image/png" in output.get("data", {}):
+                    alt = alt_by_name.get(names[0]) if names else None
+                    output.setdefault("metadata", {})["alt"] = alt or _generic_alt(nb, cell)
+        kept.append(cell)
+    nb.cells = kept
+    return nb
+
+
+def _generic_alt(nb, cell) -> str:
+    """Alt text for an image with no saved figure: the nearest preceding Markdown heading."""
+    heading = "a chart"
+    for other in nb.cells:
+        if other is cell:
+            break
+        if other.cell_type == "markdown":
+            for line in other.source.splitlines():
+                if line.startswith("#"):
+                    heading = line.lstrip("# ").strip()
+    return f"Chart for the section '{heading}'; the text around it states what it shows."
+
+
+_EXPORTER = None
+
+
+def render_html(nb, nav_html: str = "", title: str = "") -> str:
+    """HTML for one notebook with the offline template."""
+    global _EXPORTER
+    if _EXPORTER is None:
+        from nbconvert import HTMLExporter
+
+        _EXPORTER = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)])
+    page, _ = _EXPORTER.from_notebook_node(nb, resources={"nav_html": nav_html, "metadata": {"name": title},
+                                                          "csp_meta": CSP_META})
+    # Raw HTML in Markdown cells is ours, but made harmless anyway (defence in depth beside the CSP).
+    # The head comes from our template and is left alone.
+    head, body_start, rest = page.partition("<body")
+    return head + body_start + neutralise(rest) if body_start else neutralise(page)
+
+
+def _page_key(nb: dict, nav_html: str, alt_by_name: dict[str, str]) -> str:
+    """Everything a rendered page depends on: the (normalised) stored notebook, its navigation, the alt
+    texts, the template and this module."""
+    return fingerprint(nb, nav_html, alt_by_name, *sorted(p for p in TEMPLATES.rglob("*") if p.is_file()),
+                       *builder_code())
+
+
+@dataclass
+class Page:
+    path: Path
+    href: str
+    title: str
+    summary: str
+    minutes: int | None
+    status: str
+    seconds: float
+
+
+def _markdown(nb: dict) -> list[str]:
+    """The Markdown cells of a notebook read as plain JSON (no nbformat needed)."""
+    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+            for c in nb["cells"] if c["cell_type"] == "markdown"]
+
+
+def _title(nb: dict, fallback: str) -> str:
+    for text in _markdown(nb):
+        for line in text.splitlines():
+            if line.startswith("# "):
+                return line[2:].strip()
+    return fallback
+
+
+def _summary(nb: dict) -> tuple[str, int | None]:
+    """The first sentence of the notebook's 'In short' paragraph, and its stated reading time."""
+    text = "\n".join(_markdown(nb))
+    short = re.search(r"\*\*In short\.\*\*\s*(.+?)(?:\n\n|$)", text, re.DOTALL)
+    plain = re.sub(r"[*_`]", "", " ".join(short.group(1).split())) if short else ""  # Markdown emphasis off
+    sentence = re.split(r"(?<=[.!?])\s", plain)[0]
+    minutes = re.search(r"Reading time: about (\d+) minutes", text)
+    return sentence, int(minutes.group(1)) if minutes else None
+
+
+def _nav(pages: list[Page], k: int) -> str:
+    esc = html.escape
+    prev_link = (f'<a href="{esc(pages[k - 1].href)}" rel="prev">← {esc(pages[k - 1].title)}</a>' if k > 0
+                 else "<span></span>")
+    next_link = (f'<a href="{esc(pages[k + 1].href)}" rel="next">{esc(pages[k + 1].title)} →</a>'
+                 if k + 1 < len(pages) else "<span></span>")
+    return (f'<nav class="report-nav" aria-label="Notebook navigation">{prev_link}'
+            f'<a href="index.html">Contents</a>{next_link}</nav>')
+
+
