@@ -30,9 +30,11 @@ import shutil
 import sys
 import tempfile
 import time
+from importlib.metadata import version
 from pathlib import Path
 
 from .. import paths
+from . import explorer, site  # noqa: E402
 
 # nbformat, nbconvert and the data validator are imported only where needed: importing them costs
 # seconds, and a rebuild with nothing changed needs none of them.
@@ -63,7 +65,7 @@ from .execution import (  # noqa: F401
     write_notebook,
 )
 from .pages import CSS, REPORTED_PACKAGES, _figure_index, build_page, data_page, guide_page, index_page, sources_page  # noqa: F401
-from .pdf import CHROMIUM_ARGS, chromium_path, pdf_key, print_pdf  # noqa: F401
+from .pdf import CHROMIUM_ARGS, PDFS, chromium_path, pdf_key, print_page, print_pdf  # noqa: F401
 from .render import Page, _nav, _page_key, _summary, _title, latex_to_mathml, prepare_for_html, render_html  # noqa: F401
 from .safety import CSP, CSP_META, neutralise, web_url  # noqa: F401
 
@@ -159,6 +161,57 @@ def swap_into_place(staging: Path, out_dir: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _citations() -> dict[str, str]:
+    """{source id: citation} from data/sources.csv (read with the csv module: fast; validation is elsewhere)."""
+    import csv
+
+    path = paths.DATA_DIR / "sources.csv"
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            return {row["id"]: row["citation"] for row in csv.DictReader(fh)
+                    if isinstance(row.get("id"), str) and isinstance(row.get("citation"), str) and row["id"]}
+    except (OSError, UnicodeDecodeError, csv.Error, KeyError):
+        return {}
+
+
+def _write_assets(target: Path, previous: Path, manifest: dict, log) -> None:
+    """The site's scripts (ours, from assets/), JupyterLab's dark theme variables and the explorer's Vega
+    bundle and chart (made from installed packages; reused from the previous report while unchanged)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("theme.js", "site.js", "explorer.js"):
+        shutil.copy2(site.ASSETS / name, target / name)
+    made = {"jupyter-dark.css": site.jupyter_dark_css, "vega-bundle.js": explorer.bundle_js,
+            "explorer-spec.js": explorer.spec_js}
+    key = fingerprint(explorer.key(), version("nbconvert"), *builder_code())
+    if manifest.get("_assets") == key and all((previous / name).is_file() for name in made):
+        for name in made:
+            shutil.copy2(previous / name, target / name)
+    else:
+        started = time.perf_counter()
+        for name, make in made.items():
+            (target / name).write_text(make(), encoding="utf-8")
+        manifest["_assets"] = key
+        log(f"  made the explorer's chart and script bundle in {time.perf_counter() - started:.1f} s")
+    for path in target.iterdir():
+        os.chmod(path, 0o644)
+
+
+def _write_search_index(staging: Path, previous: Path, manifest: dict, pages: list[Page]) -> None:
+    """assets/search-index.js from every HTML page of the report (reused while no page changed)."""
+    files = [(pg.href, pg.title) for pg in pages] + [
+        ("index.html", "Contents and figures"), ("sources.html", "Sources"), ("teaching-guide.html", "Teaching guide"),
+        ("data/index.html", "Data tables")]
+    key = fingerprint(*[(staging / href).read_bytes() for href, _ in files], files, *builder_code())
+    target, old = staging / "assets" / "search-index.js", previous / "assets" / "search-index.js"
+    if manifest.get("_search") == key and old.is_file():
+        shutil.copy2(old, target)
+    else:
+        target.write_text(site.search_index([(href, title, (staging / href).read_text(encoding="utf-8"))
+                                             for href, title in files]), encoding="utf-8")
+        manifest["_search"] = key
+    os.chmod(target, 0o644)
+
+
 def _load_manifest(path: Path, log) -> dict:
     if not path.exists():
         return {}
@@ -229,28 +282,39 @@ def build(execute_notebooks: bool = True, out_dir: Path | None = None, force: bo
             pages.append(Page(p, p.with_suffix(".html").name, _title(nb, p.stem), summary, minutes, status, seconds))
         render_started = time.perf_counter()
         page_keys = manifest.setdefault("_pages", {})
+        site.NOTEBOOKS[:] = [site.Link(pg.href, pg.title) for pg in pages]
+        citations = _citations()
+        repository = site.repository_url()
         rendered = 0
         for k, (page, nb) in enumerate(zip(pages, nbs, strict=True)):
-            nav = _nav(pages, k)
-            key = _page_key(nb, nav, alt_by_name)
+            uses_explorer = any(explorer.MARKER in "".join(c["source"]) for c in nb["cells"]
+                                if c["cell_type"] == "code")
+            chrome = {"head_html": site.head(scripts=("vega-bundle.js", "explorer-spec.js", "explorer.js")
+                                             if uses_explorer else (), notebook=True),
+                      "chrome_top": site.chrome_top(page.href), "nav_html": site.prev_next(k),
+                      "chrome_bottom": site.chrome_bottom(),
+                      "tools_html": site.notebook_tools(page.path.name, figures_named_in(nb), repository)}
+            key = _page_key(nb, chrome, alt_by_name, citations, explorer.placeholder() if uses_explorer else "")
             previous = out_dir / page.href
             if page_keys.get(page.href) == key and previous.exists():
                 shutil.copy2(previous, staging / page.href)  # same notebook, same page: no need to render
                 continue
             import nbformat
 
-            text = render_html(prepare_for_html(nbformat.reads(json.dumps(nb), as_version=4), alt_by_name), nav,
-                               page.title)
+            text = render_html(prepare_for_html(nbformat.reads(json.dumps(nb), as_version=4), alt_by_name), chrome,
+                               page.title, citations)
             (staging / page.href).write_text(text, encoding="utf-8")
             page_keys[page.href] = key
             rendered += 1
         (staging / "report.css").write_text(CSS, encoding="utf-8")
+        _write_assets(staging / "assets", out_dir / "assets", manifest, log)
         _copy_tree(paths.figures_dir(), staging / "figures")
         _copy_tree(paths.DATA_DIR, staging / "data")
+        _copy_tree(paths.NOTEBOOKS_DIR, staging / "notebooks", "[0-9][0-9]_*.ipynb")
         descriptor = json.loads((paths.DATA_DIR / "datapackage.json").read_text(encoding="utf-8"))
         (staging / "data" / "index.html").write_text(data_page(descriptor), encoding="utf-8")
         sources_key = fingerprint(paths.DATA_DIR / "sources.csv", paths.DATA_DIR / "datapackage.json",
-                                  *builder_code())
+                                  [(n.href, n.title) for n in site.NOTEBOOKS], *builder_code())
         if page_keys.get("sources.html") == sources_key and (out_dir / "sources.html").exists():
             shutil.copy2(out_dir / "sources.html", staging / "sources.html")
         else:
@@ -258,15 +322,15 @@ def build(execute_notebooks: bool = True, out_dir: Path | None = None, force: bo
 
             (staging / "sources.html").write_text(sources_page(data.load("sources")), encoding="utf-8")
             page_keys["sources.html"] = sources_key
-        (staging / "teaching-guide.html").write_text(guide_page(), encoding="utf-8")
+        (staging / "teaching-guide.html").write_text(guide_page(citations), encoding="utf-8")
         log(f"  rendered {rendered} of {len(pages)} pages in {time.perf_counter() - render_started:.1f} s"
             f"{' (the others are unchanged)' if rendered < len(pages) else ''}")
 
         key = pdf_key([(staging / pg.href) for pg in pages], figures)
-        old_pdf = out_dir / "collection.pdf"
         has_pdf = False
-        if pdf and manifest.get("_pdf_key") == key and old_pdf.exists():
-            shutil.copy2(old_pdf, staging / "collection.pdf")
+        if pdf and manifest.get("_pdf_key") == key and all((out_dir / n).exists() for n in PDFS):
+            for name in PDFS:
+                shutil.copy2(out_dir / name, staging / name)
             has_pdf = True
         (staging / "index.html").write_text(index_page(pages, figures, pdf=True), encoding="utf-8")
         if pdf and not has_pdf:
@@ -274,7 +338,7 @@ def build(execute_notebooks: bool = True, out_dir: Path | None = None, force: bo
             missing = print_pdf(staging, pages)
             has_pdf = missing is None
             if has_pdf:
-                log(f"  printed collection.pdf in {time.perf_counter() - pdf_started:.1f} s")
+                log(f"  printed {' and '.join(PDFS)} in {time.perf_counter() - pdf_started:.1f} s")
                 manifest["_pdf_key"] = key
             else:
                 log(f"  collection.pdf skipped: {missing}")
@@ -282,6 +346,7 @@ def build(execute_notebooks: bool = True, out_dir: Path | None = None, force: bo
             (staging / "index.html").write_text(index_page(pages, figures, pdf=False), encoding="utf-8")
         total = time.perf_counter() - started
         (staging / "build.html").write_text(build_page(pages, total), encoding="utf-8")
+        _write_search_index(staging, out_dir, manifest, pages)
         swap_into_place(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

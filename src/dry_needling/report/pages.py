@@ -8,12 +8,13 @@ from importlib.metadata import PackageNotFoundError, version
 from urllib.parse import quote
 
 from .. import paths
+from . import site
 
 # nbformat, nbconvert and the data validator are imported only where needed: importing them costs
 # seconds, and a rebuild with nothing changed needs none of them.
 from .common import BuildFailed
 from .render import Page
-from .safety import CSP_META, neutralise, web_url
+from .safety import neutralise, web_url
 
 REPORTED_PACKAGES = ["python", "numpy", "pandas", "matplotlib", "seaborn", "frictionless", "nbconvert", "nbclient",
                      "ipykernel", "ipywidgets", "jupyterlab", "latex2mathml", "playwright"]
@@ -22,33 +23,18 @@ REPORTED_PACKAGES = ["python", "numpy", "pandas", "matplotlib", "seaborn", "fric
 # ---------------------------------------------------------------------------------------
 # Site pages (all text from data files is escaped)
 
-CSS = """
-.report { font-family: "DejaVu Sans", Verdana, sans-serif; max-width: 62rem; margin: 1.5rem auto;
-  padding: 0 1rem; line-height: 1.5; color: #1a1a1a; }
-.report-nav { display: flex; justify-content: space-between; gap: 1rem; padding: .6rem 1rem; margin: .5rem 0;
-  font-family: "DejaVu Sans", Verdana, sans-serif;
-  background: #f2f4f7; border-radius: 6px; font-size: .95rem; }
-.report-nav a { color: #0b5394; }
-.gallery { display: grid; grid-template-columns: repeat(auto-fill, minmax(17rem, 1fr)); gap: 1rem; }
-.gallery figure { margin: 0; border: 1px solid #ddd; border-radius: 6px; padding: .5rem; background: #fff; }
-.gallery img { width: 100%; height: auto; }
-.gallery figcaption { font-size: .85rem; }
-table.report-table { border-collapse: collapse; width: 100%; font-size: .9rem; }
-table.report-table td, table.report-table th { border-bottom: 1px solid #ddd; padding: .35rem; text-align: left;
-  vertical-align: top; overflow-wrap: anywhere; }
-.note { background: #fff8e1; border-left: 4px solid #de8f05; padding: .5rem 1rem; }
-img.report-figure { max-width: 100%; height: auto; }
-@media print { .report-nav { display: none; } main, body { max-width: none; } .jp-Cell { break-inside: avoid; }
-  pre { white-space: pre-wrap; overflow-wrap: anywhere; } }
-"""
+#: The report's style sheet (report.css): the site's look, dark theme, phones and print.
+CSS = (site.ASSETS / "site.css").read_text(encoding="utf-8")
 
 
-def _page(title: str, body: str) -> str:
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">{CSP_META}'
-            f"<title>{html.escape(title)}</title>"
-            f'<link rel="stylesheet" href="report.css"></head>\n<body class="report">\n{neutralise(body)}\n'
+def _page(title: str, body: str, current: str = "", root: str = "", citations: dict[str, str] | None = None) -> str:
+    """One of the report's own pages, with the same chrome as the notebook pages."""
+    page = (f'<!DOCTYPE html>\n<html lang="en" data-root="{root}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{html.escape(title)}</title>{site.head(root)}</head>\n<body class=\"report\">\n"
+            f"{site.chrome_top(current, root)}{site.add_heading_ids(neutralise(body))}{site.chrome_bottom()}\n"
             "</body></html>\n")
+    return site.finish(site.link_citations(page, citations or {}, root))
 
 
 INDEX_COLUMNS = ("name", "title", "alt", "source", "png", "svg", "csv")
@@ -94,7 +80,15 @@ def index_page(pages: list[Page], figures: list[dict], pdf: bool) -> str:
         f'<em>Source: {esc(r["source"])}</em><br><a href="figures/{esc(r["csv"])}">data (CSV)</a> · '
         f'<a href="figures/{esc(r["svg"])}">SVG</a></figcaption></figure>'
         for r in figures)
-    pdf_line = ('<p><a href="collection.pdf">The whole report as one printable PDF</a> (for handouts).</p>'
+    repository = site.repository_url()
+    binder = site.binder_url(repository, "00_start_here.ipynb")
+    launch = (f'Or <a href="{esc(binder)}">launch it on Binder</a> (built from <code>environment.yml</code>).' if binder
+              else 'On Binder, launch <span class="wrap-code">https://mybinder.org/v2/gh/<em>owner</em>/<em>repository'
+                   '</em>/HEAD?labpath=notebooks/00_start_here.ipynb</span> with the repository\'s address filled in '
+                   '(Binder builds from <code>environment.yml</code>).')
+    pdf_line = ('<p>Printable PDFs (A4, with contents and page numbers): <a href="handout.pdf">the reader\'s handout'
+                '</a> (prose, tables and figures, no code) and <a href="collection.pdf">the complete version</a> '
+                '(with every code cell).</p>'
                 if pdf else '<p class="note">The printable PDF was not built: Chromium is not installed on the '
                             'machine that built this report.</p>')
     body = f"""<h1>Dry needling for back pain: the evidence, notebook by notebook</h1>
@@ -108,20 +102,19 @@ that names its source.</p>
 {items}
 </ol>
 <h2>Run it live</h2>
-<p>The sliders in notebook 03 and the exercises need a running Python kernel. On your own machine (Python 3.11
-and make): <code>make lab</code> opens JupyterLab on the first notebook. On Binder, launch
-<code>https://mybinder.org/v2/gh/&lt;owner&gt;/&lt;repository&gt;/HEAD?labpath=notebooks/00_start_here.ipynb</code>
-(Binder builds from <code>environment.yml</code>).</p>
+<p>The exercises need a running Python kernel (the explorer in notebook 03 also works in this page). On your own
+machine (Python 3.11 and make): <code>make lab</code> opens JupyterLab on the first notebook. {launch}
+Each notebook page also offers its <code>.ipynb</code> for download and the figure data.</p>
 <p>Teaching with it? Read the <a href="teaching-guide.html">teaching guide</a> (lesson and workshop plans).</p>
 <p>Also: <a href="sources.html">every source</a> · <a href="build.html">how this report was built</a> ·
 <a href="data/">the data tables</a> · <a href="figures/index.csv">the figure index (CSV)</a>.</p>
-<h2>Figures</h2>
+<h2 id="figures">Figures</h2>
 <div class="gallery">
 {cards}
 </div>
 <p>Code: MIT licence. Prose and our data compilation: CC BY 4.0. Facts and numbers belong to their sources.</p>
 """
-    return _page("Dry needling for back pain: evidence notebooks", body)
+    return _page("Dry needling for back pain: evidence notebooks", body, "index.html")
 
 
 def _read_at(source) -> str:
@@ -156,12 +149,12 @@ def sources_page(sources) -> str:
         rows.append(f'<tr id="{esc(s["id"])}"><td><code>{esc(s["id"])}</code></td><td>{esc(s["citation"])}{doi_html}'
                     f'<br>{link}{_read_at(s)}</td><td>{esc(s["supports"])}</td>'
                     f"<td>{esc(str(s['licence']))}</td><td>{esc(accessed)}</td></tr>")
-    body = (f'<p><a href="index.html">← Contents</a></p><h1>Sources</h1><p>{len(rows)} sources, from '
+    body = (f'<h1>Sources</h1><p>{len(rows)} sources, from '
             f'<a href="data/sources.csv">data/sources.csv</a>. The first link is the publisher\'s, DOI or official '
             "page where one exists; 'read at' gives the copy we actually read.</p>"
             '<table class="report-table"><tr><th>Id</th><th>Citation</th><th>Used for</th><th>Licence</th>'
             f'<th>Accessed</th></tr>{"".join(rows)}</table>')
-    return _page("Sources", body)
+    return _page("Sources", body, "sources.html")
 
 
 def build_page(pages: list[Page], total_seconds: float) -> str:
@@ -175,23 +168,23 @@ def build_page(pages: list[Page], total_seconds: float) -> str:
         except PackageNotFoundError:
             v = "not installed"
         versions.append(f"<tr><td>{esc(name)}</td><td>{esc(v)}</td></tr>")
-    body = (f'<p><a href="index.html">← Contents</a></p><h1>How this report was built</h1>'
+    body = ('<h1>How this report was built</h1>'
             f"<p>Built by <code>make report</code> in {total_seconds:.0f} s. \"executed\" means the notebook ran "
             "top to bottom in a fresh kernel during this build; \"reused\" means none of its inputs (its cells, "
             "the data, the package code, the pinned versions) had changed since the last build, so its stored "
             "outputs were rendered.</p>"
             f'<table class="report-table"><tr><th>Notebook</th><th>Status</th><th>Time</th></tr>{rows}</table>'
             f'<h2>Package versions</h2><table class="report-table">{"".join(versions)}</table>')
-    return _page("How this report was built", body)
+    return _page("How this report was built", body, "build.html")
 
 
-def guide_page() -> str:
+def guide_page(citations: dict[str, str] | None = None) -> str:
     """docs/teaching-guide.md as a page of the report (our own Markdown, rendered with mistune)."""
     import mistune
 
     guide = paths.ROOT / "docs" / "teaching-guide.md"
     body = mistune.html(guide.read_text(encoding="utf-8")) if guide.exists() else "<p>Guide not found.</p>"
-    return _page("Teaching guide", '<p><a href="index.html">← Contents</a></p>' + body)
+    return _page("Teaching guide", body, "teaching-guide.html", citations=citations)
 
 
 def data_page(descriptor: dict) -> str:
@@ -199,10 +192,10 @@ def data_page(descriptor: dict) -> str:
     rows = "".join(f'<tr><td><a href="{esc(quote(str(r["path"])))}">{esc(str(r["path"]))}</a></td>'
                    f'<td>{esc(str(r.get("title", "")))}</td>'
                    f'<td>{esc(str(r.get("description", "")))}</td></tr>' for r in descriptor["resources"])
-    body = ('<p><a href="../index.html">← Contents</a></p><h1>Data tables</h1><p>Every table as CSV, described by '
+    body = ('<h1>Data tables</h1><p>Every table as CSV, described by '
             '<a href="datapackage.json">datapackage.json</a> (Frictionless Data Package) and the '
             '<a href="README.md">codebook</a>.</p>'
             f'<table class="report-table"><tr><th>File</th><th>Title</th><th>Description</th></tr>{rows}</table>')
-    return _page("Data tables", body).replace('href="report.css">', 'href="../report.css">')
+    return _page("Data tables", body, "data/index.html", root="../")
 
 

@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import site
+
 # nbformat, nbconvert and the data validator are imported only where needed: importing them costs
 # seconds, and a rebuild with nothing changed needs none of them.
 from .common import TEMPLATES, builder_code, fingerprint
@@ -35,7 +37,11 @@ def latex_to_mathml(markdown: str) -> str:
 
 
 def prepare_for_html(nb, alt_by_name: dict[str, str]):
-    """A copy of ``nb`` ready for HTML: math as MathML, figure alt text attached, tagged cells removed."""
+    """A copy of ``nb`` ready for HTML: math as MathML, figure alt text and name attached, tagged cells removed,
+    and the JupyterLab-only explorer's note replaced by the in-page explorer."""
+    from .execution import WIDGET_NOTE
+    from .explorer import MARKER, placeholder
+
     nb = copy.deepcopy(nb)
     kept = []
     for cell in nb.cells:
@@ -45,16 +51,22 @@ def prepare_for_html(nb, alt_by_name: dict[str, str]):
         if cell.cell_type == "markdown":
             cell.source = latex_to_mathml(cell.source)
         if cell.cell_type == "code":
+            names = re.findall(r"save_figure\(\s*\w+,\s*\"([^\"]+)\"", cell.source)
+            if MARKER in cell.source:
+                for output in cell.get("outputs", []):
+                    if output.get("data", {}).get("text/plain") == WIDGET_NOTE:
+                        output["data"] = {"text/html": placeholder()}
             if "remove-input" in tags:
                 cell.metadata.setdefault("transient", {})["remove_source"] = True
                 cell.source = ""
             if "remove-output" in tags:
                 cell.outputs = []
-            names = re.findall(r"save_figure\(\s*\w+,\s*\"([^\"]+)\"", cell.source)
             for output in cell.get("outputs", []):
                 if "image/png" in output.get("data", {}):
                     alt = alt_by_name.get(names[0]) if names else None
                     output.setdefault("metadata", {})["alt"] = alt or _generic_alt(nb, cell)
+                    if names and names[0] in alt_by_name:
+                        output["metadata"]["figure"] = names[0]
         kept.append(cell)
     nb.cells = kept
     return nb
@@ -76,25 +88,33 @@ def _generic_alt(nb, cell) -> str:
 _EXPORTER = None
 
 
-def render_html(nb, nav_html: str = "", title: str = "") -> str:
-    """HTML for one notebook with the offline template."""
+def render_html(nb, chrome: dict | None = None, title: str = "", citations: dict[str, str] | None = None) -> str:
+    """HTML for one notebook with the offline template and the site's ``chrome`` (from ``site``: head_html,
+    chrome_top, nav_html, chrome_bottom, tools_html)."""
     global _EXPORTER
     if _EXPORTER is None:
         from nbconvert import HTMLExporter
 
         _EXPORTER = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)])
-    page, _ = _EXPORTER.from_notebook_node(nb, resources={"nav_html": nav_html, "metadata": {"name": title},
+    chrome = chrome or {}
+    page, _ = _EXPORTER.from_notebook_node(nb, resources={**chrome, "metadata": {"name": title},
                                                           "csp_meta": CSP_META})
     # Raw HTML in Markdown cells is ours, but made harmless anyway (defence in depth beside the CSP).
     # The head comes from our template and is left alone.
     head, body_start, rest = page.partition("<body")
-    return head + body_start + neutralise(rest) if body_start else neutralise(page)
+    page = head + body_start + neutralise(rest) if body_start else neutralise(page)
+    tools = chrome.get("tools_html", "")
+    if tools:  # the launch / download box goes right under the title
+        end = page.find("</h1>")
+        end = page.find('<div class="jp-Cell ', end) if end >= 0 else -1  # the cell after the title's
+        page = page[:end] + tools + page[end:] if end >= 0 else page
+    return site.finish(site.link_citations(page, citations or {}))
 
 
-def _page_key(nb: dict, nav_html: str, alt_by_name: dict[str, str]) -> str:
+def _page_key(nb: dict, nav_html, alt_by_name: dict[str, str], *more) -> str:
     """Everything a rendered page depends on: the (normalised) stored notebook, its navigation, the alt
     texts, the template and this module."""
-    return fingerprint(nb, nav_html, alt_by_name, *sorted(p for p in TEMPLATES.rglob("*") if p.is_file()),
+    return fingerprint(nb, nav_html, alt_by_name, *more, *sorted(p for p in TEMPLATES.rglob("*") if p.is_file()),
                        *builder_code())
 
 

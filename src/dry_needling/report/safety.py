@@ -12,9 +12,10 @@ import re
 # ---------------------------------------------------------------------------------------
 # Safety: links built from data, raw HTML in Markdown, and a Content-Security-Policy
 
-#: Every page forbids scripts outright (the report needs none), plugins, frames, forms and <base>;
-#: styles may be inline (nbconvert's), images may be inline (data:) or files beside the page.
-CSP = ("default-src 'self' file: data:; script-src 'none'; object-src 'none'; frame-src 'none'; "
+#: Every page allows only the report's own script files (assets/*.js: 'self', which Chromium applies to file://
+#: pages too; no inline script, no eval: the explorer's Vega runs with its expression interpreter), and forbids
+#: plugins, frames, forms and <base>; styles may be inline (nbconvert's), images inline (data:) or beside the page.
+CSP = ("default-src 'self' file: data:; script-src 'self'; object-src 'none'; frame-src 'none'; "
        "base-uri 'none'; form-action 'none'; style-src 'self' file: 'unsafe-inline'; img-src 'self' file: data:")
 CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
 
