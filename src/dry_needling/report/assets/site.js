@@ -28,6 +28,9 @@
       toggle.addEventListener("click", function () { window.dnToggleTheme(); label(); });
       new MutationObserver(label).observe(document.documentElement, {attributes: true, attributeFilter: ["data-theme"]});
     }
+    // On a phone the in-page contents start closed (one line above the page), on wider screens open.
+    var contents = document.querySelector(".page-toc details");
+    if (contents && window.matchMedia && window.matchMedia("(max-width: 820px)").matches) { contents.open = false; }
     setUpSearch();
   });
 
