@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -354,3 +355,18 @@ def test_screenshots_at_desktop_and_phone_widths_light_and_dark(built, browser):
                 page.screenshot(path=str(SCREENSHOTS / f"{Path(name).stem}-{width}-{scheme}.png"))
                 assert not errors, (name, errors)
                 context.close()
+
+
+def test_the_print_page_opens_solutions_lists_contents_and_drops_code_from_the_handout(built):
+    pages = [report.Page(nb, nb.with_suffix(".html").name, nb.stem, "", 1, "", 0.0) for nb in report.notebooks()]
+    full = report.print_page(built, pages)
+    handout = report.print_page(built, pages, handout=True)
+    assert "<title>Dry needling for back pain: evidence notebooks</title>" in full
+    assert "<details>" not in full and "<details open" in full  # worked solutions reach paper
+    assert full.count('class="print-contents"') == 1 and full.count("break-before: page") == len(pages)
+    assert 'class="jp-Notebook handout"' in handout and "handout" not in full.split("<body", 1)[1][:40]
+    ids = re.findall(r'\sid="([^"]+)"', full)
+    assert len(ids) == len(set(ids)), "ids must stay unique across notebooks"
+    for href in re.findall(r'href="#([^"]+)"', full):
+        assert html.unescape(href) in ids, href
+
