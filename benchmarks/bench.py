@@ -3,7 +3,7 @@
 (a) wall time of the notebook tests (strict nbval) against a floor: one bare kernel start plus
     the notebooks' imports, times the number of notebooks, over the cores used (goal <= 1.5x);
 (b) a full report build (every notebook executed, pages rendered, PDF printed) against the
-    notebooks' own execution time, run one after another (goal <= 1.2x);
+    notebooks executed once each, in parallel on the same cores, outputs discarded (goal <= 1.2x);
 (c) a rebuild with nothing changed, as a share of the full build (goal <= 10 %);
 (e) the whole test suite (`make test`'s pytest, in parallel): its wall time against the summed durations of
     its tests, measured in one run (goal <= 0.7x);
@@ -128,14 +128,18 @@ def notebook_tests() -> float:
                   "--nbval-current-env", "--nbval-sanitize-with", "tests/sanitize.cfg", *books])
 
 
-def sequential_execution() -> float:
-    """The notebooks' own execution time: each executed once, one after another, outputs discarded."""
-    from dry_needling.report import execute, notebooks
+def parallel_execution() -> float:
+    """The floor for a full build: every notebook executed once, in parallel on the same cores and with the same
+    scheduler as the build (one kernel per core), figures to a temporary folder, outputs discarded, nothing
+    rendered or printed."""
+    import tempfile
 
-    start = time.perf_counter()
-    for path in notebooks():
-        execute(path)
-    return time.perf_counter() - start
+    from dry_needling.report import _execute_all, notebooks
+
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        _execute_all(notebooks(), Path(tmp), log=lambda *_: None)
+        return time.perf_counter() - start
 
 
 def report_builds() -> tuple[float, float]:
@@ -304,10 +308,10 @@ def main() -> None:
         test_floor = books * kernel / 1  # nbval runs the notebooks one after another: 1 core used
         print(f"| (a) notebook tests (strict nbval, {books} notebooks) | {tests:.0f} s | {test_floor:.0f} s "
               f"({books} x {kernel:.1f} s kernel + imports, 1 core) | {tests / test_floor:.2f}x | <= 1.5x |")
-        execution = sequential_execution()
+        execution = parallel_execution()
         full, again = report_builds()
         print(f"| (b) full report build (execute in parallel, render, PDF) | {full:.0f} s | {execution:.0f} s "
-              f"(notebooks executed one after another) | {full / execution:.2f}x | <= 1.2x |")
+              f"(notebooks executed in parallel, {cores} cores) | {full / execution:.2f}x | <= 1.2x |")
         print(f"| (c) rebuild with nothing changed | {again:.1f} s | {full:.0f} s (full build) | "
               f"{100 * again / full:.0f} % | <= 10 % |")
         wall, summed = test_suite()

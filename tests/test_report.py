@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -46,14 +47,64 @@ def test_pages_load_nothing_from_the_internet(built):
         assert "require.js" not in text and "MathJax" not in text, page.name
 
 
-def test_every_page_forbids_scripts_and_links_no_script(built):
+def test_every_page_allows_only_its_own_script_files(built):
     for page in _pages(built):
         text = page.read_text(encoding="utf-8")
         head = text.split("</head>")[0]
         assert report.CSP in head and 'http-equiv="Content-Security-Policy"' in head, page.name
+        assert head.index("Content-Security-Policy") < head.find("<script"), page.name  # the policy comes first
+        for tag in re.findall(r"<script\b[^>]*>", text, re.IGNORECASE):
+            src = re.search(r'\ssrc="([^"]+)"', tag)
+            assert src, f"{page.name}: an inline script {tag}"
+            assert re.fullmatch(r"(\.\./)?assets/[a-z-]+\.js", src.group(1)), (page.name, tag)
+            assert (page.parent / src.group(1)).is_file(), (page.name, src.group(1))
+        assert "<script" not in text.split("<body", 1)[1], f"{page.name}: a script in the body"
         hrefs = re.findall(r"""(?:href|src|action)\s*=\s*["']?\s*([a-z][a-z0-9+.-]*:)""", text, re.IGNORECASE)
         assert not [h for h in hrefs if h.lower() not in ("https:", "http:", "data:", "mailto:")], (page.name, hrefs)
         assert "javascript:" not in " ".join(re.findall(r"<[a-zA-Z][^>]*>", text)).lower(), page.name
+
+
+def test_no_third_party_javascript_or_css_is_committed():
+    assets = Path(report.site.ASSETS)
+    assert sorted(p.name for p in assets.iterdir()) == ["explorer.js", "site.css", "site.js", "theme.js"]
+    for path in assets.iterdir():  # ours, small, and loading nothing
+        text = path.read_text(encoding="utf-8")
+        assert len(text) < 20_000 and "http" not in text.replace("https://", "").replace("http://", ""), path.name
+
+
+def test_every_notebook_page_links_every_other_and_the_reference_pages(built):
+    books = [nb.with_suffix(".html").name for nb in report.notebooks()]
+    for name in books + ["index.html", "sources.html", "teaching-guide.html", "build.html"]:
+        text = (built / name).read_text(encoding="utf-8")
+        sidebar = text.split('id="site-sidebar"', 1)[1].split("</nav>", 1)[0]
+        assert re.findall(r'href="(\d\d_[^"]+\.html)"', sidebar) == books, name
+        for target in ("index.html", "sources.html", "data/index.html", "teaching-guide.html"):
+            assert f'href="{target}"' in sidebar, (name, target)
+        assert sidebar.count('aria-current="page"') == 1, name
+    text = (built / books[2]).read_text(encoding="utf-8")
+    toc = text.split('class="page-toc"', 1)[1].split("</nav>", 1)[0]
+    anchors = re.findall(r'href="#([^"]+)"', toc)
+    assert len(anchors) >= 5 and all(f'id="{a}"' in text for a in anchors)
+
+
+def test_notebook_pages_offer_download_launch_and_local_command(built):
+    for nb in report.notebooks():
+        text = (built / nb.with_suffix(".html").name).read_text(encoding="utf-8")
+        assert f'href="notebooks/{nb.name}" download' in text and (built / "notebooks" / nb.name).is_file()
+        assert "mybinder.org/v2/gh/" in text and "git-pull?repo=" in text and "make lab" in text
+        for name in report.figures_named_in(nb):
+            assert f'href="figures/{name}.csv"' in text and f'href="figures/{name}.svg"' in text
+
+
+def test_source_ids_link_to_their_row_on_the_sources_page(built):
+    sources = (built / "sources.html").read_text(encoding="utf-8")
+    ids = set(re.findall(r'<tr id="([^"]+)"', sources))
+    text = (built / "03_why_blinding_is_hard.html").read_text(encoding="utf-8")
+    cited = re.findall(r'<a class="cite" href="sources.html#([^"]+)" title="([^"]+)"><code>', text)
+    assert len(cited) >= 5 and {c for c, _ in cited} <= ids
+    assert all(len(title) > 20 for _, title in cited)  # the citation shows on hover
+    text = (built / "01_burden_of_back_pain.html").read_text(encoding="utf-8")
+    assert re.search(r'\[<a class="cite" href="sources.html#walker2000" title="Walker BF[^"]*">walker2000</a>\]', text)
 
 
 def test_figures_carry_their_alt_text(built):
@@ -71,7 +122,7 @@ def test_figures_carry_their_alt_text(built):
 def test_math_is_mathml_and_widgets_are_a_note(built):
     text = (built / "03_why_blinding_is_hard.html").read_text(encoding="utf-8")
     assert "<math" in text and "$$" not in text
-    assert "run this notebook in JupyterLab" in text
+    assert 'id="unblinding-explorer"' in text and "assets/vega-bundle.js" in text
 
 
 def test_navigation_links_previous_and_next(built):
@@ -82,7 +133,7 @@ def test_navigation_links_previous_and_next(built):
 
 
 def test_index_lists_reading_order_with_times_and_gallery(built):
-    text = (built / "index.html").read_text(encoding="utf-8")
+    text = (built / "index.html").read_text(encoding="utf-8").split("<main", 1)[1]
     order = re.findall(r'<li><a href="(\d\d_[^"]+\.html)">', text)
     assert order == [nb.with_suffix(".html").name for nb in report.notebooks()]
     assert len(re.findall(r"\(\d+ min\)", text)) == len(order)
@@ -187,3 +238,135 @@ def test_every_page_in_headless_chromium(built, browser):
         page.screenshot(path=str(shot), full_page=True)
         context.close()
     assert not problems, "\n".join(problems)
+
+
+def _open(browser, path: Path, width: int = 1280, scheme: str = "light", fragment: str = ""):
+    context = browser.new_context(offline=True, viewport={"width": width, "height": 900}, color_scheme=scheme)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.resolve().as_uri() + fragment, wait_until="load")
+    return context, page, errors
+
+
+def test_search_from_file_lists_the_sections_that_contain_a_term(built, browser):
+    context, page, errors = _open(browser, built / "index.html")
+    page.fill("#search-input", "Bang")
+    page.wait_for_selector("#search-results:not([hidden]) a.search-hit")
+    hits = page.eval_on_selector_all("#search-results a.search-hit", "els => els.map(e => e.getAttribute('href'))")
+    assert any(h.startswith("03_why_blinding_is_hard.html#") for h in hits), hits
+    assert any(h.startswith("04_blinding_in_real_trials.html#") for h in hits), hits
+    target = next(h for h in hits if h.startswith("04_"))
+    assert page.evaluate("(id) => !!document.getElementById(id)", target.split("#")[1]) is False  # another page
+    page.click(f'#search-results a.search-hit[href="{target}"]')
+    page.wait_for_load_state("load")
+    anchor = target.split("#", 1)[1]
+    assert page.url.endswith(target) and page.evaluate("(id) => !!document.getElementById(id)", anchor)
+    page.fill("#search-input", "zzqxnotaword")
+    assert "Nothing found" in page.inner_text("#search-results")
+    assert not errors, errors
+    context.close()
+    # the data folder's page searches with links that climb back up
+    context, page, errors = _open(browser, built / "data" / "index.html")
+    page.fill("#search-input", "Bang")
+    page.wait_for_selector("#search-results a.search-hit")
+    assert page.eval_on_selector("#search-results a.search-hit", "e => e.getAttribute('href')").startswith("../")
+    context.close()
+
+
+def test_dark_mode_follows_the_reader_and_the_toggle(built, browser):
+    page_path = built / "03_why_blinding_is_hard.html"
+    background = "() => getComputedStyle(document.body).backgroundColor"
+    context, page, _ = _open(browser, page_path, scheme="dark")
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
+    dark = page.evaluate(background)
+    assert dark != "rgb(255, 255, 255)"
+    figure = page.eval_on_selector("img.report-figure", "e => getComputedStyle(e).backgroundColor")
+    assert figure == "rgb(255, 255, 255)"  # figures are framed, never inverted
+    page.click(".theme-toggle")
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "light"
+    assert page.evaluate(background) == "rgb(255, 255, 255)"
+    context.close()
+    context, page, _ = _open(browser, page_path, scheme="light")
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "light"
+    context.close()
+
+
+def test_no_page_scrolls_sideways_on_a_phone(built, browser):
+    problems = []
+    for page_path in _pages(built):
+        for scheme in ("light", "dark"):
+            context, page, _ = _open(browser, page_path, width=390, scheme=scheme)
+            wide = page.evaluate("() => document.documentElement.scrollWidth")
+            if wide > 390:
+                problems.append(f"{page_path.name} ({scheme}): {wide} px wide at 390 px")
+            context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_the_phone_menu_opens_the_sidebar(built, browser):
+    context, page, _ = _open(browser, built / "02_who_may_needle.html", width=390)
+    assert not page.is_visible("#site-sidebar")
+    page.click(".menu-toggle")
+    assert page.is_visible("#site-sidebar a[href='05_what_the_evidence_says.html']")
+    context.close()
+
+
+def test_the_unblinding_explorer_matches_python_without_a_kernel(built, browser):
+    from dry_needling.simulate import expected_observed_effect
+
+    context, page, errors = _open(browser, built / "03_why_blinding_is_hard.html")
+    page.wait_for_selector("#unblinding-explorer[data-ready='true']", timeout=10_000)
+    move = """async ([name, value]) => {
+        const input = document.querySelector(`#explorer-controls input[type=range][name=${name}]`);
+        input.value = String(value);
+        const started = performance.now();
+        input.dispatchEvent(new Event('input', {bubbles: true}));
+        await window.dnExplorer.runAsync();
+        const ms = performance.now() - started;
+        const out = document.getElementById('explorer-bias');
+        const label = Array.from(document.querySelectorAll('#explorer-chart text')).map(t => t.textContent)
+            .find(t => t.startsWith('bias '));
+        return {ms, value: Number(out.dataset.value), text: out.textContent, label};
+    }"""
+    state = {"bi_active": 0.26, "bi_sham": 0.01, "expectation": 1.0}
+    for name, value in [("bi_active", 0.8), ("bi_sham", -0.32), ("expectation", 2.0), ("bi_active", 0.47),
+                        ("expectation", 0.3), ("bi_sham", 1.0), ("bi_active", -1.0)]:
+        state[name] = value
+        shown = page.evaluate(move, [name, value])
+        expected = expected_observed_effect(0.0, state["expectation"], state["bi_active"], state["bi_sham"])
+        assert shown["value"] == pytest.approx(expected, abs=1e-12), (state, shown)
+        assert shown["text"].replace("\u2212", "-") == f"{expected:+.3f}", (state, shown)
+        assert shown["label"] == f"bias {expected:+.3f}", (state, shown)
+        assert shown["ms"] < 100, f"redraw took {shown['ms']:.0f} ms"
+    assert not errors, errors
+    context.close()
+
+
+def test_screenshots_at_desktop_and_phone_widths_light_and_dark(built, browser):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for name, fragment in [("index.html", ""), ("03_why_blinding_is_hard.html", "#unblinding-explorer"),
+                           ("05_what_the_evidence_says.html", "")]:
+        for width in (1280, 390):
+            for scheme in ("light", "dark"):
+                context, page, errors = _open(browser, built / name, width, scheme, fragment)
+                page.wait_for_timeout(300)
+                page.screenshot(path=str(SCREENSHOTS / f"{Path(name).stem}-{width}-{scheme}.png"))
+                assert not errors, (name, errors)
+                context.close()
+
+
+def test_the_print_page_opens_solutions_lists_contents_and_drops_code_from_the_handout(built):
+    pages = [report.Page(nb, nb.with_suffix(".html").name, nb.stem, "", 1, "", 0.0) for nb in report.notebooks()]
+    full = report.print_page(built, pages)
+    handout = report.print_page(built, pages, handout=True)
+    assert "<title>Dry needling for back pain: evidence notebooks</title>" in full
+    assert "<details>" not in full and "<details open" in full  # worked solutions reach paper
+    assert full.count('class="print-contents"') == 1 and full.count("break-before: page") == len(pages)
+    assert 'class="jp-Notebook handout"' in handout and "handout" not in full.split("<body", 1)[1][:40]
+    ids = re.findall(r'\sid="([^"]+)"', full)
+    assert len(ids) == len(set(ids)), "ids must stay unique across notebooks"
+    for href in re.findall(r'href="#([^"]+)"', full):
+        assert html.unescape(href) in ids, href
+

@@ -233,7 +233,7 @@ def test_each_input_forces_re_execution_and_a_no_op_build_reuses_everything(sand
     monkeypatch.setattr(paths, "DATA_DIR", data_copy)
     package = tmp_path / "package"
     shutil.copytree(report.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(report, "PACKAGE_DIR", package)
+    monkeypatch.setattr(report.cache, "PACKAGE_DIR", package)
     _notebook(sandbox.books, "00_a.ipynb", "print(1 + 1)")
 
     def build() -> tuple[dict[str, str], list[str]]:
@@ -252,7 +252,7 @@ def test_each_input_forces_re_execution_and_a_no_op_build_reuses_everything(sand
     assert build()[0] == {"00_a.ipynb": "executed"}, "a changed CSV"
     (package / "simulate.py").write_text((package / "simulate.py").read_text() + "\n# changed\n")
     assert build()[0] == {"00_a.ipynb": "executed"}, "a changed package module"
-    monkeypatch.setattr(report, "WIDGET_NOTE", report.WIDGET_NOTE + " (changed)")
+    monkeypatch.setattr(report.execution, "WIDGET_NOTE", report.WIDGET_NOTE + " (changed)")
     assert build()[0] == {"00_a.ipynb": "executed"}, "a changed normaliser"
     assert build()[0] == {"00_a.ipynb": "reused"}
 
@@ -333,5 +333,5 @@ def test_a_jupyterlab_save_changes_nothing_in_the_report(sandbox, tmp_path):
     report.build(out_dir=sandbox.out, pdf=False, log=lines.append)
     assert _statuses(lines) == {path.name: "reused"}, lines
     page = (sandbox.out / "03_why_blinding_is_hard.html").read_text(encoding="utf-8")
-    assert "run this notebook in JupyterLab" in page
+    assert 'id="unblinding-explorer"' in page  # the in-page explorer stands where the note was
     assert "VBox(children" not in page and "4f2b0c9e8d7a6b5c" not in page
