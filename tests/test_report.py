@@ -370,3 +370,35 @@ def test_the_print_page_opens_solutions_lists_contents_and_drops_code_from_the_h
     for href in re.findall(r'href="#([^"]+)"', full):
         assert html.unescape(href) in ids, href
 
+
+
+def test_every_page_says_what_it_was_built_from_and_when_the_data_are_due(built):
+    for page in [built / "index.html", built / "sources.html", *sorted(built.glob("[0-9][0-9]_*.html"))]:
+        text = page.read_text(encoding="utf-8")
+        footer = re.search(r'<footer class="provenance">(.*?)</footer>', text, re.S)
+        assert footer, page.name
+        assert re.search(r"Built from (commit <code>[0-9a-f]{7,}</code> of \d{4}-\d{2}-\d{2}|a copy outside git)",
+                          footer.group(1)), footer.group(1)
+        assert re.search(r"Data as of \d{4}-\d{2}-\d{2}; next review due \d{4}-\d{2}-\d{2}", footer.group(1))
+
+
+def test_an_overdue_review_shows_a_banner():
+    import datetime as _dt
+
+    from dry_needling.report import site as _site
+
+    assert "stale-banner" not in _site.provenance(_dt.date(2026, 11, 29))
+    banner = _site.provenance(_dt.date(2030, 1, 1))
+    assert "stale-banner" in banner and "Review overdue" in banner
+
+
+def test_the_index_shows_the_claims_ledger_with_working_links(built):
+    from dry_needling import data as _data
+
+    index = (built / "index.html").read_text(encoding="utf-8")
+    assert 'id="claims"' in index
+    links = re.findall(r'<td><a href="([0-9]{2}_[a-z_]+\.html)#([^"]+)">', index)
+    assert len(links) == len(_data.load("claims"))
+    for page, anchor in links:
+        target = (built / page).read_text(encoding="utf-8")
+        assert f'id="{html.unescape(anchor)}"' in target or f'id="{anchor}"' in target, (page, anchor)

@@ -143,4 +143,4 @@ def ledger(data_dir=None) -> pd.DataFrame:
     claims = data.load("claims", data_dir)
     order = {v: i for i, v in enumerate(VERDICTS)}
     out = claims.assign(rank=claims["verdict"].map(order))
-    return out[["verdict", "claim", "reason", "notebook", "as_of", "review_by"]]
+    return out[["verdict", "claim", "reason", "notebook", "section", "as_of", "review_by"]]

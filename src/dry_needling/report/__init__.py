@@ -283,6 +283,7 @@ def build(execute_notebooks: bool = True, out_dir: Path | None = None, force: bo
         render_started = time.perf_counter()
         page_keys = manifest.setdefault("_pages", {})
         site.NOTEBOOKS[:] = [site.Link(pg.href, pg.title) for pg in pages]
+        site.FOOTER[0] = site.provenance()
         citations = _citations()
         repository = site.repository_url()
         rendered = 0

@@ -67,6 +67,34 @@ def _figure_index() -> list[dict]:
     return rows
 
 
+def _nbconvert_anchor(heading: str) -> str:
+    """The id nbconvert gives a Markdown heading: spaces become hyphens, non-ASCII characters are %-encoded."""
+    from urllib.parse import quote
+
+    return "".join(c if ord(c) < 128 else quote(c) for c in heading.strip().replace(" ", "-"))
+
+
+def _ledger_html() -> str:
+    """The claims ledger as a table a reader takes in at a glance: verdict, claim, reason, where to read more."""
+    from .. import claims
+
+    esc = html.escape
+    ledger = claims.ledger().sort_values("verdict", key=lambda s: s.map({v: i for i, v in enumerate(claims.VERDICTS)}),
+                                         kind="stable")
+    rows = "\n".join(
+        f'<tr><td><span class="verdict verdict-{esc(site.slug(r.verdict))}">{esc(r.verdict)}</span></td>'
+        f"<td>{esc(r.claim)}</td><td>{esc(r.reason)}</td>"
+        f'<td><a href="{esc(r.notebook.replace(".ipynb", ".html"))}#{esc(_nbconvert_anchor(r.section))}">'
+        f"{esc(r.notebook[:2])}: {esc(r.section)}</a></td></tr>" for r in ledger.itertuples())
+    counts = ledger["verdict"].value_counts()
+    summary = ", ".join(f"{counts[v]} {v}" for v in claims.VERDICTS if v in counts)
+    return (f'<h2 id="claims">The article\'s claims at a glance</h2><p>Every claim of the article with a dated '
+            f"verdict ({summary}), from <a href=\"data/claims.csv\">data/claims.csv</a>; verdicts that can be "
+            "computed are recomputed from the data in the tests.</p>"
+            '<div class="table-scroll"><table class="report-table ledger"><tr><th>Verdict</th><th>Claim</th>'
+            f"<th>Why</th><th>Where</th></tr>{rows}</table></div>")
+
+
 def index_page(pages: list[Page], figures: list[dict], pdf: bool) -> str:
     """The report's front page: what it is, the reading order, the figure gallery, how to run it live."""
     esc = html.escape
@@ -108,6 +136,7 @@ Each notebook page also offers its <code>.ipynb</code> for download and the figu
 <p>Teaching with it? Read the <a href="teaching-guide.html">teaching guide</a> (lesson and workshop plans).</p>
 <p>Also: <a href="sources.html">every source</a> · <a href="build.html">how this report was built</a> ·
 <a href="data/">the data tables</a> · <a href="figures/index.csv">the figure index (CSV)</a>.</p>
+{_ledger_html()}
 <h2 id="figures">Figures</h2>
 <div class="gallery">
 {cards}

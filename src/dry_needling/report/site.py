@@ -79,8 +79,45 @@ def chrome_top(current: str, root: str = "") -> str:
             + '<main id="content" class="site-main">')
 
 
+#: The provenance footer and the overdue banner every page shows; set by the build (see :func:`provenance`).
+FOOTER: list[str] = [""]
+
+
+def provenance(as_of=None) -> str:
+    """One dated line for every page: the commit and commit date the report was built from, the date the data
+    were last checked against a source, and when the next row is due for review; plus a banner when any row is
+    past its review date (``python -m dry_needling validate --stale`` lists them)."""
+    import datetime as dt
+    import subprocess
+
+    from .. import paths, staleness
+
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(["git", *args], cwd=paths.ROOT, capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit, date = git("rev-parse", "--short=10", "HEAD"), git("log", "-1", "--format=%cs")
+    dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    built = (f"commit <code>{html.escape(commit)}</code> of {html.escape(date)}"
+             + (" with uncommitted changes" if dirty else "")) if commit else "a copy outside git (commit unknown)"
+    day = as_of or dt.date.today()
+    overdue = staleness.overdue(day)
+    line = (f'<footer class="provenance">Built from {built}. Data as of {staleness.data_as_of():%Y-%m-%d}; '
+            f"next review due {staleness.next_review():%Y-%m-%d}.</footer>")
+    banner = ""
+    if overdue:
+        banner = (f'<div class="stale-banner" role="alert"><strong>Review overdue:</strong> {len(overdue)} '
+                  f"time-sensitive row(s) of the data passed their review date (the oldest on "
+                  f"{overdue[0].review_by:%Y-%m-%d}); facts about laws and rules may have changed. "
+                  "<code>python -m dry_needling validate --stale</code> lists them.</div>")
+    return banner + line
+
+
 def chrome_bottom() -> str:
-    return "</main>" + TOC_MARK + "</div>"
+    return "</main>" + TOC_MARK + "</div>" + FOOTER[0]
 
 
 def prev_next(k: int) -> str:
