@@ -63,7 +63,9 @@ def test_braithwaite_2018_scenarios_follow_the_0_2_rule(row):
 
 
 def test_recompute_table_matches_printed_values():
-    table = blinding.recompute_bang(data.load("blinding_trials"))
+    from dry_needling import trial_blinding
+
+    table = trial_blinding.recompute_bang(data.load("blinding_trials"))
     assert len(table) == 2 * len(_printed_rows())
     assert (table["estimate"].round(2) == table["printed_bi"]).all()
     assert (table["ci_high"].round(2) == table["printed_ci_high"]).all()
@@ -160,3 +162,10 @@ def test_summaries_are_consistent_with_the_bang_range():
     bang = summaries[summaries["unit"] == "Bang index"]
     assert bang["value"].between(-1, 1).all()
     assert pd.Series(bang["low"].dropna() <= bang.loc[bang["low"].notna(), "value"]).all()
+
+
+def test_james_table_of_a_trial_row():
+    from dry_needling import trial_blinding
+
+    inoue = data.load("blinding_trials").set_index("comparison_id").loc["inoue2006"]
+    assert trial_blinding.james_table(inoue) == [[9, 6], [6, 10], [0, 0]]

@@ -44,7 +44,6 @@ __all__ = [
     "bang_index",
     "james_index",
     "bang_scenario",
-    "recompute_bang",
     "wilson_interval",
     "JAMES_WEIGHTS",
 ]
@@ -142,11 +141,61 @@ def bang_scenario(estimate: float | Fraction) -> str:
 
 def bang_index(n_correct: int, n_incorrect: int, n_dont_know: int = 0, confidence: float = 0.95,
                alternative: Alternative = "two-sided") -> BlindingIndex:
-    """Bang's blinding index for one arm, with its SE and confidence interval.
+    """Bang's blinding index for one arm, with its standard error and confidence interval.
 
-    ``n_correct`` participants guessed their own arm, ``n_incorrect`` guessed the other arm and
-    ``n_dont_know`` said they did not know. If everyone answered "don't know", the index is
-    undefined (NaN), as in the reference implementation.
+    Parameters
+    ----------
+    n_correct : int
+        Participants of the arm who guessed their own arm.
+    n_incorrect : int
+        Participants who guessed the other arm.
+    n_dont_know : int, default 0
+        Participants who said they did not know.
+    confidence : float, default 0.95
+        Confidence level of the interval.
+    alternative : {"two-sided", "greater", "less"}
+        Two-sided Wald interval, or a one-sided bound (Bang 2004 recommends one-sided bounds).
+
+    Returns
+    -------
+    BlindingIndex
+        ``estimate``, ``se``, ``ci_low``, ``ci_high``, both one-sided bounds, ``n`` and a plain
+        ``interpretation`` (random guessing, unblinded, opposite guessing).
+
+    Raises
+    ------
+    ValueError
+        A count that is negative, not a whole number or too large, or an arm with no answers.
+
+    Notes
+    -----
+    With ``c`` correct, ``i`` incorrect and ``d`` don't-know answers, ``n = c + i + d``:
+
+    .. math:: BI = (2c/(c+i) - 1)\\,(c+i)/n = (c - i)/n
+
+    and, with :math:`p_T = c/n`, :math:`p_P = i/n`,
+    :math:`SE = \\sqrt{(p_T(1-p_T) + p_P(1-p_P) + 2 p_T p_P)/n}`; the interval is
+    :math:`BI \\pm z\\,SE`, not truncated to [-1, 1]. If everyone answered "don't know" the index
+    is undefined (NaN), as in the reference implementation.
+
+    References
+    ----------
+    Bang H, Ni L, Davis CE. Assessment of blinding in clinical trials. Control Clin Trials
+    2004;25(2):143-156. Schwartz M, Mercaldo N. BI: Blinding Assessment Indexes for Randomized,
+    Controlled, Clinical Trials. R package version 1.2.0 (2022).
+
+    Examples
+    --------
+    Eight of ten participants guessed right, two wrong:
+
+    >>> print(bang_index(8, 2))
+    Bang BI 0.60 (SE 0.253; 95% CI 0.10 to 1.10): unblinded
+
+    The Houweling 2014 investigators' active arm (BlindingIndex.jl's documented example):
+
+    >>> result = bang_index(48, 4, 330)
+    >>> round(result.estimate, 3), round(result.se, 3)
+    (0.115, 0.018)
     """
     c = _count(n_correct, "n_correct")
     i = _count(n_incorrect, "n_incorrect")
@@ -173,12 +222,44 @@ def bang_index(n_correct: int, n_incorrect: int, n_dont_know: int = 0, confidenc
 
 def james_index(table, confidence: float = 0.95, weights=None,
                 alternative: Alternative = "two-sided") -> BlindingIndex:
-    """James' blinding index for a whole two-arm trial, with its SE and confidence interval.
+    """James' blinding index for a whole two-arm trial, with its standard error and interval.
 
-    ``table`` is 3 x 2 counts: rows guessed active, guessed sham, don't know; columns actually
-    active, actually sham. ``weights`` defaults to :data:`JAMES_WEIGHTS`. If the only answers
-    are "don't know" in both arms, the index is 1 with SE 0 (James 1996, p. 1425); other
-    degenerate tables give NaN, as in the reference implementation.
+    Parameters
+    ----------
+    table : array_like, shape (3, 2)
+        Counts; rows guessed active, guessed sham, don't know; columns actually active, actually sham.
+    confidence : float, default 0.95
+        Confidence level of the interval.
+    weights : array_like, shape (3, 2), optional
+        Cell weights; default :data:`JAMES_WEIGHTS` (0 correct, 0.5 incorrect, 1 don't know).
+    alternative : {"two-sided", "greater", "less"}
+        Two-sided interval or a one-sided bound.
+
+    Returns
+    -------
+    BlindingIndex
+        As for :func:`bang_index`; ``interpretation`` is "unblinded" when the two-sided upper limit is
+        below 0.5, else "blinded".
+
+    Notes
+    -----
+    :math:`BI = (1 + P_{dk} + (1 - P_{dk}) K_d)/2`, where :math:`K_d = (P_{do} - P_{de})/P_{de}` is a
+    weighted kappa-type disagreement over the answers that are not "don't know"; the variance follows
+    James et al. (1996), as coded in the R package BI. If the only answers are "don't know" in both
+    arms the index is 1 with SE 0 (James 1996, p. 1425); other degenerate tables give NaN.
+
+    References
+    ----------
+    James KE, Bloch DA, Lee KK, Kraemer HC, Fuller RK. An index for assessing blindness in a
+    multi-centre clinical trial. Stat Med 1996;15(13):1421-1434.
+
+    Examples
+    --------
+    The Houweling 2014 investigators (BlindingIndex.jl's documented example):
+
+    >>> result = james_index([[48, 22], [4, 30], [330, 319]])
+    >>> print(result)
+    James BI 0.90 (SE 0.011; 95% CI 0.88 to 0.92): blinded
     """
     x = _table(table)
     w = JAMES_WEIGHTS if weights is None else np.asarray(weights, dtype=float)
@@ -240,39 +321,33 @@ def _james(p: np.ndarray, w: np.ndarray, total: int) -> tuple[float, float]:
     return float(estimate), float(math.sqrt((v1 + v2) / total)) if (v1 + v2) >= 0 else math.nan
 
 
-def recompute_bang(trials, confidence: float = 0.95):
-    """Recompute the Bang index of every arm that has printed guess counts.
-
-    ``trials`` is the ``blinding_trials`` table. The printed denominator (``*_n_guessed``) is
-    taken as the arm's total, and everyone who did not guess correctly as having guessed the
-    other arm (no don't-know counts are printed in the rows we have). Returns one row per arm
-    with the recomputed estimate, SE, CI and scenario beside the printed values.
-    """
-    import pandas as pd
-
-    rows = []
-    usable = trials[trials["guess_data"] == "counts printed"]
-    for _, trial in usable.iterrows():
-        for arm, prefix in (("active", "ag"), ("sham", "sg")):
-            correct, asked = int(trial[f"{prefix}_correct"]), int(trial[f"{prefix}_n_guessed"])
-            dont_know = trial.get(f"{prefix}_dont_know")
-            dont_know = 0 if pd.isna(dont_know) else int(dont_know)
-            result = bang_index(correct, asked - correct - dont_know, dont_know, confidence=confidence)
-            rows.append({
-                "comparison_id": trial["comparison_id"], "study": trial["study"], "year": trial["year"],
-                "sham_type": trial["sham_type"], "penetrating": trial["penetrating"], "arm": arm,
-                "n_correct": correct, "n_asked": asked,
-                "estimate": result.estimate, "se": result.se, "ci_low": result.ci_low, "ci_high": result.ci_high,
-                "lower_one_sided": result.lower_one_sided, "upper_one_sided": result.upper_one_sided,
-                "interpretation": result.interpretation,
-                "printed_bi": trial[f"bi_{prefix}"], "printed_ci_low": trial[f"bi_{prefix}_lo"],
-                "printed_ci_high": trial[f"bi_{prefix}_hi"],
-            })
-    return pd.DataFrame(rows)
-
-
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a proportion ``successes / n`` (stays within 0-1, unlike Wald)."""
+    """Wilson score interval for a proportion ``successes / n`` (stays within 0-1, unlike Wald).
+
+    Parameters
+    ----------
+    successes, n : int
+        Events and trials, ``0 <= successes <= n``, ``n >= 1``.
+    confidence : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)``.
+
+    Notes
+    -----
+    With :math:`\\hat p = k/n`: centre :math:`(\\hat p + z^2/2n)/(1 + z^2/n)` and half-width
+    :math:`z\\sqrt{\\hat p(1-\\hat p)/n + z^2/4n^2}/(1 + z^2/n)` (Wilson 1927; method 3 of Newcombe 1998).
+    ``tests/test_blinding.py`` checks it against R's ``binom.confint(..., methods = "wilson")``.
+
+    Examples
+    --------
+    >>> low, high = wilson_interval(18, 20)
+    >>> round(low, 4), round(high, 4)
+    (0.699, 0.9721)
+    """
     k = _count(successes, "successes")
     total = _count(n, "n")
     if total == 0 or k > total:

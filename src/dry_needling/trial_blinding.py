@@ -1,0 +1,52 @@
+"""Blinding in this collection's tables: recompute the Bang index of every arm of
+``data/blinding_trials.csv`` from its printed guess counts, and build the 3 x 2 table James' index needs.
+
+This module knows the repository's column names; the statistics themselves are in the reusable
+:mod:`dry_needling.blinding`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .blinding import bang_index
+
+__all__ = ["recompute_bang", "james_table"]
+
+
+def recompute_bang(trials, confidence: float = 0.95):
+    """Recompute the Bang index of every arm that has printed guess counts.
+
+    ``trials`` is the ``blinding_trials`` table. The printed denominator (``*_n_guessed``) is
+    taken as the arm's total, and everyone who did not guess correctly as having guessed the
+    other arm (no don't-know counts are printed in the rows we have). Returns one row per arm
+    with the recomputed estimate, SE, CI and scenario beside the printed values.
+    """
+    rows = []
+    usable = trials[trials["guess_data"] == "counts printed"]
+    for _, trial in usable.iterrows():
+        for arm, prefix in (("active", "ag"), ("sham", "sg")):
+            correct, asked = int(trial[f"{prefix}_correct"]), int(trial[f"{prefix}_n_guessed"])
+            dont_know = trial.get(f"{prefix}_dont_know")
+            dont_know = 0 if pd.isna(dont_know) else int(dont_know)
+            result = bang_index(correct, asked - correct - dont_know, dont_know, confidence=confidence)
+            rows.append({
+                "comparison_id": trial["comparison_id"], "study": trial["study"], "year": trial["year"],
+                "sham_type": trial["sham_type"], "penetrating": trial["penetrating"], "arm": arm,
+                "n_correct": correct, "n_asked": asked,
+                "estimate": result.estimate, "se": result.se, "ci_low": result.ci_low, "ci_high": result.ci_high,
+                "lower_one_sided": result.lower_one_sided, "upper_one_sided": result.upper_one_sided,
+                "interpretation": result.interpretation,
+                "printed_bi": trial[f"bi_{prefix}"], "printed_ci_low": trial[f"bi_{prefix}_lo"],
+                "printed_ci_high": trial[f"bi_{prefix}_hi"],
+            })
+    return pd.DataFrame(rows)
+
+
+
+def james_table(trial) -> list[list[int]]:
+    """The 3 x 2 table of a ``blinding_trials`` row for :func:`dry_needling.blinding.james_index`: rows
+    guessed active, guessed sham, don't know; columns actually active, actually sham. Everyone who did
+    not guess correctly is counted as guessing the other arm (the rows print no don't-know counts)."""
+    ag_c, ag_n, sg_c, sg_n = (int(trial[k]) for k in ["ag_correct", "ag_n_guessed", "sg_correct", "sg_n_guessed"])
+    return [[ag_c, sg_n - sg_c], [ag_n - ag_c, sg_c], [0, 0]]
