@@ -33,7 +33,6 @@ from __future__ import annotations
 import copy
 import csv
 import hashlib
-import io
 import json
 import math
 import os
@@ -41,6 +40,7 @@ import re
 import stat
 import sys
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -463,10 +463,31 @@ class _Table:
     header: list[str]
     rows: list[list[str]]
     lines: list[int]
+    _columns: list[tuple[str, ...]] | None = dataclass_field(default=None, repr=False, compare=False)
+
+    def column(self, j: int) -> tuple[str, ...]:
+        """Cell ``j`` of every row."""
+        if self._columns is None:
+            self._columns = list(zip(*self.rows, strict=True)) if self.rows else [() for _ in self.header]
+        return self._columns[j]
 
     def cell_line(self, k: int, j: int) -> int:
         """The physical line on which cell ``j`` of row ``k`` starts (quoted cells may span lines)."""
         return self.lines[k] + sum(cell.count("\n") for cell in self.rows[k][:j])
+
+
+def _lines(text: str):
+    """The lines of ``text``, each with its line ending, as ``io.StringIO(text, newline="")`` gives
+    them once a bare CR is refused, but without StringIO's copy of the text (4 bytes a character)."""
+    start, find = 0, text.find
+    while True:
+        end = find("\n", start)
+        if end < 0:
+            if start < len(text):
+                yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
 
 
 def _read_table(data_dir: Path, resource: dict) -> tuple[_Table | None, list[Problem]]:
@@ -503,12 +524,15 @@ def _read_table(data_dir: Path, resource: dict) -> tuple[_Table | None, list[Pro
         return None, [Problem(shown, line, None, None, "lines ending in LF or CRLF (this file has a line ending in CR "
                                                        "alone, an old Mac format: save it again as UTF-8 CSV)")]
     text = text.removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    del raw
+    reader = csv.reader(_lines(text), strict=True)
+    # The csv module refuses a longer cell itself unless its (process-wide) limit was raised.
+    check_cells = csv.field_size_limit() > _CELL_LIMIT
     records, starts = [], []
     previous_end = 0
     try:
         for record in reader:
-            if record and max(map(len, record)) > _CELL_LIMIT:
+            if check_cells and record and max(map(len, record)) > _CELL_LIMIT:
                 raise csv.Error("field larger than field limit")
             records.append(record)
             starts.append(previous_end + 1)
@@ -642,35 +666,49 @@ def _translate(error, resource: dict, shown: str, table: _Table) -> Problem | No
     return Problem(shown, line, field_name, cell, _excerpt(note or error.message, 200))
 
 
+def _own_check(field: dict):
+    """A function cell -> what was expected (None when the cell passes) for one column."""
+    ftype = field.get("type", "string")
+    constraints = field.get("constraints", {})
+    required = constraints.get("required") is True
+    pattern = constraints.get("pattern")
+    full = re.compile(pattern) if isinstance(pattern, str) else None
+
+    def check(cell: str) -> str | None:
+        if cell and not cell.strip():
+            if required:
+                return "a value (this column is required; the cell holds only spaces)"
+        elif ftype == "number" and cell:
+            try:
+                if not math.isfinite(float(cell)):
+                    return "a finite number (not NaN or infinity)"
+            except ValueError:
+                pass  # frictionless reports the type error
+        elif ftype == "integer" and re.fullmatch(r"\s*[+-]?\d+\s*", cell):
+            digits = cell.strip().lstrip("+-")
+            if len(digits) > 19 or not _INT64[0] <= int(cell) <= _INT64[1]:
+                return f"a whole number from {_INT64[0]} to {_INT64[1]} (a larger one cannot be loaded)"
+        elif full is not None and cell and re.fullmatch(f"(?:{pattern})", cell) is None \
+                and re.match(f"^(?:{pattern})$", cell):
+            return _CONSTRAINT_WORDS["pattern"].format(pattern) + " (a line break at the end does not match)"
+        return None
+
+    return check
+
+
 def _own_checks(resource: dict, shown: str, table: _Table) -> tuple[list[Problem], set[tuple[int, int]]]:
     """Checks frictionless does not make; returns the problems and the cells they cover
-    (frictionless's own errors on those cells are then not repeated)."""
+    (frictionless's own errors on those cells are then not repeated). Each distinct cell of a
+    column is checked once."""
     problems, covered = [], set()
     for j, field in enumerate(resource["schema"]["fields"]):
-        ftype = field.get("type", "string")
-        constraints = field.get("constraints", {})
-        required = constraints.get("required") is True
-        pattern = constraints.get("pattern")
-        full = re.compile(pattern) if isinstance(pattern, str) else None
-        for k, row in enumerate(table.rows):
-            cell = row[j]
-            expected = None
-            if cell and not cell.strip():
-                if required:
-                    expected = "a value (this column is required; the cell holds only spaces)"
-            elif ftype == "number" and cell:
-                try:
-                    if not math.isfinite(float(cell)):
-                        expected = "a finite number (not NaN or infinity)"
-                except ValueError:
-                    pass  # frictionless reports the type error
-            elif ftype == "integer" and re.fullmatch(r"\s*[+-]?\d+\s*", cell):
-                digits = cell.strip().lstrip("+-")
-                if len(digits) > 19 or not _INT64[0] <= int(cell) <= _INT64[1]:
-                    expected = f"a whole number from {_INT64[0]} to {_INT64[1]} (a larger one cannot be loaded)"
-            elif full is not None and cell and re.fullmatch(f"(?:{pattern})", cell) is None \
-                    and re.match(f"^(?:{pattern})$", cell):
-                expected = _CONSTRAINT_WORDS["pattern"].format(pattern) + " (a line break at the end does not match)"
+        check = _own_check(field)
+        column = table.column(j)
+        results = {cell: check(cell) for cell in set(column)}
+        if not any(results.values()):
+            continue
+        for k, cell in enumerate(column):
+            expected = results[cell]
             if expected:
                 problems.append(Problem(shown, table.cell_line(k, j), field["name"], cell, expected))
                 covered.add((k, j))
@@ -742,7 +780,6 @@ _SUPPORTED = {  # frictionless's supported_constraints per type (others are igno
 }
 _BOOLEANS = {"true": True, "True": True, "TRUE": True, "1": True, "false": False, "False": False, "FALSE": False,
              "0": False}
-_MEMO_LIMIT = 100_000  # distinct cells remembered per column
 
 
 def _fast_path(resources: list[dict]) -> bool:
@@ -875,38 +912,45 @@ def _cell_reader(resource: dict, field: dict):
     return reader
 
 
-def _typed_columns(resource: dict, table: _Table) -> tuple[list[list], dict[tuple[int, int], tuple[str, ...]]]:
-    """Every column read as frictionless types it, and the cells with a type or constraint problem."""
-    columns, bad = [], {}
-    for j, field in enumerate(resource["schema"]["fields"]):
-        reader = _cell_reader(resource, field)
-        memo: dict[str, tuple] = {}
-        values = []
-        for k, row in enumerate(table.rows):
-            cell = row[j]
-            result = memo.get(cell)
-            if result is None:
-                result = reader(cell)
-                if len(memo) < _MEMO_LIMIT:
-                    memo[cell] = result
-            values.append(result[0])
-            if result[1]:
-                bad[k, j] = result[1]
-        columns.append(values)
-    return columns, bad
+class _Typed:
+    """A table's columns read as frictionless types them (each distinct cell read once): the
+    typed values of a column (built when a key or unique check asks) and the cells with a type or
+    constraint problem, as {(row, column): expected-texts}."""
+
+    def __init__(self, resource: dict, table: _Table):
+        self.table = table
+        self.read: list[dict[str, tuple]] = []
+        self.bad: dict[tuple[int, int], tuple[str, ...]] = {}
+        self._values: dict[int, list] = {}
+        for j, field_ in enumerate(resource["schema"]["fields"]):
+            reader = _cell_reader(resource, field_)
+            column = table.column(j)
+            results = {cell: reader(cell) for cell in set(column)}
+            self.read.append(results)
+            failing = {cell for cell, (_, problems) in results.items() if problems}
+            if failing:
+                for k, cell in enumerate(column):
+                    if cell in failing:
+                        self.bad[k, j] = results[cell][1]
+
+    def values(self, j: int) -> list:
+        if j not in self._values:
+            typed = {cell: value for cell, (value, _) in self.read[j].items()}
+            self._values[j] = list(map(typed.__getitem__, self.table.column(j)))
+        return self._values[j]
 
 
 def _fast_row_problems(good: list[dict], tables: dict[str, _Table], folder: Path) -> dict[str, list]:
     """For each table, its row problems as (kind, row index, column index or None, Problem), the
     way ``_frictionless_row_problems`` gives them."""
-    typed = {r["name"]: _typed_columns(r, tables[r["name"]]) for r in good}
+    typed = {r["name"]: _Typed(r, tables[r["name"]]) for r in good}
     lookups: dict[tuple[str, tuple[str, ...]], set] = {}
     found: dict[str, list] = {}
     for resource in good:
         name, schema = resource["name"], resource["schema"]
         table, shown = tables[name], _display(folder, resource["path"])
         names = table.header
-        columns, bad = typed[name]
+        bad = typed[name].bad
         out = found[name] = []
         blank = {k for k, row in enumerate(table.rows) if not any(row)}
         for (k, j), expected_texts in bad.items():
@@ -921,7 +965,7 @@ def _fast_row_problems(good: list[dict], tables: dict[str, _Table], folder: Path
             if field.get("constraints", {}).get("unique") is not True:
                 continue
             seen: dict = {}
-            for k, value in enumerate(columns[j]):
+            for k, value in enumerate(typed[name].values(j)):
                 if value is None:
                     continue
                 before = seen.get(value)
@@ -934,8 +978,8 @@ def _fast_row_problems(good: list[dict], tables: dict[str, _Table], folder: Path
         if key:
             at = [names.index(c) for c in key]
             seen = {}
-            for k, row in enumerate(table.rows):
-                cells = tuple(columns[j][k] for j in at)
+            for k, cells in enumerate(zip(*(typed[name].values(j) for j in at), strict=True)):
+                row = table.rows[k]
                 other = ""
                 if all(c is None for c in cells):
                     duplicate = True
@@ -956,15 +1000,14 @@ def _fast_row_problems(good: list[dict], tables: dict[str, _Table], folder: Path
             own, theirs = _names(fk["fields"]), _names(fk["reference"]["fields"])
             lookup = lookups.get((target, tuple(theirs)))
             if lookup is None:
-                source = typed[target][0]
                 at_source = [tables[target].header.index(c) for c in theirs]
                 lookup = lookups[target, tuple(theirs)] = {
-                    cells for cells in zip(*(source[j] for j in at_source), strict=True)
+                    cells for cells in zip(*(typed[target].values(j) for j in at_source), strict=True)
                     if not all(c is None for c in cells)}
             at = [names.index(c) for c in own]
             column = ", ".join(own)
             expected = f"an {', '.join(theirs)} listed in {target}.csv"
-            for k, cells in enumerate(zip(*(columns[j] for j in at), strict=True)):
+            for k, cells in enumerate(zip(*(typed[name].values(j) for j in at), strict=True)):
                 if all(c is None for c in cells) or cells in lookup:
                     continue
                 if len(at) == 1:
