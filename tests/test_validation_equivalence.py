@@ -103,3 +103,19 @@ def test_the_shipped_package(tmp_path, case):
     fast = [str(p) for p in data._validate(folder, engine="fast")]
     assert fast == [] if case == "shipped" else fast
     assert sorted(fast) == sorted(str(p) for p in data._validate(folder, engine="frictionless"))
+
+
+def test_a_schema_with_frictionless_parsing_options_is_checked_by_frictionless(tmp_path, monkeypatch):
+    descriptor = _descriptor()
+    descriptor["resources"][1]["schema"]["missingValues"] = ["", "NA"]
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    (folder / "sources.csv").write_text(SOURCES, encoding="utf-8")
+    (folder / "items.csv").write_text(ITEMS.replace(",3,src_a,", ",NA,src_a,").replace(",4,src_b,", ",four,src_b,"),
+                                      encoding="utf-8")
+    engines = []
+    original = data._frictionless_row_problems
+    monkeypatch.setattr(data, "_frictionless_row_problems", lambda *a: engines.append(1) or original(*a))
+    assert [(p.line, p.column, p.value) for p in data.validate(folder)] == [(3, "count", "four")]  # NA is missing
+    assert engines == [1]
