@@ -16,16 +16,24 @@
     notebook, the memory of one idle single-user Jupyter server, and the memory N kernels (default 10) really use
     when they run the heaviest notebook at the same time (sampled from /proc/meminfo, not one kernel times N);
     prints how many concurrent students fit in 8 GB and 16 GB. `--class` runs (g) only; `--kernels N` sets N.
-(a)-(c) and (e) take a few minutes; `python benchmarks/bench.py --quick` runs (d) and (f) only.
+(h) data validation: `python -m dry_needling validate` on the shipped data as a fresh process (cold: start-up and
+    imports included; goal <= 1 s) against a fresh process that only reads the same CSV files with pandas, and
+    `data.validate` on a copy of the data package whose pooled_estimates table is repeated to 200,000 rows (ids
+    made unique), in a fresh process: time and peak memory (ru_maxrss), against pandas reading that table.
+(a)-(c) and (e) take a few minutes; `python benchmarks/bench.py --quick` runs (d), (f) and (h) only.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -286,6 +294,61 @@ def class_sizing(n_kernels: int = 10) -> None:
             print(f"  {gb} GB: {int((gb * 1024 - reserve) // per_student)} concurrent students")
 
 
+def validate_shipped_cold(repeats: int = 5) -> tuple[float, float]:
+    """(median wall time of `python -m dry_needling validate`, of a fresh process reading the same CSVs with pandas)."""
+    read = ("import pandas as pd, pathlib; [pd.read_csv(p, dtype=str, keep_default_na=False) "
+            "for p in sorted(pathlib.Path('data').glob('*.csv'))]")
+    cli = statistics.median(_wall([sys.executable, "-m", "dry_needling", "validate"]) for _ in range(repeats))
+    floor = statistics.median(_wall([sys.executable, "-c", read]) for _ in range(repeats))
+    return cli, floor
+
+
+BIG_ROWS = 200_000
+BIG_TABLE = "pooled_estimates"
+_MEASURE = """import resource, sys, time
+start = time.perf_counter()
+{body}
+print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def _big_package(folder: Path, rows: int = BIG_ROWS) -> Path:
+    """A copy of data/ whose BIG_TABLE has ``rows`` rows: its rows repeated, each id made unique."""
+    from dry_needling import paths
+
+    target = folder / "data"
+    shutil.copytree(paths.DATA_DIR, target)
+    path = target / f"{BIG_TABLE}.csv"
+    header, *body = csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline=""))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([f"{row[0]}_{i}", *row[1:]] for i, row in ((i, body[i % len(body)]) for i in range(rows)))
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return target
+
+
+def _measured(body: str) -> tuple[float, float]:
+    """(seconds, peak MB) of ``body`` run in a fresh process, imports excluded."""
+    result = subprocess.run([sys.executable, "-c", _MEASURE.format(body=body)], cwd=ROOT, check=True,
+                            capture_output=True, text=True)
+    seconds, peak = result.stdout.split()[-2:]
+    return float(seconds), float(peak)
+
+
+def validate_big() -> tuple[tuple[float, float], tuple[float, float], int]:
+    """((s, MB) of data.validate on the 200,000-row package, (s, MB) of pandas reading the big table, problems)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = _big_package(Path(tmp))
+        check = ("from dry_needling import data\n"
+                 f"problems = data.validate({str(folder)!r})\n"
+                 "assert not problems, problems[:3]")
+        validated = _measured(check)
+        read = _measured(f"import pandas as pd\npd.read_csv({str(folder / (BIG_TABLE + '.csv'))!r}, dtype=str, "
+                         "keep_default_na=False)")
+    return validated, read, BIG_ROWS
+
+
 def main() -> None:
     if "--class" in sys.argv:
         n = int(sys.argv[sys.argv.index("--kernels") + 1]) if "--kernels" in sys.argv else 10
@@ -322,6 +385,12 @@ def main() -> None:
     print(f"| (d) slider redraw (2,000 trials + chart + PNG) | {redraw * 1000:.0f} ms | | | < 100 ms |")
     print(f"| (f) meta.pool (DL), 1,000 analyses x 20 studies | {pooled * 1000:.2f} ms | {pool_floor * 1000:.2f} ms "
           f"(same DL in plain NumPy) | {pooled / pool_floor:.2f}x | <= 3x |")
+    cold, cold_floor = validate_shipped_cold()
+    print(f"| (h) validate the shipped data (`python -m dry_needling validate`, cold) | {cold:.2f} s | "
+          f"{cold_floor:.2f} s (a fresh process reading the CSVs with pandas) | {cold / cold_floor:.2f}x | <= 1 s |")
+    (big, big_mb), (read, read_mb), rows = validate_big()
+    print(f"| (h) `data.validate`, one table of {rows:,} rows (imports excluded) | {big:.1f} s, {big_mb:.0f} MB peak | "
+          f"{read:.1f} s, {read_mb:.0f} MB (pandas reads the table) | {big / read:.1f}x | |")
     if not quick:
         print("\n(g) Sizing a class on a JupyterHub\n")
         class_sizing()

@@ -201,6 +201,9 @@ DESCRIPTOR_CASES = {
     "foreign_key_to_nowhere": (lambda d: d["resources"][1]["schema"]["foreignKeys"][0]["reference"].update(
         resource="no_such_table"), "resources[1]"),
     "empty_resources": (lambda d: d.update(resources=[]), "at least one table"),
+    # a bound that is not a value of its field's type (used to crash the row checks)
+    "integer_bound_not_whole": (lambda d: d["resources"][1]["schema"]["fields"][3].update(
+        constraints={"minimum": 0.5}), "resources[1]"),
 }
 
 
@@ -267,6 +270,18 @@ def test_a_giant_header_cell(pkg, capsys):
     (pkg / "items.csv").write_text("id," + "h" * 1_000_000 + "\nfirst,1\n", encoding="utf-8")
     lines = _assert_clean_failure(pkg, capsys, "items.csv, line 1")
     assert len(lines) == 1 and len(lines[0]) < 400
+
+
+def test_a_giant_cell_when_the_csv_limit_was_raised_elsewhere(pkg, capsys):
+    import csv
+
+    previous = csv.field_size_limit(10**8)
+    try:
+        (pkg / "items.csv").write_text(_items("first,80,percent,3,src_a," + "p" * 200_000), encoding="utf-8")
+        lines = _assert_clean_failure(pkg, capsys, "items.csv, line 2", "cells of at most 131,072 characters")
+    finally:
+        csv.field_size_limit(previous)
+    assert len(lines) == 1
 
 
 def test_an_unreadable_file(pkg, capsys, monkeypatch):

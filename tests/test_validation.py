@@ -113,7 +113,7 @@ def test_missing_datapackage_and_folder(tmp_path, data_copy):
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """The real command line in a fresh process (about 5 s: Python, pandas and frictionless start)."""
+    """The real command line in a fresh process (under a second: Python and frictionless start)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DRY_NEEDLING")}
     return subprocess.run([sys.executable, "-m", "dry_needling", "validate", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120)

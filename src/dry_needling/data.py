@@ -14,11 +14,15 @@ so that one broken thing gives one clear message rather than a cascade or a trac
    CRLF line endings, parses as CSV (no unclosed quote, no giant cell), its header has exactly the
    columns the schema lists, and every row has one cell per column (a malformed row is one
    problem, not one per missing cell).
-2. Row checks by frictionless on the parsed rows (types, constraints, unique ids, foreign keys),
-   plus checks frictionless does not make (a required cell holding only spaces, NaN or infinite
-   numbers, integers too large to load, a pattern matched only before a trailing newline) and the
-   package's cross-field rules (``x-rules`` in a schema, e.g. "when unit is percent, value lies in
-   0-100"), which the Table Schema spec cannot express.
+2. Row checks on the parsed rows: the ones frictionless makes (types, constraints, unique ids,
+   primary and foreign keys, blank rows), done here column by column with frictionless's own
+   reading of each type, each distinct cell read once (frictionless itself does them, row by row
+   and about 30 times slower, only for a schema that uses its parsing options such as
+   ``missingValues``; ``tests/test_validation_equivalence.py`` checks that both give the same
+   problems); plus checks frictionless does not make (a required cell holding only spaces, NaN or
+   infinite numbers, integers too large to load, a pattern matched only before a trailing newline)
+   and the package's cross-field rules (``x-rules`` in a schema, e.g. "when unit is percent, value
+   lies in 0-100"), which the Table Schema spec cannot express.
 
 Every problem becomes a :class:`Problem` naming the file, the physical line of the CSV file as a
 text editor shows it (the header is line 1), the column, the bad value (a short, escaped excerpt)
@@ -33,18 +37,22 @@ from __future__ import annotations
 import copy
 import csv
 import hashlib
-import io
 import json
 import math
 import os
 import re
 import stat
+import sys
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from datetime import datetime
 from pathlib import Path, PurePosixPath
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import paths
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where tables are loaded: validation does not need it
 
 __all__ = [
     "DataValidationError",
@@ -258,8 +266,16 @@ def _check_field(i: int, k: int, field, names: list[str], problems: list, shown:
             if ftype in _NUMERIC:
                 ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
                 bad = None if ok else "a finite number"
+                if ok and ftype == "integer" and not float(value).is_integer():
+                    bad = "a whole number"
+                elif ok and ftype == "year" and not (isinstance(value, int) and 0 <= value <= 9999):
+                    bad = "a year: a whole number from 0 to 9999"
             elif ftype == "date":
-                ok = isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
+                ok = isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)
+                try:
+                    ok = ok and datetime.strptime(value, "%Y-%m-%d")
+                except ValueError:
+                    ok = False
                 bad = None if ok else "a date written YYYY-MM-DD"
             else:
                 bad = f"no minimum or maximum on a {ftype} field"
@@ -400,8 +416,26 @@ def _check_descriptor(descriptor: dict, folder: Path) -> list[Problem]:
     return _profile_problems(descriptor, shown)
 
 
+def _import_jsonschema() -> None:
+    """Import jsonschema (frictionless's profile check needs it) without its optional
+    ``rfc3987_syntax``, which compiles 38 grammars when imported (0.75 s, most of a validation run).
+    It serves only the "iri" formats, and frictionless checks profiles without a format checker,
+    so the profile check is the same either way."""
+    if "jsonschema" in sys.modules:
+        return
+    hide = "rfc3987_syntax" not in sys.modules
+    if hide:
+        sys.modules["rfc3987_syntax"] = None  # makes `import rfc3987_syntax` an ImportError
+    try:
+        import jsonschema  # noqa: F401
+    finally:
+        if hide and "rfc3987_syntax" in sys.modules and sys.modules["rfc3987_syntax"] is None:
+            del sys.modules["rfc3987_syntax"]
+
+
 def _profile_problems(descriptor: dict, shown: str) -> list[Problem]:
     """frictionless's check of the descriptor against the Data Package profile."""
+    _import_jsonschema()
     from frictionless import FrictionlessException, Package
 
     try:
@@ -433,10 +467,31 @@ class _Table:
     header: list[str]
     rows: list[list[str]]
     lines: list[int]
+    _columns: list[tuple[str, ...]] | None = dataclass_field(default=None, repr=False, compare=False)
+
+    def column(self, j: int) -> tuple[str, ...]:
+        """Cell ``j`` of every row."""
+        if self._columns is None:
+            self._columns = list(zip(*self.rows, strict=True)) if self.rows else [() for _ in self.header]
+        return self._columns[j]
 
     def cell_line(self, k: int, j: int) -> int:
         """The physical line on which cell ``j`` of row ``k`` starts (quoted cells may span lines)."""
         return self.lines[k] + sum(cell.count("\n") for cell in self.rows[k][:j])
+
+
+def _lines(text: str):
+    """The lines of ``text``, each with its line ending, as ``io.StringIO(text, newline="")`` gives
+    them once a bare CR is refused, but without StringIO's copy of the text (4 bytes a character)."""
+    start, find = 0, text.find
+    while True:
+        end = find("\n", start)
+        if end < 0:
+            if start < len(text):
+                yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
 
 
 def _read_table(data_dir: Path, resource: dict) -> tuple[_Table | None, list[Problem]]:
@@ -473,12 +528,15 @@ def _read_table(data_dir: Path, resource: dict) -> tuple[_Table | None, list[Pro
         return None, [Problem(shown, line, None, None, "lines ending in LF or CRLF (this file has a line ending in CR "
                                                        "alone, an old Mac format: save it again as UTF-8 CSV)")]
     text = text.removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    del raw
+    reader = csv.reader(_lines(text), strict=True)
+    # The csv module refuses a longer cell itself unless its (process-wide) limit was raised.
+    check_cells = csv.field_size_limit() > _CELL_LIMIT
     records, starts = [], []
     previous_end = 0
     try:
         for record in reader:
-            if record and max(map(len, record)) > _CELL_LIMIT:
+            if check_cells and record and max(map(len, record)) > _CELL_LIMIT:
                 raise csv.Error("field larger than field limit")
             records.append(record)
             starts.append(previous_end + 1)
@@ -612,35 +670,49 @@ def _translate(error, resource: dict, shown: str, table: _Table) -> Problem | No
     return Problem(shown, line, field_name, cell, _excerpt(note or error.message, 200))
 
 
+def _own_check(field: dict):
+    """A function cell -> what was expected (None when the cell passes) for one column."""
+    ftype = field.get("type", "string")
+    constraints = field.get("constraints", {})
+    required = constraints.get("required") is True
+    pattern = constraints.get("pattern")
+    full = re.compile(pattern) if isinstance(pattern, str) else None
+
+    def check(cell: str) -> str | None:
+        if cell and not cell.strip():
+            if required:
+                return "a value (this column is required; the cell holds only spaces)"
+        elif ftype == "number" and cell:
+            try:
+                if not math.isfinite(float(cell)):
+                    return "a finite number (not NaN or infinity)"
+            except ValueError:
+                pass  # frictionless reports the type error
+        elif ftype == "integer" and re.fullmatch(r"\s*[+-]?\d+\s*", cell):
+            digits = cell.strip().lstrip("+-")
+            if len(digits) > 19 or not _INT64[0] <= int(cell) <= _INT64[1]:
+                return f"a whole number from {_INT64[0]} to {_INT64[1]} (a larger one cannot be loaded)"
+        elif full is not None and cell and re.fullmatch(f"(?:{pattern})", cell) is None \
+                and re.match(f"^(?:{pattern})$", cell):
+            return _CONSTRAINT_WORDS["pattern"].format(pattern) + " (a line break at the end does not match)"
+        return None
+
+    return check
+
+
 def _own_checks(resource: dict, shown: str, table: _Table) -> tuple[list[Problem], set[tuple[int, int]]]:
     """Checks frictionless does not make; returns the problems and the cells they cover
-    (frictionless's own errors on those cells are then not repeated)."""
+    (frictionless's own errors on those cells are then not repeated). Each distinct cell of a
+    column is checked once."""
     problems, covered = [], set()
     for j, field in enumerate(resource["schema"]["fields"]):
-        ftype = field.get("type", "string")
-        constraints = field.get("constraints", {})
-        required = constraints.get("required") is True
-        pattern = constraints.get("pattern")
-        full = re.compile(pattern) if isinstance(pattern, str) else None
-        for k, row in enumerate(table.rows):
-            cell = row[j]
-            expected = None
-            if cell and not cell.strip():
-                if required:
-                    expected = "a value (this column is required; the cell holds only spaces)"
-            elif ftype == "number" and cell:
-                try:
-                    if not math.isfinite(float(cell)):
-                        expected = "a finite number (not NaN or infinity)"
-                except ValueError:
-                    pass  # frictionless reports the type error
-            elif ftype == "integer" and re.fullmatch(r"\s*[+-]?\d+\s*", cell):
-                digits = cell.strip().lstrip("+-")
-                if len(digits) > 19 or not _INT64[0] <= int(cell) <= _INT64[1]:
-                    expected = f"a whole number from {_INT64[0]} to {_INT64[1]} (a larger one cannot be loaded)"
-            elif full is not None and cell and re.fullmatch(f"(?:{pattern})", cell) is None \
-                    and re.match(f"^(?:{pattern})$", cell):
-                expected = _CONSTRAINT_WORDS["pattern"].format(pattern) + " (a line break at the end does not match)"
+        check = _own_check(field)
+        column = table.column(j)
+        results = {cell: check(cell) for cell in set(column)}
+        if not any(results.values()):
+            continue
+        for k, cell in enumerate(column):
+            expected = results[cell]
             if expected:
                 problems.append(Problem(shown, table.cell_line(k, j), field["name"], cell, expected))
                 covered.add((k, j))
@@ -689,6 +761,322 @@ def _frictionless_resource(resource: dict, table: _Table, good_names: set[str]) 
     return {"name": resource["name"], "data": [table.header, *table.rows], "schema": schema}
 
 
+# ---------------------------------------------------------------------------------------
+# Stage 2, fast path: the row checks frictionless makes, done here column by column.
+#
+# Each function below mirrors frictionless 5's reading of a cell (``fields/*.py``,
+# ``schema/field.py: create_cell_reader``) and its integrity checks (``resources/table.py``:
+# unique, primary and foreign keys), so the problems are the same ones, but each distinct cell
+# of a column is read once and no Row objects are built. A schema that uses one of
+# frictionless's parsing options (missing values, true/false values, number formatting) is
+# checked by frictionless itself (``_frictionless_row_problems``).
+# ``tests/test_validation_equivalence.py`` compares the two on random tables.
+
+_FRICTIONLESS_OPTIONS = {"missingValues", "trueValues", "falseValues", "bareNumber", "floatNumber", "groupChar",
+                         "decimalChar"}
+_SUPPORTED = {  # frictionless's supported_constraints per type (others are ignored); no type is "string"
+    "string": ("required", "minLength", "maxLength", "pattern", "enum"),
+    "number": ("required", "minimum", "maximum", "enum"),
+    "integer": ("required", "minimum", "maximum", "enum"),
+    "date": ("required", "minimum", "maximum", "enum"),
+    "year": ("required", "minimum", "maximum", "enum"),
+    "boolean": ("required", "enum"),
+}
+_BOOLEANS = {"true": True, "True": True, "TRUE": True, "1": True, "false": False, "False": False, "FALSE": False,
+             "0": False}
+
+
+def _fast_path(resources: list[dict]) -> bool:
+    """Whether every schema can be checked here (none uses frictionless's parsing options)."""
+    for resource in resources:
+        schema = resource["schema"]
+        if "missingValues" in schema or any(_FRICTIONLESS_OPTIONS & field.keys() for field in schema["fields"]):
+            return False
+    return True
+
+
+def _value_reader(ftype: str, fmt: str):
+    """frictionless's value reader for a type: a value (str from a cell, or a JSON value from a
+    constraint) -> the typed value, or None when it is not of the type."""
+    from decimal import Decimal
+
+    if ftype == "number":
+        def read(value):
+            if isinstance(value, str):
+                try:
+                    number = Decimal(value.strip())
+                except Exception:  # noqa: BLE001  (frictionless: any failure is a type error)
+                    return None
+                return None if number.is_snan() else number  # sNaN cannot even be compared or hashed
+            if isinstance(value, Decimal) or (isinstance(value, int) and not isinstance(value, bool)):
+                return value
+            return Decimal(str(value)) if isinstance(value, float) else None
+    elif ftype == "integer":
+        def read(value):
+            if isinstance(value, str):
+                try:
+                    return int(value.strip())
+                except Exception:  # noqa: BLE001
+                    return None
+            if isinstance(value, bool):
+                return None
+            if isinstance(value, int):
+                return value
+            return int(value) if isinstance(value, float) and value.is_integer() else None
+    elif ftype == "boolean":
+        def read(value):
+            if isinstance(value, bool):
+                return value
+            return _BOOLEANS.get(value) if isinstance(value, str) else None
+    elif ftype == "date":
+        def read(value):
+            if not isinstance(value, str):
+                return None
+            try:
+                return datetime.strptime(value, "%Y-%m-%d").date()
+            except Exception:  # noqa: BLE001
+                return None
+    elif ftype == "year":
+        def read(value):
+            if not isinstance(value, int):
+                if not isinstance(value, str) or len(value) != 4:
+                    return None
+                try:
+                    value = int(value)
+                except Exception:  # noqa: BLE001
+                    return None
+            return None if value < 0 or value > 9999 else value
+    elif ftype == "string" and fmt == "uri":
+        import rfc3986
+
+        def read(value):
+            if not isinstance(value, str):
+                return None
+            validator = rfc3986.validators.Validator().require_presence_of("scheme")
+            try:
+                validator.validate(rfc3986.uri_reference(value))
+            except rfc3986.exceptions.ValidationError:
+                return None
+            return value
+    elif ftype == "string" and fmt in ("email", "uuid"):
+        import validators
+
+        check = getattr(validators, fmt)
+
+        def read(value):
+            return value if isinstance(value, str) and check(value) else None
+    else:  # string (the descriptor check allows no other type)
+        def read(value):
+            return value if isinstance(value, str) else None
+    return read
+
+
+def _cell_reader(resource: dict, field: dict):
+    """A function cell -> (typed value or None, the expected-texts of the cell's problems)."""
+    ftype = field.get("type", "string")
+    read = _value_reader(ftype, field.get("format", "default"))
+    constraints = field.get("constraints", {})
+    checks = []
+    for name in _SUPPORTED.get(ftype, ()):
+        constraint = constraints.get(name)
+        if constraint is None:
+            continue
+        expected = _constraint_expected(resource, field["name"], f'constraint "{name}" is "{constraint}"')
+        if name == "required":
+            if constraint:
+                checks.append((lambda v: v is not None, expected))
+        elif name == "minimum":
+            low = read(constraint)
+            checks.append((lambda v, low=low: v is None or (v == v and v >= low), expected))
+        elif name == "maximum":
+            high = read(constraint)
+            checks.append((lambda v, high=high: v is None or (v == v and v <= high), expected))
+        elif name == "minLength":
+            checks.append((lambda v, n=constraint: v is None or len(v) >= n, expected))
+        elif name == "maxLength":
+            checks.append((lambda v, n=constraint: v is None or len(v) <= n, expected))
+        elif name == "pattern":
+            # as frictionless is given it: anchored at the very end (see _frictionless_resource)
+            match = re.compile(f"^(?:{constraint})\\Z$").match
+            checks.append((lambda v, match=match: v is None or match(v) is not None, expected))
+        elif name == "enum":
+            allowed = [read(value) for value in constraint]
+            checks.append((lambda v, allowed=allowed: v is None or v in allowed, expected))
+    type_error = (_TYPE_WORDS.get(ftype, ftype),)
+
+    def reader(cell: str):
+        if cell == "":
+            value = None
+        else:
+            value = read(cell)
+            if value is None:
+                return None, type_error
+        return value, tuple(expected for ok, expected in checks if not ok(value))
+
+    return reader
+
+
+class _Typed:
+    """A table's columns read as frictionless types them (each distinct cell read once): the
+    typed values of a column (built when a key or unique check asks) and the cells with a type or
+    constraint problem, as {(row, column): expected-texts}."""
+
+    def __init__(self, resource: dict, table: _Table):
+        self.table = table
+        self.read: list[dict[str, tuple]] = []
+        self.bad: dict[tuple[int, int], tuple[str, ...]] = {}
+        self._values: dict[int, list] = {}
+        for j, field_ in enumerate(resource["schema"]["fields"]):
+            reader = _cell_reader(resource, field_)
+            column = table.column(j)
+            results = {cell: reader(cell) for cell in set(column)}
+            self.read.append(results)
+            failing = {cell for cell, (_, problems) in results.items() if problems}
+            if failing:
+                for k, cell in enumerate(column):
+                    if cell in failing:
+                        self.bad[k, j] = results[cell][1]
+
+    def values(self, j: int) -> list:
+        if j not in self._values:
+            typed = {cell: value for cell, (value, _) in self.read[j].items()}
+            self._values[j] = list(map(typed.__getitem__, self.table.column(j)))
+        return self._values[j]
+
+
+def _fast_row_problems(good: list[dict], tables: dict[str, _Table], folder: Path) -> dict[str, list]:
+    """For each table, its row problems as (kind, row index, column index or None, Problem), the
+    way ``_frictionless_row_problems`` gives them."""
+    typed = {r["name"]: _Typed(r, tables[r["name"]]) for r in good}
+    lookups: dict[tuple[str, tuple[str, ...]], set] = {}
+    found: dict[str, list] = {}
+    for resource in good:
+        name, schema = resource["name"], resource["schema"]
+        table, shown = tables[name], _display(folder, resource["path"])
+        names = table.header
+        bad = typed[name].bad
+        out = found[name] = []
+        blank = {k for k, row in enumerate(table.rows) if not any(row)}
+        for (k, j), expected_texts in bad.items():
+            if k not in blank:
+                for expected in expected_texts:
+                    out.append(("cell", k, j, Problem(shown, table.cell_line(k, j), names[j], table.rows[k][j],
+                                                      expected)))
+        for k in blank:
+            out.append(("blank", k, None, Problem(shown, table.lines[k], None, None, "no blank lines")))
+        # unique: the latest earlier row with the same typed value
+        for j, field in enumerate(schema["fields"]):
+            if field.get("constraints", {}).get("unique") is not True:
+                continue
+            seen: dict = {}
+            for k, value in enumerate(typed[name].values(j)):
+                if value is None:
+                    continue
+                before = seen.get(value)
+                seen[value] = k
+                if before is not None:
+                    out.append(("unique", k, j, Problem(shown, table.cell_line(k, j), names[j], table.rows[k][j],
+                                                        "a value not used on any other line (the same value is on "
+                                                        f"line {table.lines[before]})")))
+        key = _names(schema.get("primaryKey")) or []
+        if key:
+            at = [names.index(c) for c in key]
+            seen = {}
+            for k, cells in enumerate(zip(*(typed[name].values(j) for j in at), strict=True)):
+                row = table.rows[k]
+                other = ""
+                if all(c is None for c in cells):
+                    duplicate = True
+                else:
+                    before = seen.get(cells)
+                    seen[cells] = k
+                    duplicate = before is not None
+                    if duplicate:
+                        other = f" (the same value is on line {table.lines[before]})"
+                if duplicate:
+                    value = ", ".join(row[j] for j in at)
+                    out.append(("pk", k, None, Problem(shown, table.lines[k], ", ".join(key), value,
+                                                       f"a key not used on any other line{other}")))
+        for fk in schema.get("foreignKeys", []):
+            target = fk["reference"].get("resource") or name
+            if target not in typed:
+                continue  # a table that did not parse: its keys are not checked
+            own, theirs = _names(fk["fields"]), _names(fk["reference"]["fields"])
+            lookup = lookups.get((target, tuple(theirs)))
+            if lookup is None:
+                at_source = [tables[target].header.index(c) for c in theirs]
+                lookup = lookups[target, tuple(theirs)] = {
+                    cells for cells in zip(*(typed[target].values(j) for j in at_source), strict=True)
+                    if not all(c is None for c in cells)}
+            at = [names.index(c) for c in own]
+            column = ", ".join(own)
+            expected = f"an {', '.join(theirs)} listed in {target}.csv"
+            for k, cells in enumerate(zip(*(typed[name].values(j) for j in at), strict=True)):
+                if all(c is None for c in cells) or cells in lookup:
+                    continue
+                if len(at) == 1:
+                    problem = Problem(shown, table.cell_line(k, at[0]), column, table.rows[k][at[0]], expected)
+                else:
+                    problem = Problem(shown, table.lines[k], column, None, expected)
+                out.append(("fk", k, None, problem))
+    return found
+
+
+def _frictionless_row_problems(good: list[dict], tables: dict[str, _Table], folder: Path,
+                               by_file: dict[str, list[Problem]]) -> dict[str, list]:
+    """The same as ``_fast_row_problems``, by frictionless (row by row); problems with the package
+    itself go straight into ``by_file``."""
+    from frictionless import Package
+
+    checked = {"resources": [_frictionless_resource(r, tables[r["name"]], set(tables)) for r in good]}
+    report = Package(checked).validate(limit_errors=10**7)
+    by_name = {r["name"]: r for r in good}
+    for error in report.errors:
+        shown = _display(folder, PACKAGE_FILE)
+        by_file.setdefault(shown, []).append(Problem(shown, None, None, None, _excerpt(error.message, 200)))
+    found: dict[str, list] = {}
+    kinds = {"unique-error": "unique", "primary-key": "pk", "foreign-key": "fk", "blank-row": "blank"}
+    for task in report.tasks:
+        resource, table = by_name[task.name], tables[task.name]
+        shown, names = _display(folder, resource["path"]), table.header
+        out = found[task.name] = []
+        for error in task.errors:
+            record = getattr(error, "row_number", None)
+            k = record - 2 if isinstance(record, int) else None
+            field_name = getattr(error, "field_name", None)
+            j = names.index(field_name) if field_name in names else None
+            problem = _translate(error, resource, shown, table)
+            if problem is not None:
+                out.append((kinds.get(error.type, "cell"), k, j, problem))
+    return found
+
+
+def _row_problems(good: list[dict], tables: dict[str, _Table], folder: Path, by_file: dict[str, list[Problem]],
+                  engine: str | None = None) -> None:
+    """Stage 2 for every table that parsed: row checks, own checks and cross-field rules, into ``by_file``."""
+    if engine is None:
+        engine = "fast" if _fast_path(good) else "frictionless"
+    if engine == "fast":
+        found = _fast_row_problems(good, tables, folder)
+    else:
+        found = _frictionless_row_problems(good, tables, folder, by_file)
+    for resource in good:
+        table = tables[resource["name"]]
+        shown = _display(folder, resource["path"])
+        own, covered = _own_checks(resource, shown, table)
+        items = found.get(resource["name"], [])
+        unique_rows = {k for kind, k, _, _ in items if kind == "unique"}
+        problems = list(own)
+        for kind, k, j, problem in items:
+            if j is not None and k is not None and (k, j) in covered:
+                continue  # our own check on this cell already says it
+            if kind == "pk" and k in unique_rows:
+                continue  # the unique-error on the same row already says it
+            problems.append(problem)
+        problems.extend(_cross_field(resource, shown, table, covered))
+        by_file[shown].extend(problems)
+
+
 def _cut(problems: list[Problem], shown: str) -> list[Problem]:
     """At most MAX_PROBLEMS_PER_FILE problems for one file, and a line saying how many more there are."""
     if len(problems) <= MAX_PROBLEMS_PER_FILE:
@@ -710,7 +1098,7 @@ def validate(data_dir: str | Path | None = None) -> list[Problem]:
                         f"{_excerpt(str(exc))}; please report this)")]
 
 
-def _validate(folder: Path) -> list[Problem]:
+def _validate(folder: Path, engine: str | None = None) -> list[Problem]:
     descriptor, problems = _read_descriptor(folder)
     if descriptor is None:
         return problems
@@ -728,35 +1116,8 @@ def _validate(folder: Path) -> list[Problem]:
             tables[resource["name"]] = table
 
     if tables:
-        from frictionless import Package  # imported here: costs ~0.5 s and only validation needs it
-
         good = [r for r in descriptor["resources"] if r["name"] in tables]
-        checked = {"resources": [_frictionless_resource(r, tables[r["name"]], set(tables)) for r in good]}
-        report = Package(checked).validate(limit_errors=10**7)
-        by_name = {r["name"]: r for r in good}
-        for error in report.errors:
-            shown = _display(folder, PACKAGE_FILE)
-            by_file.setdefault(shown, []).append(Problem(shown, None, None, None, _excerpt(error.message, 200)))
-        for task in report.tasks:
-            resource = by_name[task.name]
-            table = tables[task.name]
-            shown = _display(folder, resource["path"])
-            own, covered = _own_checks(resource, shown, table)
-            names = table.header
-            found = list(own)
-            unique_rows = {getattr(e, "row_number", None) for e in task.errors if e.type == "unique-error"}
-            for error in task.errors:
-                record = getattr(error, "row_number", None)
-                field_name = getattr(error, "field_name", None)
-                if isinstance(record, int) and field_name in names and (record - 2, names.index(field_name)) in covered:
-                    continue
-                if error.type == "primary-key" and record in unique_rows:
-                    continue  # the unique-error on the same row already says it
-                problem = _translate(error, resource, shown, table)
-                if problem is not None:
-                    found.append(problem)
-            found.extend(_cross_field(resource, shown, table, covered))
-            by_file[shown].extend(found)
+        _row_problems(good, tables, folder, by_file, engine)
     for shown, file_problems in by_file.items():
         file_problems.sort(key=lambda p: p.line or 0)
         problems.extend(_cut(file_problems, shown))
@@ -835,6 +1196,8 @@ def _ensure_valid(folder: Path) -> dict:
 
 
 def _typed_frame(folder: Path, resource: dict) -> pd.DataFrame:
+    import pandas as pd
+
     fields = resource["schema"]["fields"]
     dtypes = {f["name"]: _DTYPES.get(f["type"], "string") for f in fields if f["type"] != "date"}
     dates = [f["name"] for f in fields if f["type"] == "date"]
