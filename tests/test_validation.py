@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import replace_in
-from dry_needling import data
+from dry_needling import data, paths
 
 FIG = "article_figures.csv"
 
@@ -177,3 +177,18 @@ def test_cached_validation_never_hides_a_later_change(data_copy):
     _break(data_copy, "out_of_range")
     with pytest.raises(data.DataValidationError, match="line 2, column 'value'"):
         data.load("article_figures", data_copy)
+
+
+def test_blank_lines_at_the_end_of_a_file_are_harmless_but_not_in_the_middle(tmp_path):
+    import shutil as _shutil
+
+    folder = tmp_path / "data"
+    _shutil.copytree(paths.DATA_DIR, folder)
+    figures = folder / "article_figures.csv"
+    text = figures.read_text(encoding="utf-8")
+    figures.write_text(text + "\n\n", encoding="utf-8")
+    assert data.validate(folder) == []
+    lines = text.splitlines()
+    figures.write_text("\n".join(lines[:3] + [""] + lines[3:]) + "\n", encoding="utf-8")
+    problems = data.validate(folder)
+    assert len(problems) == 1 and problems[0].line == 4 and "no blank lines" in str(problems[0])

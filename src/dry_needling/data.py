@@ -569,6 +569,9 @@ def _read_table(data_dir: Path, resource: dict) -> tuple[_Table | None, list[Pro
     if problems:
         return None, problems
 
+    while len(records) > 1 and not records[-1]:  # blank lines at the very end of a file are harmless: ignore them
+        records.pop()
+        starts.pop()
     table = _Table(header, [], [])
     for record, start in zip(records[1:], starts[1:], strict=True):
         if not record:
