@@ -10,7 +10,7 @@ import pytest
 from dry_needling import paths
 from dry_needling.charts import HOUSE_RC, read_index
 
-NOTEBOOK_TEXT = {p.name: p.read_text(encoding="utf-8") for p in sorted(paths.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))}
+NOTEBOOK_TEXT = {p.name: p.read_text(encoding="utf-8") for p in paths.notebook_files()}
 
 
 def _saved_names() -> set[str]:

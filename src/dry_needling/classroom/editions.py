@@ -190,7 +190,7 @@ def build(out_dir: Path | None = None, notebooks: list[Path] | None = None, log=
     out_dir = Path(out_dir) if out_dir else paths.ROOT / "build" / "classroom"
     sources = list(notebooks) if notebooks is not None else collection()
     if not sources:
-        raise ClassroomError(f"no NN_*.ipynb notebooks in {paths.relative(paths.NOTEBOOKS_DIR)}")
+        raise ClassroomError(f"no NN_*.ipynb notebooks in {paths.relative(paths.notebooks_dir())}")
     editions = []
     count = 0
     for path in sources:

@@ -22,7 +22,7 @@ def _percent_count() -> int:
 
 
 def _lifetime_line() -> tuple:
-    lines = (paths.DATA_DIR / "article_figures.csv").read_text(encoding="utf-8").splitlines()
+    lines = (paths.data_dir() / "article_figures.csv").read_text(encoding="utf-8").splitlines()
     line = next(i for i, text in enumerate(lines, 1) if text.startswith("lifetime_prevalence,"))
     return ("article_figures.csv", line, "value")
 

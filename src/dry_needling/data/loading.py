@@ -58,7 +58,7 @@ def _content_key(folder: Path) -> str:
 
 
 def _cache_file() -> Path:
-    return paths.BUILD_DIR / "cache" / "validated.json"
+    return paths.build_dir() / "cache" / "validated.json"
 
 
 def _cached_keys() -> list[str]:

@@ -68,13 +68,13 @@ def count(problems: list[Problem]) -> int:
 
 
 def _data_dir(data_dir: str | Path | None) -> Path:
-    return paths.DATA_DIR if data_dir is None else Path(data_dir)
+    return paths.data_dir() if data_dir is None else Path(data_dir)
 
 
 def _display(data_dir: Path, name: str) -> str:
     """How a file is named in messages: relative to the repository for the shipped data,
     otherwise as the user gave the folder (never an absolute machine path we invented)."""
-    if data_dir == paths.DATA_DIR:
+    if data_dir == paths.data_dir():
         return f"data/{name}"
     return (data_dir / name).as_posix()
 

@@ -24,7 +24,7 @@ def input_key(path: Path) -> str:
     package, the package's code, the normaliser that shapes stored outputs, and the pins."""
     nb = read_json(path)
     cells = [(c["cell_type"], "".join(c["source"]), c.get("metadata", {}).get("tags", [])) for c in nb["cells"]]
-    data_dir = paths.DATA_DIR
+    data_dir = paths.data_dir()
     deps = sorted(data_dir.glob("*.csv")) + [data_dir / "datapackage.json"]
     deps += sorted(p for p in PACKAGE_DIR.rglob("*.py")  # the builder (report/): only its normaliser counts
                    if p.relative_to(PACKAGE_DIR).parts[0] not in {"report", "__main__.py"})
