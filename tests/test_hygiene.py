@@ -9,6 +9,7 @@ import pytest
 
 from dry_needling import paths
 from dry_needling.charts import HOUSE_RC, read_index
+from dry_needling.files import figure_names_in
 
 NOTEBOOK_TEXT = {p.name: p.read_text(encoding="utf-8") for p in paths.notebook_files()}
 
@@ -17,7 +18,7 @@ def _saved_names() -> set[str]:
     names = set()
     for text in NOTEBOOK_TEXT.values():
         source = "".join("".join(c["source"]) for c in json.loads(text)["cells"])
-        names |= set(re.findall(r"save_figure\(\s*\w+,\s*\"([^\"]+)\"", source))
+        names |= set(figure_names_in(source))
     return names
 
 
@@ -60,6 +61,22 @@ def test_citation_file_is_cff_1_2_0():
         assert cff.get(key), key
     assert all("name" in a or "family-names" in a for a in cff["authors"])
     assert cff["license"] == "MIT"
+
+
+def test_the_version_is_written_once():
+    """pyproject.toml holds the version; the package reads it, and CITATION.cff and the README quote it."""
+    import tomllib
+
+    import yaml
+
+    import dry_needling
+
+    version = tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    assert dry_needling.__version__ == version
+    cff = yaml.safe_load((paths.ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert str(cff["version"]) == version
+    readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    assert re.findall(r"version (\d+\.\d+\.\d+)", readme) == [version]
 
 
 @pytest.mark.parametrize("path, words", [

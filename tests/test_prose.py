@@ -14,6 +14,7 @@ import pytest
 from nbclient import NotebookClient
 
 from dry_needling import paths, prose
+from dry_needling.files import figure_names_in
 
 NOTEBOOKS = paths.notebook_files()
 
@@ -97,7 +98,7 @@ def _figure_marks() -> dict[str, list[str]]:
     for nb in NOTEBOOKS:
         for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
             source = "".join(cell["source"])
-            for name in __import__("re").findall(r"save_figure\(\s*fig,\s*\"([a-z0-9_]+)\"", source):
+            for name in figure_names_in(source):
                 marks[name] = cell.get("metadata", {}).get("dry_needling", {}).get("not_data", [])
     return marks
 

@@ -187,7 +187,7 @@ def build(out_dir: Path | None = None, notebooks: list[Path] | None = None, log=
     from ..report import notebooks as collection
     from ..report import read_json
 
-    out_dir = Path(out_dir) if out_dir else paths.ROOT / "build" / "classroom"
+    out_dir = Path(out_dir) if out_dir else paths.build_dir() / "classroom"
     sources = list(notebooks) if notebooks is not None else collection()
     if not sources:
         raise ClassroomError(f"no NN_*.ipynb notebooks in {paths.relative(paths.notebooks_dir())}")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import paths
+from ..files import atomic_write
 from .descriptor import _check_descriptor, _path_problem, _read_descriptor
 from .problems import DataValidationError, _data_dir, _display
 from .validation import validate
@@ -75,9 +75,7 @@ def _remember(key: str) -> None:
     try:
         path = _cache_file()
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(keys), encoding="utf-8")
-        os.replace(tmp, path)
+        atomic_write(path, json.dumps(keys))
     except OSError:
         pass  # a read-only checkout still works; it just validates every time
 
