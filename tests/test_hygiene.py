@@ -97,3 +97,32 @@ def test_notebook_metadata_is_normalised():
         assert "widgets" not in nb["metadata"], name
         for cell in nb["cells"]:
             assert "execution" not in cell.get("metadata", {}), f"{name}: execution timestamps stored"
+
+
+def test_the_package_map_lists_every_module():
+    """docs/maintenance.md's "Map of the package" names every module and subpackage in src/dry_needling."""
+    text = (paths.ROOT / "docs" / "maintenance.md").read_text(encoding="utf-8")
+    block = text.split("## Map of the package", 1)[1].split("```", 2)[1]
+    package = paths.ROOT / "src" / "dry_needling"
+    missing = []
+    for module in sorted(package.rglob("*.py")):
+        if "__pycache__" in module.parts:
+            continue
+        name = module.name
+        if module.parent != package:
+            folder = module.parent.relative_to(package).as_posix()
+            if f"{folder}/" not in block:
+                missing.append(f"{folder}/")
+        if not re.search(rf"(?<![\w.]){re.escape(name)}\b", block):
+            missing.append(module.relative_to(package).as_posix())
+    assert not missing, f"not in the package map of docs/maintenance.md: {missing}"
+
+
+def test_the_package_docstring_lists_every_module():
+    import dry_needling
+
+    package = paths.ROOT / "src" / "dry_needling"
+    names = [p.stem for p in package.glob("*.py") if p.stem != "__init__"]
+    names += [p.name for p in package.iterdir() if (p / "__init__.py").is_file()]
+    missing = [n for n in names if not re.search(rf"^\s+{re.escape(n)}\s+--", dry_needling.__doc__, re.M)]
+    assert not missing, f"not in the package docstring: {missing}"
