@@ -77,6 +77,7 @@ def test_stored_outputs_are_clean(notebook):
                 assert "<Figure size" not in text, f"{notebook.name} cell {i} returns a figure; end with plt.show()"
 
 
+@pytest.mark.slow
 def test_a_one_digit_change_in_the_data_fails_the_suite(tmp_path):
     """Change 80 to 81 in a copy of the data and run the data tests and strict nbval on it."""
     data_copy = tmp_path / "data"

@@ -45,6 +45,7 @@ def test_changing_a_number_in_a_sentence_fails_and_names_notebook_cell_and_numbe
     assert problems and problems[0].startswith("01_burden_of_back_pain.ipynb, cell 0: 73 ")
 
 
+@pytest.mark.slow
 def test_changing_a_quoted_data_value_fails_once_the_notebook_runs(tmp_path):
     """The data say 71 where a sentence says 72: after the notebook runs on those data, the prose check
     names the sentence (nbval fails earlier still, on the stale output)."""
@@ -115,6 +116,7 @@ def test_every_number_in_alt_text_is_in_the_figure_data():
     assert not problems, "alt-text numbers not in the figure's data CSV:\n" + "\n".join(problems)
 
 
+@pytest.mark.slow
 def test_blinding_scenarios_and_slider_defaults_come_from_the_data(tmp_path):
     from dry_needling import explorer, simulate
 

@@ -13,6 +13,8 @@ import pytest
 
 from dry_needling import data, paths, report
 
+pytestmark = pytest.mark.slow  # the report build and the browser
+
 SCREENSHOTS = paths.build_dir() / "screenshots"
 
 

@@ -20,6 +20,8 @@ from dry_needling import data, paths
 from dry_needling.data import validation
 from dry_needling.data.descriptor import _check_descriptor
 
+pytestmark = pytest.mark.slow  # property tests (Hypothesis) against frictionless
+
 FAST = settings(max_examples=80, deadline=None, database=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
