@@ -43,7 +43,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 from scipy import special  # noqa: E402
 
-from dry_needling import meta, simulate  # noqa: E402
+from dry_needling import meta, paths, simulate  # noqa: E402
 
 REPEATS = 7
 
@@ -131,7 +131,7 @@ def kernel_floor() -> float:
 
 
 def notebook_tests() -> float:
-    books = [str(p) for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))]
+    books = [str(p) for p in paths.notebook_files(ROOT / "notebooks")]
     return _wall([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=", "--nbval",
                   "--nbval-current-env", "--nbval-sanitize-with", "tests/sanitize.cfg", *books])
 
@@ -317,7 +317,7 @@ def _big_package(folder: Path, rows: int = BIG_ROWS) -> Path:
     from dry_needling import paths
 
     target = folder / "data"
-    shutil.copytree(paths.DATA_DIR, target)
+    shutil.copytree(paths.data_dir(), target)
     path = target / f"{BIG_TABLE}.csv"
     header, *body = csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline=""))
     out = io.StringIO()
@@ -365,7 +365,7 @@ def main() -> None:
     print("| benchmark | measured | floor | ratio | goal |")
     print("|---|---|---|---|---|")
     if not quick:
-        books = len(list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
+        books = len(paths.notebook_files(ROOT / "notebooks"))
         tests = notebook_tests()
         kernel = kernel_floor()
         test_floor = books * kernel / 1  # nbval runs the notebooks one after another: 1 core used

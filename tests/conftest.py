@@ -14,7 +14,7 @@ from dry_needling import paths
 def data_copy(tmp_path: Path) -> Path:
     """A copy of data/ in a temporary folder (the real data is never modified)."""
     target = tmp_path / "data"
-    shutil.copytree(paths.DATA_DIR, target)
+    shutil.copytree(paths.data_dir(), target)
     return target
 
 

@@ -88,6 +88,7 @@ def _digests(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
+@pytest.mark.slow
 def test_output_is_byte_identical_across_processes(tmp_path):
     digests = []
     for run in ("one", "two"):

@@ -32,7 +32,7 @@ def test_stored_verdicts_equal_the_computed_ones():
 
 def test_a_data_change_that_changes_a_verdict_fails(tmp_path):
     folder = tmp_path / "data"
-    shutil.copytree(paths.DATA_DIR, folder)
+    shutil.copytree(paths.data_dir(), folder)
     states = folder / "us_states.csv"
     text = states.read_text(encoding="utf-8")
     # Suppose California passed a law permitting dry needling: the ledger's verdict is now stale.

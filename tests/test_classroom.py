@@ -14,7 +14,7 @@ import pytest
 from dry_needling import classroom, paths
 from dry_needling.classroom import CORRECT, EXERCISES, NOT_ANSWERED_YET, NOT_YET, ClassroomError, feedback
 
-NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = paths.notebook_files()
 SOURCES = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in NOTEBOOKS}
 
 

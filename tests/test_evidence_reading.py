@@ -17,7 +17,7 @@ import pytest
 
 from dry_needling import data, evidence, paths, regulation
 
-NOTEBOOKS = sorted((paths.ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = paths.notebook_files()
 
 
 @pytest.fixture(scope="module")

@@ -259,7 +259,8 @@ def test_row_problems_are_caught(pkg, capsys, case):
 
 def test_nan_percentage_fails_the_rule_even_without_a_number_check(pkg):
     # The x-rule itself must not let NaN through (NaN compares false with both bounds).
-    from dry_needling.data import _cross_field, _Table
+    from dry_needling.data.csvfile import _Table
+    from dry_needling.data.own_checks import _cross_field
 
     table = _Table(ITEMS.splitlines()[0].split(","), [["first", "nan", "percent", "3", "src_a", "p"]], [2])
     problems = _cross_field(_descriptor()["resources"][1], "items.csv", table, set())

@@ -9,15 +9,16 @@ import pytest
 
 from dry_needling import paths
 from dry_needling.charts import HOUSE_RC, read_index
+from dry_needling.files import figure_names_in
 
-NOTEBOOK_TEXT = {p.name: p.read_text(encoding="utf-8") for p in sorted(paths.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))}
+NOTEBOOK_TEXT = {p.name: p.read_text(encoding="utf-8") for p in paths.notebook_files()}
 
 
 def _saved_names() -> set[str]:
     names = set()
     for text in NOTEBOOK_TEXT.values():
         source = "".join("".join(c["source"]) for c in json.loads(text)["cells"])
-        names |= set(re.findall(r"save_figure\(\s*\w+,\s*\"([^\"]+)\"", source))
+        names |= set(figure_names_in(source))
     return names
 
 
@@ -62,6 +63,22 @@ def test_citation_file_is_cff_1_2_0():
     assert cff["license"] == "MIT"
 
 
+def test_the_version_is_written_once():
+    """pyproject.toml holds the version; the package reads it, and CITATION.cff and the README quote it."""
+    import tomllib
+
+    import yaml
+
+    import dry_needling
+
+    version = tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    assert dry_needling.__version__ == version
+    cff = yaml.safe_load((paths.ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert str(cff["version"]) == version
+    readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    assert re.findall(r"version (\d+\.\d+\.\d+)", readme) == [version]
+
+
 @pytest.mark.parametrize("path, words", [
     ("LICENSE", "MIT License"),
     ("LICENSE-CONTENT.md", "CC BY 4.0"),
@@ -80,3 +97,32 @@ def test_notebook_metadata_is_normalised():
         assert "widgets" not in nb["metadata"], name
         for cell in nb["cells"]:
             assert "execution" not in cell.get("metadata", {}), f"{name}: execution timestamps stored"
+
+
+def test_the_package_map_lists_every_module():
+    """docs/maintenance.md's "Map of the package" names every module and subpackage in src/dry_needling."""
+    text = (paths.ROOT / "docs" / "maintenance.md").read_text(encoding="utf-8")
+    block = text.split("## Map of the package", 1)[1].split("```", 2)[1]
+    package = paths.ROOT / "src" / "dry_needling"
+    missing = []
+    for module in sorted(package.rglob("*.py")):
+        if "__pycache__" in module.parts:
+            continue
+        name = module.name
+        if module.parent != package:
+            folder = module.parent.relative_to(package).as_posix()
+            if f"{folder}/" not in block:
+                missing.append(f"{folder}/")
+        if not re.search(rf"(?<![\w.]){re.escape(name)}\b", block):
+            missing.append(module.relative_to(package).as_posix())
+    assert not missing, f"not in the package map of docs/maintenance.md: {missing}"
+
+
+def test_the_package_docstring_lists_every_module():
+    import dry_needling
+
+    package = paths.ROOT / "src" / "dry_needling"
+    names = [p.stem for p in package.glob("*.py") if p.stem != "__init__"]
+    names += [p.name for p in package.iterdir() if (p / "__init__.py").is_file()]
+    missing = [n for n in names if not re.search(rf"^\s+{re.escape(n)}\s+--", dry_needling.__doc__, re.M)]
+    assert not missing, f"not in the package docstring: {missing}"

@@ -14,7 +14,7 @@ import pytest
 
 from dry_needling import paths
 
-NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = paths.notebook_files()
 
 
 def test_collection_has_the_notebooks_in_reading_order():
@@ -77,10 +77,11 @@ def test_stored_outputs_are_clean(notebook):
                 assert "<Figure size" not in text, f"{notebook.name} cell {i} returns a figure; end with plt.show()"
 
 
+@pytest.mark.slow
 def test_a_one_digit_change_in_the_data_fails_the_suite(tmp_path):
     """Change 80 to 81 in a copy of the data and run the data tests and strict nbval on it."""
     data_copy = tmp_path / "data"
-    shutil.copytree(paths.DATA_DIR, data_copy)
+    shutil.copytree(paths.data_dir(), data_copy)
     path = data_copy / "article_figures.csv"
     path.write_text(path.read_text().replace("lifetime_prevalence,80,", "lifetime_prevalence,81,"))
     env = dict(os.environ, DRY_NEEDLING_DATA=str(data_copy), DRY_NEEDLING_FIGURES=str(tmp_path / "figures"))
@@ -89,7 +90,7 @@ def test_a_one_digit_change_in_the_data_fails_the_suite(tmp_path):
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env",
          "--nbval-sanitize-with", str(tests / "sanitize.cfg"), "-o", "addopts=",
          str(tests / "test_data.py::test_headline_values_equal_the_article"),
-         str(paths.NOTEBOOKS_DIR / "01_burden_of_back_pain.ipynb")],
+         str(paths.notebooks_dir() / "01_burden_of_back_pain.ipynb")],
         cwd=paths.ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 1, result.stdout[-3000:]

@@ -14,13 +14,14 @@ import pytest
 from nbclient import NotebookClient
 
 from dry_needling import paths, prose
+from dry_needling.files import figure_names_in
 
-NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = paths.notebook_files()
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
 def test_every_number_in_the_prose_is_bound_to_the_data(notebook):
-    problems = prose.unbound_numbers(notebook, paths.DATA_DIR)
+    problems = prose.unbound_numbers(notebook, paths.data_dir())
     assert not problems, "numbers in the prose that no data row or output holds:\n" + "\n".join(problems)
 
 
@@ -37,18 +38,19 @@ def _edit_markdown(src: Path, dst: Path, old: str, new: str) -> None:
 
 
 def test_changing_a_number_in_a_sentence_fails_and_names_notebook_cell_and_number(tmp_path):
-    src = paths.NOTEBOOKS_DIR / "01_burden_of_back_pain.ipynb"
+    src = paths.notebooks_dir() / "01_burden_of_back_pain.ipynb"
     edited = tmp_path / src.name
     _edit_markdown(src, edited, "72 % of people with *chronic*", "73 % of people with *chronic*")
-    problems = prose.unbound_numbers(edited, paths.DATA_DIR)
+    problems = prose.unbound_numbers(edited, paths.data_dir())
     assert problems and problems[0].startswith("01_burden_of_back_pain.ipynb, cell 0: 73 ")
 
 
+@pytest.mark.slow
 def test_changing_a_quoted_data_value_fails_once_the_notebook_runs(tmp_path):
     """The data say 71 where a sentence says 72: after the notebook runs on those data, the prose check
     names the sentence (nbval fails earlier still, on the stale output)."""
     data = tmp_path / "data"
-    shutil.copytree(paths.DATA_DIR, data)
+    shutil.copytree(paths.data_dir(), data)
     figures = data / "article_figures.csv"
     text = figures.read_text(encoding="utf-8")
     assert "psychological_distress,72,percent,72 %," in text
@@ -56,7 +58,7 @@ def test_changing_a_quoted_data_value_fails_once_the_notebook_runs(tmp_path):
     figures.write_text(edited, encoding="utf-8")
     figures_out = tmp_path / "figures"
     shutil.copytree(paths.figures_dir(), figures_out)
-    nb = nbformat.read(paths.NOTEBOOKS_DIR / "01_burden_of_back_pain.ipynb", as_version=4)
+    nb = nbformat.read(paths.notebooks_dir() / "01_burden_of_back_pain.ipynb", as_version=4)
     env = {"DRY_NEEDLING_DATA": str(data), "DRY_NEEDLING_FIGURES": str(figures_out)}
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
@@ -97,7 +99,7 @@ def _figure_marks() -> dict[str, list[str]]:
     for nb in NOTEBOOKS:
         for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
             source = "".join(cell["source"])
-            for name in __import__("re").findall(r"save_figure\(\s*fig,\s*\"([a-z0-9_]+)\"", source):
+            for name in figure_names_in(source):
                 marks[name] = cell.get("metadata", {}).get("dry_needling", {}).get("not_data", [])
     return marks
 
@@ -114,11 +116,12 @@ def test_every_number_in_alt_text_is_in_the_figure_data():
     assert not problems, "alt-text numbers not in the figure's data CSV:\n" + "\n".join(problems)
 
 
+@pytest.mark.slow
 def test_blinding_scenarios_and_slider_defaults_come_from_the_data(tmp_path):
     from dry_needling import explorer, simulate
 
     data = tmp_path / "data"
-    shutil.copytree(paths.DATA_DIR, data)
+    shutil.copytree(paths.data_dir(), data)
     summaries = data / "blinding_summaries.csv"
     old = "freed2021_bi_active,back-pain trials,Mean Bang index in active arms,0.26,"
     text = summaries.read_text(encoding="utf-8")

@@ -13,7 +13,9 @@ import pytest
 
 from dry_needling import data, paths, report
 
-SCREENSHOTS = paths.BUILD_DIR / "screenshots"
+pytestmark = pytest.mark.slow  # the report build and the browser
+
+SCREENSHOTS = paths.build_dir() / "screenshots"
 
 
 @pytest.fixture(scope="module")
@@ -142,12 +144,12 @@ def test_index_lists_reading_order_with_times_and_gallery(built):
 
 def test_text_from_data_files_is_escaped(tmp_path, monkeypatch):
     folder = tmp_path / "data"
-    shutil.copytree(paths.DATA_DIR, folder)
+    shutil.copytree(paths.data_dir(), folder)
     csv = folder / "sources.csv"
     evil = "<script>window.__pwned = 1</script> Dry Needling for Back Pain: Putting"
     csv.write_text(csv.read_text(encoding="utf-8").replace("Dry Needling for Back Pain: Putting", evil),
                    encoding="utf-8")
-    monkeypatch.setattr(paths, "DATA_DIR", folder)
+    monkeypatch.setenv("DRY_NEEDLING_DATA", str(folder))
     page = report.sources_page(data.load("sources", folder))
     assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in page
     assert "<script>" not in page
@@ -170,7 +172,7 @@ def test_a_failing_notebook_is_named_and_keeps_the_old_report(tmp_path, monkeypa
     out = tmp_path / "build" / "report"
     out.mkdir(parents=True)
     (out / "index.html").write_text("previous report")
-    monkeypatch.setattr(paths, "NOTEBOOKS_DIR", books)
+    monkeypatch.setenv("DRY_NEEDLING_NOTEBOOKS", str(books))
     with pytest.raises(report.NotebookFailed, match=r"00_broken.ipynb: cell 2 failed: ZeroDivisionError"):
         report.build(out_dir=out, pdf=False, log=lambda *_: None)
     assert (out / "index.html").read_text() == "previous report"

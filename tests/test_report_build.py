@@ -58,9 +58,8 @@ def _alive(pid: int) -> bool:
 def sandbox(tmp_path, monkeypatch):
     """Notebooks, figures and build folders in tmp_path, for this process and for child processes."""
     books, build = tmp_path / "notebooks", tmp_path / "build"
-    monkeypatch.setattr(paths, "NOTEBOOKS_DIR", books)
-    monkeypatch.setattr(paths, "BUILD_DIR", build)
-    monkeypatch.setattr(paths, "REPORT_DIR", build / "report")
+    monkeypatch.setenv("DRY_NEEDLING_NOTEBOOKS", str(books))
+    monkeypatch.setenv("DRY_NEEDLING_BUILD", str(build))
     monkeypatch.setenv("DRY_NEEDLING_FIGURES", str(tmp_path / "figures"))
     env = dict(os.environ, DRY_NEEDLING_NOTEBOOKS=str(books), DRY_NEEDLING_BUILD=str(build),
                DRY_NEEDLING_FIGURES=str(tmp_path / "figures"))
@@ -216,7 +215,7 @@ def test_invalid_data_prints_only_the_located_lines(sandbox, capsys, data_copy, 
 
     _notebook(sandbox.books, "00_a.ipynb", "1 + 1")
     replace_in(data_copy / "sources.csv", "2026-11-28", "28/11/2026")
-    monkeypatch.setattr(paths, "DATA_DIR", data_copy)
+    monkeypatch.setenv("DRY_NEEDLING_DATA", str(data_copy))
     code, text = _main(capsys, no_execute=True)
     assert code == 1 and "Traceback" not in text and "DataValidationError" not in text
     assert "sources.csv, line 2, column 'accessed'" in text
@@ -230,7 +229,7 @@ def _statuses(lines: list[str]) -> dict[str, str]:
 
 def test_each_input_forces_re_execution_and_a_no_op_build_reuses_everything(sandbox, monkeypatch, data_copy,
                                                                             tmp_path):
-    monkeypatch.setattr(paths, "DATA_DIR", data_copy)
+    monkeypatch.setenv("DRY_NEEDLING_DATA", str(data_copy))
     package = tmp_path / "package"
     shutil.copytree(report.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(report.cache, "PACKAGE_DIR", package)

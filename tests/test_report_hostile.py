@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from dry_needling import data, paths, report
+from dry_needling import data, report
 
 PAYLOADS = [
     '<script>window.__pwned = 1</script>',
@@ -83,7 +83,7 @@ def hostile_build(tmp_path_factory):
               + "\n\n[markdown link](javascript:window.__pwned=1)")
     _notebook(books, "03b_extra.ipynb", "# Extra")
     _notebook(books, "notes.ipynb", "# Notes")
-    monkeypatch.setattr(paths, "NOTEBOOKS_DIR", books)
+    monkeypatch.setenv("DRY_NEEDLING_NOTEBOOKS", str(books))
     messages = []
     out = report.build(execute_notebooks=False, out_dir=tmp / "build" / "report", pdf=False, log=messages.append)
     yield out, messages

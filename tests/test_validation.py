@@ -183,7 +183,7 @@ def test_blank_lines_at_the_end_of_a_file_are_harmless_but_not_in_the_middle(tmp
     import shutil as _shutil
 
     folder = tmp_path / "data"
-    _shutil.copytree(paths.DATA_DIR, folder)
+    _shutil.copytree(paths.data_dir(), folder)
     figures = folder / "article_figures.csv"
     text = figures.read_text(encoding="utf-8")
     figures.write_text(text + "\n\n", encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The fast row checks give exactly the problems frictionless gives (``data._validate(engine=...)``).
+"""The fast row checks give exactly the problems frictionless gives (``data.validation._validate(engine=...)``).
 
 Random tables and random schema variants for the tiny two-table package of test_hostile_data: every
 type, constraint, key and blank row the validator knows, compared as lists of located messages.
@@ -17,6 +17,10 @@ from hypothesis import strategies as st
 from test_hostile_data import ITEMS, SOURCES, _descriptor
 
 from dry_needling import data, paths
+from dry_needling.data import validation
+from dry_needling.data.descriptor import _check_descriptor
+
+pytestmark = pytest.mark.slow  # property tests (Hypothesis) against frictionless
 
 FAST = settings(max_examples=80, deadline=None, database=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -58,8 +62,8 @@ def _compare(descriptor: dict, items: str, sources: str = SOURCES) -> None:
         (folder / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
         (folder / "items.csv").write_text(items, encoding="utf-8")
         (folder / "sources.csv").write_text(sources, encoding="utf-8")
-        fast = [str(p) for p in data._validate(folder, engine="fast")]
-        reference = [str(p) for p in data._validate(folder, engine="frictionless")]
+        fast = [str(p) for p in validation._validate(folder, engine="fast")]
+        reference = [str(p) for p in validation._validate(folder, engine="frictionless")]
     assert sorted(fast) == sorted(reference)
 
 
@@ -76,7 +80,7 @@ def test_random_tables_and_schemas(rows, new_fields, key):
         schema.pop("primaryKey")
     if schema["fields"][1].get("type") not in ("number", "integer"):
         schema.pop("x-rules")
-    if data._check_descriptor(descriptor, paths.DATA_DIR):
+    if _check_descriptor(descriptor, paths.data_dir()):
         return  # a descriptor our own checks refuse never reaches the row checks
     header = ITEMS.splitlines()[0]
     _compare(descriptor, header + "\n" + "".join(",".join(f'"{c}"' for c in row) + "\n" for row in rows))
@@ -92,7 +96,7 @@ def test_random_rows_in_the_tiny_package(rows):
 @pytest.mark.parametrize("case", ["shipped", "broken"])
 def test_the_shipped_package(tmp_path, case):
     folder = tmp_path / "data"
-    shutil.copytree(paths.DATA_DIR, folder)
+    shutil.copytree(paths.data_dir(), folder)
     if case == "broken":
         text = (folder / "article_figures.csv").read_text(encoding="utf-8")
         lines = text.splitlines()
@@ -100,9 +104,9 @@ def test_the_shipped_package(tmp_path, case):
         lines.append(",".join("" for _ in lines[0].split(",")))  # a blank row
         (folder / "article_figures.csv").write_text("\n".join(lines).replace(",sh_", ",zz_", 2) + "\n",
                                                     encoding="utf-8")
-    fast = [str(p) for p in data._validate(folder, engine="fast")]
+    fast = [str(p) for p in validation._validate(folder, engine="fast")]
     assert fast == [] if case == "shipped" else fast
-    assert sorted(fast) == sorted(str(p) for p in data._validate(folder, engine="frictionless"))
+    assert sorted(fast) == sorted(str(p) for p in validation._validate(folder, engine="frictionless"))
 
 
 def test_a_schema_with_frictionless_parsing_options_is_checked_by_frictionless(tmp_path, monkeypatch):
@@ -115,7 +119,7 @@ def test_a_schema_with_frictionless_parsing_options_is_checked_by_frictionless(t
     (folder / "items.csv").write_text(ITEMS.replace(",3,src_a,", ",NA,src_a,").replace(",4,src_b,", ",four,src_b,"),
                                       encoding="utf-8")
     engines = []
-    original = data._frictionless_row_problems
-    monkeypatch.setattr(data, "_frictionless_row_problems", lambda *a: engines.append(1) or original(*a))
+    original = validation._frictionless_row_problems
+    monkeypatch.setattr(validation, "_frictionless_row_problems", lambda *a: engines.append(1) or original(*a))
     assert [(p.line, p.column, p.value) for p in data.validate(folder)] == [(3, "count", "four")]  # NA is missing
     assert engines == [1]

@@ -13,11 +13,14 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_hostile_data import ITEMS, SOURCES, _descriptor
 
 from dry_needling import __main__ as cli
+
+pytestmark = pytest.mark.slow  # property tests (Hypothesis)
 
 FAST = settings(max_examples=60, deadline=None, database=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -1,10 +1,30 @@
 """Dry needling for back pain: the package behind the evidence notebooks.
 
-Modules:
-    paths    -- where data/, figures/ and notebooks/ are, found from the package itself
-    data     -- load and validate the data package (clear, located errors)
-    charts   -- house style and deterministic figure saving with a figure index
-    report   -- execute the notebooks and render the HTML report
+Modules (docs/maintenance.md, "Map of the package", says more about each):
+    paths           -- where data/, figures/, notebooks/ and build/ are; the one reader of the environment overrides
+    files           -- one atomic write, and the figure names a notebook's save_figure calls give
+    data            -- load and validate the data package (clear, located errors); a package of its stages
+    charts          -- house style, the chart helpers, deterministic figure saving with a figure index
+    blinding        -- the Bang and James blinding indexes, with standard errors and intervals
+    trial_blinding  -- the blinding indexes of the repository's trials (recompute_bang, james_table)
+    simulate        -- sham-controlled trials with unblinding and expectation bias; the scenarios from data/
+    explorer        -- notebook 03's slider chart (the unblinding explorer in JupyterLab)
+    meta            -- effect sizes (MD, Hedges' g) and pooling (FE, DL, REML) with heterogeneity
+    reanalysis      -- notebook 06: the trials pooled again and checked against the published print
+    burden          -- notebook 01's comparisons of the article's burden figures with published surveys
+    regulation      -- notebook 02: the article's prohibiting states against the newest dated sources
+    evidence        -- notebook 05: pooled effects on a felt scale, which comparisons support the article, GRADE wording
+    claims          -- the claims ledger and its review dates
+    staleness       -- rows whose review_by date has passed (stale data)
+    prose           -- numbers in notebook prose and alt text must be bound to the data
+    classroom       -- answer checks and the student and teacher editions
+    report          -- execute the notebooks and build the offline HTML report (a package)
+    __main__        -- ``python -m dry_needling validate|report|classroom|...``
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("dry-needling")  # the one place it is written is pyproject.toml
+except PackageNotFoundError:  # pragma: no cover - the package is always installed (editable) by make
+    __version__ = "0+unknown"

@@ -8,9 +8,7 @@ from __future__ import annotations
 import csv
 import fcntl
 import io
-import os
 import re
-import tempfile
 import weakref
 from pathlib import Path
 
@@ -22,10 +20,18 @@ from matplotlib.collections import PathCollection
 from matplotlib.patches import Rectangle
 
 from .. import paths
+from ..files import atomic_write as _atomic_write
 from .style import HOUSE_RC, INK
 
 __all__ = ["INDEX_FIELDS", "NAME_MAX", "RESERVED_NAMES", "save_figure", "show", "figure_data", "read_index",
            "atomic_write"]
+
+
+def atomic_write(path: Path, payload: bytes) -> None:
+    """Write bytes to ``path`` via a temporary file and rename; skip if unchanged
+    (:func:`dry_needling.files.atomic_write`)."""
+    _atomic_write(path, payload, skip_unchanged=True)
+
 
 INDEX_FIELDS = ["name", "title", "alt", "source", "png", "svg", "csv"]
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")  # used with fullmatch: a trailing newline does not pass
@@ -39,22 +45,6 @@ _RENDERED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 # ---------------------------------------------------------------------------------------
 # Saving
-
-
-def atomic_write(path: Path, payload: bytes) -> None:
-    """Write bytes to ``path`` via a temporary file and rename; skip if unchanged."""
-    if path.exists() and path.read_bytes() == payload:
-        return
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _figure_title(fig) -> str:
@@ -135,7 +125,7 @@ def _update_index(folder: Path, entry: dict) -> None:
         writer.writeheader()
         for name in sorted(entries):
             writer.writerow({k: entries[name].get(k, "") for k in INDEX_FIELDS})
-        atomic_write(path, buffer.getvalue().encode("utf-8"))
+        _atomic_write(path, buffer.getvalue().encode("utf-8"), skip_unchanged=True)
 
 
 def save_figure(fig, name: str, *, alt: str, source: str, data: pd.DataFrame | None = None,
@@ -185,9 +175,9 @@ def save_figure(fig, name: str, *, alt: str, source: str, data: pd.DataFrame | N
     targets = {folder / f"{name}.{ext}" for ext in ("png", "svg", "csv")}
     if _index_path(folder) in targets:  # pragma: no cover - the name checks above already prevent it
         raise ValueError(f"name: figure {name!r} would overwrite the figure index")
-    atomic_write(folder / f"{name}.png", png.getvalue())
-    atomic_write(folder / f"{name}.svg", svg.getvalue())
-    atomic_write(folder / f"{name}.csv", csv_bytes)
+    _atomic_write(folder / f"{name}.png", png.getvalue(), skip_unchanged=True)
+    _atomic_write(folder / f"{name}.svg", svg.getvalue(), skip_unchanged=True)
+    _atomic_write(folder / f"{name}.csv", csv_bytes, skip_unchanged=True)
     entry = {"name": name, "title": title, "alt": " ".join(alt.split()), "source": " ".join(source.split()),
              "png": f"{name}.png", "svg": f"{name}.svg", "csv": f"{name}.csv"}
     _update_index(folder, entry)

@@ -12,7 +12,7 @@ __all__ = ["PALETTE", "ARTICLE", "RESEARCH", "CONTEXT", "INK", "INK_SOFT", "RULE
            "HOUSE_RC", "use_house_style", "house_style"]
 
 # seaborn's "colorblind" palette (Okabe-Ito-like), written out so the package does not need
-# seaborn at import time; tests/test_charts.py checks it still equals seaborn's.
+# seaborn (only the tests install it); tests/test_charts.py checks it still equals seaborn's.
 PALETTE = [
     "#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc",
     "#ca9161", "#fbafe4", "#949494", "#ece133", "#56b4e9",

@@ -165,7 +165,7 @@ def _citations() -> dict[str, str]:
     """{source id: citation} from data/sources.csv (read with the csv module: fast; validation is elsewhere)."""
     import csv
 
-    path = paths.DATA_DIR / "sources.csv"
+    path = paths.data_dir() / "sources.csv"
     try:
         with path.open(encoding="utf-8", newline="") as fh:
             return {row["id"]: row["citation"] for row in csv.DictReader(fh)
@@ -230,7 +230,7 @@ def build(execute_notebooks: bool = True, out_dir: Path | None = None, force: bo
     """Execute what changed, render everything, and swap the new report into place."""
 
     started = time.perf_counter()
-    out_dir = out_dir or paths.REPORT_DIR
+    out_dir = out_dir or paths.report_dir()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     clean_stale(out_dir, log)
     cache_dir = out_dir.parent / "cache"
@@ -310,11 +310,11 @@ def build(execute_notebooks: bool = True, out_dir: Path | None = None, force: bo
         (staging / "report.css").write_text(CSS, encoding="utf-8")
         _write_assets(staging / "assets", out_dir / "assets", manifest, log)
         _copy_tree(paths.figures_dir(), staging / "figures")
-        _copy_tree(paths.DATA_DIR, staging / "data")
-        _copy_tree(paths.NOTEBOOKS_DIR, staging / "notebooks", "[0-9][0-9]_*.ipynb")
-        descriptor = json.loads((paths.DATA_DIR / "datapackage.json").read_text(encoding="utf-8"))
+        _copy_tree(paths.data_dir(), staging / "data")
+        _copy_tree(paths.notebooks_dir(), staging / "notebooks", paths.NOTEBOOK_PATTERN)
+        descriptor = json.loads((paths.data_dir() / "datapackage.json").read_text(encoding="utf-8"))
         (staging / "data" / "index.html").write_text(data_page(descriptor), encoding="utf-8")
-        sources_key = fingerprint(paths.DATA_DIR / "sources.csv", paths.DATA_DIR / "datapackage.json",
+        sources_key = fingerprint(paths.data_dir() / "sources.csv", paths.data_dir() / "datapackage.json",
                                   [(n.href, n.title) for n in site.NOTEBOOKS], *builder_code())
         if page_keys.get("sources.html") == sources_key and (out_dir / "sources.html").exists():
             shutil.copy2(out_dir / "sources.html", staging / "sources.html")

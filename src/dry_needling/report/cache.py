@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import copy
-import re
 from pathlib import Path
 
 from .. import paths
+from ..files import figure_names_in
 
 # nbformat, nbconvert and the data validator are imported only where needed: importing them costs
 # seconds, and a rebuild with nothing changed needs none of them.
@@ -24,7 +24,7 @@ def input_key(path: Path) -> str:
     package, the package's code, the normaliser that shapes stored outputs, and the pins."""
     nb = read_json(path)
     cells = [(c["cell_type"], "".join(c["source"]), c.get("metadata", {}).get("tags", [])) for c in nb["cells"]]
-    data_dir = paths.DATA_DIR
+    data_dir = paths.data_dir()
     deps = sorted(data_dir.glob("*.csv")) + [data_dir / "datapackage.json"]
     deps += sorted(p for p in PACKAGE_DIR.rglob("*.py")  # the builder (report/): only its normaliser counts
                    if p.relative_to(PACKAGE_DIR).parts[0] not in {"report", "__main__.py"})
@@ -53,7 +53,7 @@ def figures_named_in(path_or_nb) -> list[str]:
     """Figure names a notebook saves (``save_figure(fig, "name", ...)``)."""
     nb = read_json(path_or_nb) if isinstance(path_or_nb, Path) else path_or_nb
     text = "".join("".join(c["source"]) for c in nb["cells"])
-    return re.findall(r"save_figure\(\s*\w+,\s*\"([^\"]+)\"", text)
+    return figure_names_in(text)
 
 
 def _figure_files(nb: dict) -> dict[str, str]:

@@ -31,12 +31,12 @@ NOTEBOOK_NAME = re.compile(r"\d\d_[^/]+\.ipynb")
 
 def notebooks() -> list[Path]:
     """The collection's notebooks in reading order (their file names start with a number)."""
-    return sorted(p for p in paths.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb") if NOTEBOOK_NAME.fullmatch(p.name))
+    return sorted(p for p in paths.notebook_files() if NOTEBOOK_NAME.fullmatch(p.name))
 
 
 def skipped_notebooks() -> list[Path]:
     """Notebooks in ``notebooks/`` that are not in the report because their name is not ``NN_title.ipynb``."""
-    return sorted(p for p in paths.NOTEBOOKS_DIR.glob("*.ipynb") if not NOTEBOOK_NAME.fullmatch(p.name))
+    return sorted(p for p in paths.notebooks_dir().glob("*.ipynb") if not NOTEBOOK_NAME.fullmatch(p.name))
 
 
 def read_json(path: Path) -> dict:

@@ -16,7 +16,7 @@ from .common import BuildFailed
 from .render import Page
 from .safety import neutralise, web_url
 
-REPORTED_PACKAGES = ["python", "numpy", "pandas", "matplotlib", "seaborn", "frictionless", "nbconvert", "nbclient",
+REPORTED_PACKAGES = ["python", "numpy", "pandas", "matplotlib", "frictionless", "nbconvert", "nbclient",
                      "ipykernel", "ipywidgets", "jupyterlab", "latex2mathml", "playwright"]
 
 

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..files import figure_names_in
 from . import site
 
 # nbformat, nbconvert and the data validator are imported only where needed: importing them costs
@@ -52,7 +53,7 @@ def prepare_for_html(nb, alt_by_name: dict[str, str]):
         if cell.cell_type == "markdown":
             cell.source = latex_to_mathml(cell.source)
         if cell.cell_type == "code":
-            names = re.findall(r"save_figure\(\s*\w+,\s*\"([^\"]+)\"", cell.source)
+            names = figure_names_in(cell.source)
             if MARKER in cell.source:
                 for output in cell.get("outputs", []):
                     if output.get("data", {}).get("text/plain") == WIDGET_NOTE:

@@ -1,0 +1,138 @@
+"""Typed DataFrames of validated tables, and the memory of folders already validated."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .. import paths
+from ..files import atomic_write
+from .descriptor import _check_descriptor, _path_problem, _read_descriptor
+from .problems import DataValidationError, _data_dir, _display
+from .validation import validate
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where tables are loaded: validation does not need it
+
+def resource_names(data_dir: str | Path | None = None) -> list[str]:
+    """Names of the tables described in the data package, in package order."""
+    folder = _data_dir(data_dir)
+    descriptor, problems = _read_descriptor(folder)
+    if not problems:
+        problems = _check_descriptor(descriptor, folder)
+    if problems:
+        raise DataValidationError(problems)
+    return [r["name"] for r in descriptor["resources"]]
+
+
+
+_DTYPES = {"string": "string", "number": "float64", "integer": "Int64", "boolean": "boolean"}
+
+# Data folders already validated, keyed by a hash of their files' bytes and of the validator's modules, kept in
+# memory for the process and in build/cache/validated.json across processes: every notebook loads
+# tables, and validating the whole package takes seconds. Any change to a data file (or to the
+# validator) changes the key, so changed data is always validated again.
+_validated: set[str] = set()
+_CACHE_KEEP = 20
+
+
+def _content_key(folder: Path) -> str:
+    """Hash of the validator's modules, the descriptor and every resource file the descriptor names (safe paths
+    only: an unsafe one is hashed as its text, and validation refuses it)."""
+    digest = hashlib.sha256()
+    for module in sorted(Path(__file__).parent.glob("*.py")):  # the validator: a change validates again
+        digest.update(module.read_bytes())
+    descriptor, _ = _read_descriptor(folder)
+    digest.update(json.dumps(descriptor, sort_keys=True).encode())
+    for resource in descriptor.get("resources", []) if descriptor else []:
+        path = resource.get("path") if isinstance(resource, dict) else None
+        digest.update(repr(path).encode())
+        if _path_problem(folder, path)[0] is None:
+            try:
+                digest.update((folder / path).read_bytes() if (folder / path).is_file() else b"\0missing")
+            except OSError:
+                digest.update(b"\0unreadable")
+    return digest.hexdigest()
+
+
+def _cache_file() -> Path:
+    return paths.build_dir() / "cache" / "validated.json"
+
+
+def _cached_keys() -> list[str]:
+    try:
+        keys = json.loads(_cache_file().read_text(encoding="utf-8"))
+        return keys if isinstance(keys, list) else []
+    except (OSError, ValueError):
+        return []
+
+
+def _remember(key: str) -> None:
+    _validated.add(key)
+    keys = [k for k in _cached_keys() if k != key][-(_CACHE_KEEP - 1):] + [key]
+    try:
+        path = _cache_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, json.dumps(keys))
+    except OSError:
+        pass  # a read-only checkout still works; it just validates every time
+
+
+def _ensure_valid(folder: Path) -> dict:
+    descriptor, problems = _read_descriptor(folder)
+    if not problems:
+        problems = _check_descriptor(descriptor, folder)
+    if problems:
+        raise DataValidationError(problems)
+    key = _content_key(folder)
+    if key not in _validated and key not in _cached_keys():
+        problems = validate(folder)
+        if problems:
+            raise DataValidationError(problems)
+    if key not in _validated:
+        _remember(key)
+    return descriptor
+
+
+def _typed_frame(folder: Path, resource: dict) -> pd.DataFrame:
+    import pandas as pd
+
+    fields = resource["schema"]["fields"]
+    dtypes = {f["name"]: _DTYPES.get(f["type"], "string") for f in fields if f["type"] != "date"}
+    dates = [f["name"] for f in fields if f["type"] == "date"]
+    frame = pd.read_csv(
+        folder / resource["path"],
+        dtype=dtypes,
+        keep_default_na=False,
+        na_values={name: [""] for name in dtypes},
+        encoding="utf-8",
+    )
+    for name in dates:
+        frame[name] = pd.to_datetime(frame[name], format="%Y-%m-%d")
+    frame.attrs["source_file"] = _display(folder, resource["path"])
+    frame.attrs["title"] = resource.get("title", resource["name"])
+    return frame
+
+
+def load(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
+    """Validate the data package, then return table ``name`` as a typed DataFrame.
+
+    Raises :class:`DataValidationError` (a ``ValueError``) listing every problem if the package
+    does not validate, and ``KeyError`` naming the known tables if ``name`` is not one of them.
+    """
+    folder = _data_dir(data_dir)
+    descriptor = _ensure_valid(folder)
+    for resource in descriptor["resources"]:
+        if resource["name"] == name:
+            return _typed_frame(folder, resource)
+    known = ", ".join(r["name"] for r in descriptor["resources"])
+    raise KeyError(f"no table named {name!r} in the data package; known tables: {known}")
+
+
+def load_all(data_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
+    """Every table of the data package, validated and typed, keyed by name."""
+    folder = _data_dir(data_dir)
+    descriptor = _ensure_valid(folder)
+    return {r["name"]: _typed_frame(folder, r) for r in descriptor["resources"]}
