@@ -169,3 +169,13 @@ def test_james_table_of_a_trial_row():
 
     inoue = data.load("blinding_trials").set_index("comparison_id").loc["inoue2006"]
     assert trial_blinding.james_table(inoue) == [[9, 6], [6, 10], [0, 0]]
+
+
+def test_sensation_table_uses_wilson_intervals():
+    from dry_needling import trial_blinding
+
+    table = trial_blinding.sensation_table(data.load("blinding_summaries").set_index("id"))
+    assert list(table["people"]) == [54, 47, 34, 13] and set(table["of"]) == {60}
+    real = table.iloc[0]
+    low, high = blinding.wilson_interval(54, 60)
+    assert (real["low"], real["high"]) == pytest.approx((100 * low, 100 * high))

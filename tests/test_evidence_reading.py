@@ -187,3 +187,18 @@ def test_every_source_id_in_prose_resolves():
             candidates |= set(re.findall(r"`([a-z][a-z0-9_]+)`", text.split("## Sources", 1)[1]))
         unknown = sorted(c for c in candidates if c not in known and not c.endswith(("_csv", "_py")))
         assert not unknown, f"{where}: source ids not in data/sources.csv: {unknown}"
+
+
+def test_smd_forest_rows_keep_every_result_in_reading_order(pooled):
+    rows = evidence.smd_forest_rows(pooled)
+    assert list(dict.fromkeys(rows["comparison_group"])) == [g for g in evidence.COMPARISON_ORDER
+                                                             if g in set(rows["comparison_group"])]
+    assert rows["label"].str.contains("CI printed inconsistently").sum() == 1  # Sanchez-Infante 13-24 weeks
+    assert (rows.loc[rows["estimate"].isna(), "in_words"].str.startswith("(no numbers)")).all()
+
+
+def test_count_drift_splits_the_newest_count_into_dated_and_undated():
+    drift = regulation.count_drift(data.load("prohibiting_counts"), data.load("us_states"))
+    newest = drift[drift["label"].str.startswith("Newest")]
+    assert newest["count"].sum() == len(regulation.still_prohibiting(data.load("us_states")))
+    assert set(drift["label"]) >= {"APTA, Aug 2018", "The article (undated)"}

@@ -11,7 +11,8 @@ import pandas as pd
 
 __all__ = ["CERTAINTY_LEVELS", "smd_to_points", "favours_dry_needling", "interval_consistency",
            "symmetric_alternatives", "weakest_certainty", "best_certainty", "wording_level", "grade_statement",
-           "wording_certainty", "wording_allowed", "bottom_line", "rule_of_three", "per_100"]
+           "wording_certainty", "wording_allowed", "bottom_line", "rule_of_three", "per_100", "COMPARISON_ORDER",
+           "smd_forest_rows"]
 
 #: GRADE certainty levels, strongest first.
 CERTAINTY_LEVELS = ["high", "moderate", "low", "very low"]
@@ -263,3 +264,28 @@ def per_100(adverse: pd.DataFrame) -> pd.DataFrame:
     out["denominator_label"] = (out["study"] + " (n = " + out["denominator"].map("{:,}".format) + " "
                                 + out["denominator_unit"] + ")")
     return out
+
+
+#: The order in which comparisons are shown: sham first (the hardest test), mixed comparators last.
+COMPARISON_ORDER = ["vs sham", "vs no intervention", "vs other treatments", "mixed comparators"]
+
+_IN_WORDS = {"benefit": "favours DN", "no significant difference": "no clear difference",
+             "little or no difference": "little or no difference", "uncertain": "uncertain"}
+
+
+def smd_forest_rows(pooled: pd.DataFrame) -> pd.DataFrame:
+    """The rows of notebook 05's SMD forest plot: every SMD for pain or function (and every conclusion stated
+    without numbers) where a negative value favours dry needling, with a ``label`` carrying the flags a reader
+    must know, ``in_words`` for rows without numbers, the ``interval`` check, in :data:`COMPARISON_ORDER`."""
+    smd = pooled[pooled["measure"].isin(["SMD", "not reported"]) & (pooled["favours_dn_when"] == "negative")].copy()
+    flags = (smd["pools_acupuncture"].map({True: " [+acupuncture]", False: ""})
+             + smd["preprint"].map({True: " [preprint]", False: ""})
+             + smd["all_msk_conditions"].map({True: " [all MSK]", False: ""}))
+    smd["interval"] = [interval_consistency(r.estimate, r.ci_low, r.ci_high, r.measure) for r in smd.itertuples()]
+    flags = flags.where(smd["interval"] != "inconsistent", flags + " [CI printed inconsistently]")
+    smd["label"] = (smd["review"].str.replace(" (WHO review)", " (WHO)") + ": "
+                    + smd["outcome"].str.replace(" (not listed in the abstract)", "").str.lower() + ", "
+                    + smd["time_point"].str.lower() + flags)
+    smd["in_words"] = "(no numbers) " + smd["source_conclusion"].map(_IN_WORDS)
+    rank = {g: i for i, g in enumerate(COMPARISON_ORDER)}
+    return smd.sort_values("comparison_group", key=lambda s: s.map(rank), kind="stable")

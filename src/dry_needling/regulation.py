@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 __all__ = ["STATUS_ORDER", "PROHIBITING", "article_vs_newest", "status_counts", "still_prohibiting",
-           "prohibiting_now", "status_on"]
+           "prohibiting_now", "count_drift", "status_on"]
 
 #: Status values in the order charts and tables show them.
 STATUS_ORDER = ["prohibited", "law passed, rules pending", "silent", "permitted", "not covered"]
@@ -58,3 +58,16 @@ def status_on(events: pd.DataFrame, date) -> pd.DataFrame:
     decisive = events[events["kind"].isin(["permitted", "prohibited"]) & (events["date"] <= when)]
     latest = decisive.sort_values(["state", "date"]).groupby("state", as_index=False).tail(1)
     return latest[["state", "date", "kind", "event", "source_id"]].reset_index(drop=True)
+
+
+def count_drift(counts: pd.DataFrame, states: pd.DataFrame) -> pd.DataFrame:
+    """Each source's count of prohibiting states (``prohibiting_counts``), whether it is dated, and the newest
+    sources' count by this collection's definition split into its dated and undated parts."""
+    drift = counts.assign(dated=counts["as_of"].notna())[["label", "count", "dated", "source_id"]]
+    now = prohibiting_now(states)
+    newest = pd.DataFrame([
+        {"label": "Newest sources, dated (this collection)", "count": int(now["dated"].sum()), "dated": True,
+         "source_id": "us_states.csv"},
+        {"label": "Newest sources, undated (this collection)", "count": int((~now["dated"]).sum()), "dated": False,
+         "source_id": "us_states.csv"}])
+    return pd.concat([drift, newest], ignore_index=True)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .blinding import bang_index
+from .blinding import bang_index, wilson_interval
 
-__all__ = ["recompute_bang", "james_table"]
+__all__ = ["recompute_bang", "james_table", "sensation_table"]
 
 
 def recompute_bang(trials, confidence: float = 0.95):
@@ -50,3 +50,21 @@ def james_table(trial) -> list[list[int]]:
     not guess correctly is counted as guessing the other arm (the rows print no don't-know counts)."""
     ag_c, ag_n, sg_c, sg_n = (int(trial[k]) for k in ["ag_correct", "ag_n_guessed", "sg_correct", "sg_n_guessed"])
     return [[ag_c, sg_n - sg_c], [ag_n - ag_c, sg_c], [0, 0]]
+
+
+#: Streitberger & Kleinhenz 1998: which rows of blinding_summaries hold each sensation, real and placebo needle.
+SENSATIONS = [("felt the skin pierced", "streitberger1998_penetration_real", "streitberger1998_penetration_sham"),
+              ("felt the dull 'de qi' ache", "streitberger1998_deqi_real", "streitberger1998_deqi_sham")]
+
+
+def sensation_table(summaries: pd.DataFrame) -> pd.DataFrame:
+    """How many volunteers felt each sensation with the real and the placebo needle, as a percentage with its
+    95 % Wilson interval (``summaries`` is ``blinding_summaries`` indexed by id)."""
+    rows = []
+    for what, real_key, sham_key in SENSATIONS:
+        for needle, key in (("real needle", real_key), ("placebo needle", sham_key)):
+            k, n = int(summaries.loc[key, "value"]), int(summaries.loc[key, "n"])
+            low, high = wilson_interval(k, n)
+            rows.append({"sensation": what, "needle": needle, "people": k, "of": n,
+                         "percent": 100 * k / n, "low": 100 * low, "high": 100 * high})
+    return pd.DataFrame(rows)
