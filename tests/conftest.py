@@ -1,4 +1,5 @@
-"""Shared fixtures: a scratch copy of the data package to break on purpose."""
+"""Shared fixtures: a scratch copy of the data package to break on purpose; a scratch figures folder and
+closed figures for chart tests."""
 
 from __future__ import annotations
 
@@ -23,3 +24,19 @@ def replace_in(path: Path, old: str, new: str, count: int = 1) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not found in {path.name}; the test needs updating"
     path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+@pytest.fixture
+def fig_dir(tmp_path: Path, monkeypatch) -> Path:
+    """A temporary folder that save_figure writes into (the repository's figures/ is never touched)."""
+    monkeypatch.setenv("DRY_NEEDLING_FIGURES", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture
+def close_figures():
+    """Close every matplotlib figure a test opened."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

@@ -17,15 +17,8 @@ ALT = "Bars of 10, 20 and 30 percent; the third is three times the first."
 
 
 @pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-@pytest.fixture
-def fig_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("DRY_NEEDLING_FIGURES", str(tmp_path))
-    return tmp_path
+def _close_figures(close_figures):
+    """Every test here closes its figures (tests/conftest.py)."""
 
 
 def _figure():

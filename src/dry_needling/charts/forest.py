@@ -12,6 +12,13 @@ from .style import INK, RESEARCH, RULE
 
 __all__ = ["forest_plot", "meta_forest_plot"]
 
+
+def _favours(ax, null: float, favours: tuple[str, str], below: float) -> None:
+    """The favoured directions written under the axis, either side of the line of no effect."""
+    for text, dx, ha in ((f"← {favours[0]}", -6, "right"), (f"{favours[1]} →", 6, "left")):
+        ax.annotate(text, xy=(null, 0), xycoords=("data", "axes fraction"), xytext=(dx, -below),
+                    textcoords="offset points", ha=ha, fontsize=9.5, color=INK)
+
 def forest_plot(df: pd.DataFrame, *, label: str | list[str] = "label", estimate: str = "estimate",
                 ci_low: str = "ci_low", ci_high: str = "ci_high", group: str | None = None, null: float = 0.0,
                 xlabel: str = "Effect size", favours: tuple[str, str] = ("favours dry needling", "favours comparator"),
@@ -83,10 +90,7 @@ def forest_plot(df: pd.DataFrame, *, label: str | list[str] = "label", estimate:
     ax.set_xlabel(xlabel)
     ax.text(1.02, n_lines - 0.2, "Estimate [95 % CI]", transform=trans, ha="left", va="bottom", fontsize=9.5,
             fontweight="bold")
-    ax.annotate(f"← {favours[0]}", xy=(null, 0), xycoords=("data", "axes fraction"), xytext=(-6, -50),
-                textcoords="offset points", ha="right", fontsize=9.5, color=INK)
-    ax.annotate(f"{favours[1]} →", xy=(null, 0), xycoords=("data", "axes fraction"), xytext=(6, -50),
-                textcoords="offset points", ha="left", fontsize=9.5, color=INK)
+    _favours(ax, null, favours, below=50)
     if title:
         fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=12)
     longest = max(len(text) for text in list(frame["label"]) + list(frame["group"]))
@@ -207,10 +211,7 @@ def meta_forest_plot(result, *, arms: pd.DataFrame | None = None, labels: list[s
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
     ax.set_xlabel(xlabel)
-    ax.annotate(f"← {favours[0]}", xy=(null, 0), xycoords=("data", "axes fraction"), xytext=(-6, -46),
-                textcoords="offset points", ha="right", fontsize=9.5, color=INK)
-    ax.annotate(f"{favours[1]} →", xy=(null, 0), xycoords=("data", "axes fraction"), xytext=(6, -46),
-                textcoords="offset points", ha="left", fontsize=9.5, color=INK)
+    _favours(ax, null, favours, below=46)
     if title:
         fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=12)
     longest = max(len(s) for s in names + [model])

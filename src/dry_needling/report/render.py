@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,15 +159,5 @@ def _summary(nb: dict) -> tuple[str, int | None]:
     sentence = re.split(r"(?<=[.!?])\s", plain)[0]
     minutes = re.search(r"Reading time: about (\d+) minutes", text)
     return sentence, int(minutes.group(1)) if minutes else None
-
-
-def _nav(pages: list[Page], k: int) -> str:
-    esc = html.escape
-    prev_link = (f'<a href="{esc(pages[k - 1].href)}" rel="prev">← {esc(pages[k - 1].title)}</a>' if k > 0
-                 else "<span></span>")
-    next_link = (f'<a href="{esc(pages[k + 1].href)}" rel="next">{esc(pages[k + 1].title)} →</a>'
-                 if k + 1 < len(pages) else "<span></span>")
-    return (f'<nav class="report-nav" aria-label="Notebook navigation">{prev_link}'
-            f'<a href="index.html">Contents</a>{next_link}</nav>')
 
 
