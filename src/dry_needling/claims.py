@@ -157,9 +157,10 @@ def _percentage_verdicts(tables: dict[str, pd.DataFrame]) -> dict[str, Verdict]:
     else:
         row = lifetime.iloc[0]
         verdict = "partly supported" if bool(row["inside"]) else "contradicted"
-        out["lifetime_prevalence"] = Verdict(verdict, f"inside the published lifetime range {row['low']:g}–{row['high']:g} % "
-                                             f"({row['source_id']}), near its top; no pooled figure" if row["inside"] else
-                                             f"outside the published lifetime range {row['low']:g}–{row['high']:g} %")
+        bounds = f"{row['low']:g}–{row['high']:g} %"
+        reason = (f"inside the published lifetime range {bounds} ({row['source_id']}), near its top; no pooled figure"
+                  if row["inside"] else f"outside the published lifetime range {bounds}")
+        out["lifetime_prevalence"] = Verdict(verdict, reason)
     non_specific = compare[compare["article_id"] == "non_specific"]
     value = float(figures.set_index("id").loc["non_specific", "value"])
     if non_specific.empty:

@@ -20,6 +20,7 @@ __all__ = ["CERTAINTY_LEVELS", "DOMAINS", "DOMAIN_LEVELS", "SOF_COMPARISON_ORDER
            "favours_dry_needling", "interval_consistency", "symmetric_alternatives", "weakest_certainty",
            "best_certainty", "wording_level", "certainty_from_domains", "grade_statement", "wording_certainty",
            "wording_allowed", "finding", "sof_statement", "sof_problems", "summary_of_findings", "sof_by_comparison",
+           "sof_display",
            "rule_of_three", "per_100", "COMPARISON_ORDER", "smd_forest_rows"]
 
 #: GRADE certainty levels, strongest first.
@@ -190,8 +191,8 @@ def grade_statement(effect: str, certainty: str | None, *, intervention: str = "
 _HEDGES = [("very low", re.compile(r"\bvery uncertain\b|\buncertain\b|\bnot known\b", re.I)),
            ("low", re.compile(r"\bmay\b|\bmight\b|\bcould\b|\bsuggests?\b", re.I)),
            ("moderate", re.compile(r"\bprobably\b|\blikely\b", re.I))]
-_STRONG = re.compile(r"\b(reduces?|improves?|worsens?|increases?|relieves?|works?|is effective|are effective|beats?|better than|"
-                     r"favours?|superior|proves?|shows? that)\b", re.I)
+_STRONG = re.compile(r"\b(reduces?|improves?|worsens?|increases?|relieves?|works?|is effective|are effective|"
+                     r"beats?|better than|favours?|superior|proves?|shows? that)\b", re.I)
 
 
 def wording_certainty(text: str) -> str | None:
@@ -345,11 +346,48 @@ def summary_of_findings(data_dir=None) -> pd.DataFrame:
                       statement=[sof_statement(r) for r in sof.to_dict("records")])
 
 
+def _effect_text(row) -> str:
+    if _blank(row["estimate"]):
+        return f"no numbers seen ({row['review_conclusion']})"
+    return f"{row['measure']} {row['estimate']:.2f} ({row['ci_low']:.2f} to {row['ci_high']:.2f})"
+
+
+def _domain_text(row) -> str:
+    short = {"no serious": "no serious", "serious": "serious", "very serious": "very serious", "not assessed": "?"}
+    names = {"risk_of_bias": "bias", "inconsistency": "inconsistency", "indirectness": "indirectness",
+             "imprecision": "imprecision", "publication_bias": "publication"}
+    return "; ".join(f"{names[d]} {short[row[d]]}" for d in DOMAINS)
+
+
+def sof_display(sof: pd.DataFrame, headline_only: bool = True) -> pd.DataFrame:
+    """The SoF table as a reader takes it in, in :func:`sof_by_comparison` order: who, what, the effect with its
+    interval, the effect in points, the certainty (as printed), the five domains ('?' not assessed) and the
+    GRADE statement. ``sof`` is :func:`summary_of_findings`' table."""
+    rows = sof_by_comparison(sof[sof["headline"]] if headline_only else sof)
+    return pd.DataFrame({
+        "comparison": rows["comparison"], "review": rows["review"], "outcome": rows["outcome"],
+        "time point": rows["time_point"],
+        "effect (95 % CI)": [_effect_text(r) for r in rows.to_dict("records")],
+        "in points": [("" if _blank(r["effect_in_points"]) else f"{r['effect_in_points']:.2f}")
+                      for r in rows.to_dict("records")],
+        "certainty": [r["certainty"] if r["certainty_as_printed"] == r["certainty"] or r["certainty"] == "not assessed"
+                      else f"{r['certainty']} (printed: {r['certainty_as_printed'].split(' (')[0]})"
+                      for r in rows.to_dict("records")],
+        "domains": [_domain_text(r) for r in rows.to_dict("records")],
+        "statement": rows["statement"],
+    }).reset_index(drop=True)
+
+
+_OUTCOME_ORDER = ["pain", "function", "quality of life", "pressure pain threshold", "blood flow", "muscle stiffness",
+                  "biochemical markers", "spontaneous electrical activity"]
+
+
 def sof_by_comparison(sof: pd.DataFrame) -> pd.DataFrame:
     """The table in reading order: comparisons as :data:`SOF_COMPARISON_ORDER`, then outcome, headline rows first."""
     rank = {c: i for i, c in enumerate(SOF_COMPARISON_ORDER)}
-    return sof.assign(_c=sof["comparison"].map(rank), _h=~sof["headline"]).sort_values(
-        ["_c", "outcome", "_h"], kind="stable").drop(columns=["_c", "_h"])
+    outcomes = {o: i for i, o in enumerate(_OUTCOME_ORDER)}
+    return sof.assign(_c=sof["comparison"].map(rank), _o=sof["outcome"].map(outcomes), _h=~sof["headline"]).sort_values(
+        ["_c", "_o", "_h"], kind="stable").drop(columns=["_c", "_o", "_h"])
 
 
 def rule_of_three(n: int) -> float:
