@@ -35,7 +35,8 @@ def _card(row: dict, evidence) -> str:
               if _text(row["effect_in_points"]) else f"<li>In points: none ({esc(row['points_scale'])})</li>")
     counts = ", ".join(x for x in (f"{_text(row['studies'])} studies" if _text(row["studies"]) else "",
                                    f"{_text(row['participants'])} participants" if _text(row["participants"]) else "")
-                       if x) or "counts not given"
+                       if x)
+    counted = f"{counts} ({row['counts_scope']})" if counts else "not given"
     domains = "".join(f"<li><strong>{name}: {esc(row[key])}</strong>: {esc(row[key + '_reason'])}</li>"
                       for key, name in _DOMAIN_NAMES.items())
     level = row["certainty"]
@@ -44,7 +45,7 @@ def _card(row: dict, evidence) -> str:
             f"<p class=\"sof-statement\">{esc(row['statement'])}.</p>"
             f"<ul><li>Versus: {esc(row['comparator'])}; {esc(row['intervention'])}; {esc(row['population'])}</li>"
             f"<li>Effect: {effect}</li>{points}"
-            f"<li>Counts: {esc(counts)} ({esc(row['counts_scope'])})</li>"
+            f"<li>Counts: {esc(counted)}</li>"
             f"<li>Minimal important difference: {esc(_text(row['minimal_important_difference']) or row['mid_basis'])}"
             f"</li></ul>"
             f'<details class="sof-certainty"><summary>Certainty: <span class="certainty certainty-'
