@@ -71,12 +71,17 @@ def test_a_review_with_two_headline_rows_is_an_error():
 
 
 def test_overlapping_reviews_are_not_vote_counted():
-    # Two ungraded reviews favour needling; the one graded review (moderate) finds little or no difference.
-    sof = table(row("y", review_conclusion="benefit"), row("z", review_conclusion="benefit"),
-                row("x", review_conclusion="little or no difference", certainty="moderate", published="2015"))
-    result = claims.verdict_from_sof(MAY, sof)
-    assert result.verdict == "contradicted"
-    assert result.sof_ids.split()[0] == "x" and result.evidence_as_of == "2020"
+    # The one graded review (moderate) finds little or no difference; ungraded reviews favour needling. The graded
+    # row decides and the disagreement is named; how many reviews disagree changes nothing (no tally).
+    graded = row("x", review_conclusion="little or no difference", certainty="moderate", published="2015")
+    alone = claims.verdict_from_sof(MAY, table(graded))
+    assert alone.verdict == "contradicted"
+    one = claims.verdict_from_sof(MAY, table(row("y", review_conclusion="benefit"), graded))
+    three = claims.verdict_from_sof(MAY, table(row("y", review_conclusion="benefit"),
+                                               row("z", review_conclusion="benefit"),
+                                               row("w", review_conclusion="benefit"), graded))
+    assert one.verdict == three.verdict == "partly supported"
+    assert one.sof_ids.split()[0] == three.sof_ids.split()[0] == "x" and three.evidence_as_of == "2020"
 
 
 def test_the_more_direct_row_decides_before_the_more_certain_one():
@@ -131,6 +136,18 @@ def test_disagreeing_rows_of_equal_rank_make_it_partly_supported():
                 row("old", published="2013", review_conclusion="benefit", certainty="low"))
     result = claims.verdict_from_sof(MAY, sof)
     assert result.verdict == "partly supported" and "disagrees" in result.reason
+
+
+def test_an_ungraded_review_that_finds_mixed_results_still_counts_against_a_graded_benefit():
+    sof = table(row("graded", published="2018", review_conclusion="benefit", certainty="moderate"),
+                row("mixed", published="2018", review_conclusion="uncertain"))
+    result = claims.verdict_from_sof(MAY, sof)
+    assert result.verdict == "partly supported" and "mixed (no clear effect" in result.reason
+    # A less direct review (another population) that finds nothing does not count against it.
+    sof = table(row("graded", published="2018", review_conclusion="benefit", certainty="moderate"),
+                row("other", published="2018", review_conclusion="uncertain", population_direct=False,
+                    population="people with neck pain"))
+    assert claims.verdict_from_sof(MAY, sof).verdict == "supported"
 
 
 # --- rule 5: intervention-indirect evidence caps a dry-needling claim ------------------------------------
@@ -188,8 +205,10 @@ EXPECTED = {
     "bottom_line_no_treatment": ("partly supported", "gattie2017_no_pain"),
     # Hu 2018 (dry needling, low back pain) reports a benefit over sham without a grade.
     "bottom_line_sham": ("partly supported", "hu2018_sham_pain"),
-    # Liu 2018: "moderate evidence" that dry needling relieves low back pain more than other treatments.
-    "bottom_line_other": ("supported", "liu2018_pain_other"),
+    # Liu 2018: "moderate evidence" that dry needling relieves low back pain more than other treatments; but Hu
+    # 2018 (dry needling, low back pain, searched later) found the comparison with other treatments uncertain
+    # because its trials' results were mixed: the direct evidence disagrees.
+    "bottom_line_other": ("partly supported", "liu2018_pain_other"),
     # Liu 2018: dry needling plus other treatments beats dry needling alone; not graded for that comparison.
     "part_of_programme": ("partly supported", "liu2018_combined_vs_dn"),
     # One uncontrolled study of 20 healthy office workers (Cagnie 2012).

@@ -16,7 +16,9 @@ Evidence verdicts are computed from the SoF rows of the claim's own comparison a
    a benefit at or above the certainty the claim's own wording needs is *supported*, below it *partly
    supported*; little or no difference (or harm) at low certainty or better is *contradicted*; an uncertain
    result, or a null one at very low certainty, is *not found* (nothing either way).
-4. Rows as direct and as certain as the best that disagree with it make the verdict *partly supported*.
+4. A row as direct as the best (same intervention and population directness), whatever its certainty, that
+   finds otherwise (no clear effect or no difference where the best found a benefit, or a benefit where it found
+   none) makes the verdict *partly supported* (the evidence is mixed), and the reason names it.
 5. An intervention-indirect best row (acupuncture, or needling therapies pooled) can make a dry-needling claim
    at most *partly supported*, and the reason says why.
 
@@ -125,12 +127,17 @@ def verdict_from_sof(question: Question, sof: pd.DataFrame) -> Verdict:
               f"{best['outcome_detail']}; {_certainty_words(best)})")
     if verdict == "partly supported" and found == "benefit":
         reason += f"; the claim's wording needs {question.claim_level} certainty or better"
-    tied = ranked[(ranked["_i"] == best["_i"]) & (ranked["_p"] == best["_p"]) & (ranked["_c"] == best["_c"])]
-    kinds = set(tied["_finding"])
-    if "benefit" in kinds and kinds & _NULL:
+    # Rule 4: a review as direct as the best that finds otherwise is inconsistency, whatever its certainty (a
+    # graded review does not silence an ungraded one that found mixed results).
+    peers = ranked.iloc[1:]
+    peers = peers[(peers["_i"] == best["_i"]) & (peers["_p"] == best["_p"])]
+    benefit = peers["_finding"] == "benefit"
+    dissent = peers[~benefit] if found == "benefit" else peers[benefit]
+    if not dissent.empty:
         verdict = "partly supported"
-        others = ", ".join(f"{r['review']} ({r['_finding']})" for r in tied.iloc[1:].to_dict("records"))
-        reason += f"; equally direct and certain evidence disagrees: {others}"
+        others = ", ".join(f"{r['review']} ({_FOUND[r['_finding']]}; {_certainty_words(r)})"
+                           for r in dissent.to_dict("records"))
+        reason += f"; equally direct evidence disagrees: {others}"
     if best["intervention"] in _INDIRECT and verdict == "supported":
         verdict = "partly supported"
     if best["intervention"] in _INDIRECT:
