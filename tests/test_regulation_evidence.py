@@ -113,17 +113,6 @@ def test_favours_dry_needling(est, lo, hi, direction, verdict):
     assert evidence.favours_dry_needling(row) == verdict
 
 
-def test_bottom_line_by_comparison():
-    table = evidence.bottom_line(data.load("pooled_estimates")).set_index("comparison_group")
-    assert table.loc["vs no intervention", "favour_dn"] == 4
-    assert table.loc["vs no intervention", "pools_acupuncture"]
-    assert table.loc["vs sham", "estimates"] == 2 and table.loc["vs sham", "favour_dn"] == 1
-    # Null and non-significant results count too: Lara-Palomo (disability), Hu (acupuncture at follow-up),
-    # Gattie (function vs other treatments) sit beside the significant ones.
-    assert table.loc["vs other treatments", "no_clear_difference"] >= 3
-    assert table.loc["mixed comparators", "no_clear_difference"] >= 2
-
-
 # --- tile map ---------------------------------------------------------------------------------
 
 COLOURS = {"permitted": "#0173b2", "prohibited": "#d55e00", "law passed, rules pending": "#de8f05", "silent": "#949494"}

@@ -404,3 +404,43 @@ def test_the_index_shows_the_claims_ledger_with_working_links(built):
     for page, anchor in links:
         target = (built / page).read_text(encoding="utf-8")
         assert f'id="{html.unescape(anchor)}"' in target or f'id="{anchor}"' in target, (page, anchor)
+
+
+def test_the_summary_of_findings_page_opens_each_certainty_to_its_domains(built, browser):
+    """The SoF page: one card per SoF row, each certainty a <details> with the five domains and their reasons;
+    linked from every page; readable at phone width; opens without a script (the site allows none inline)."""
+    from dry_needling import evidence
+    from dry_needling.report import findings
+
+    page = built / findings.PAGE
+    text = page.read_text(encoding="utf-8")
+    sof = evidence.summary_of_findings()
+    assert text.count('<details class="sof-certainty">') == len(sof)
+    for name in ("Risk of bias", "Inconsistency", "Indirectness", "Imprecision", "Publication bias"):
+        assert text.count(f"<strong>{name}:") == len(sof), name
+    assert f'href="{findings.PAGE}"' in (built / "index.html").read_text(encoding="utf-8")
+    assert f'href="{findings.PAGE}"' in (built / "05_what_the_evidence_says.html").read_text(encoding="utf-8")
+    context, tab, errors = _open(browser, page, width=390)
+    assert tab.evaluate("() => document.documentElement.scrollWidth") <= 390
+    first = tab.locator("details.sof-certainty").first
+    assert not first.locator("li").first.is_visible()
+    first.locator("summary").click()
+    assert first.locator("li").first.is_visible() and "Risk of bias" in first.inner_text()
+    anchor = tab.locator("ul.sof-verdicts a").first.get_attribute("href")
+    assert tab.locator(anchor).count() == 1  # each verdict links to the row it rests on
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(SCREENSHOTS / "summary-of-findings-390.png"), full_page=False)
+    assert not errors, errors
+    context.close()
+
+
+def test_the_summary_of_findings_page_escapes_the_data(tmp_path):
+    from dry_needling.report import findings
+
+    folder = tmp_path / "data"
+    shutil.copytree(paths.data_dir(), folder)
+    path = folder / "summary_of_findings.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Not peer reviewed.", "<script>window.__pwned=1</script>", 1), encoding="utf-8")
+    page = findings.findings_page({}, data_dir=folder)
+    assert "<script>window.__pwned" not in page and "&lt;script&gt;window.__pwned" in page

@@ -104,10 +104,9 @@ def _comparison(text: str) -> str:
 def _lost_support() -> frozenset:
     from .. import evidence
 
-    pooled = _load("pooled_estimates")
-    before = set(evidence.bottom_line(pooled)["comparison_group"])
-    after = set(evidence.bottom_line(pooled[~pooled["pools_acupuncture"]])["comparison_group"])
-    return frozenset(_comparison(c) for c in before - after)
+    sof = evidence.summary_of_findings()
+    dn_only = sof[sof["intervention"] == "dry needling"]
+    return frozenset(_comparison(c) for c in set(sof["comparison"]) - set(dn_only["comparison"]))
 
 
 def _near(value: float, tolerance: float) -> Callable[[float], bool]:
@@ -278,20 +277,19 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in [
                               "−1.05 points against −0.84."),
         teacher_answer="evidence.smd_to_points(-0.42, 2.5)"),
     Exercise(
-        "05-2", "the comparison groups that disappear when estimates pooling acupuncture are dropped",
-        label_set("a list of comparison groups such as [\"vs sham\"]", _comparison), _lost_support,
-        right="\"vs no intervention\" and \"vs usual care\" rest only on the WHO review, which pools acupuncture; "
-              "\"vs sham\" keeps only Hu 2018, whose numbers we could not see.",
-        hint="compare `summary[\"comparison_group\"]` before and after dropping the rows where `pools_acupuncture` is "
-             "true.",
-        wrong=((lambda a: "sham" in a, "\"vs sham\" keeps one estimate that does not pool acupuncture (Hu 2018), "
-                                       "though its numbers are not visible."),
-               (lambda a: a and a < _lost_support(), "not all: another comparison rests only on the WHO review "
-                                                     "too.")),
-        prediction=Prediction("which comparisons", label_set("a list of comparison groups", _comparison),
-                              _lost_support, "only the WHO review pools acupuncture, and it is the only source for "
-                                             "two comparisons."),
-        teacher_answer="set(evidence.bottom_line(pooled)[\"comparison_group\"]) - set(table[\"comparison_group\"])"),
+        "05-2", "the comparisons that lose every row when rows not about dry needling alone are dropped",
+        label_set("a list of comparisons such as [\"vs sham\"]", _comparison), _lost_support,
+        right="only \"vs usual care\" rests entirely on acupuncture (Mu 2020, Vickers 2018) or on needling therapies "
+              "pooled (the WHO review); sham and no treatment keep dry-needling rows (Hu 2018, Gattie 2017).",
+        hint="compare `set(sof[\"comparison\"])` before and after keeping only the rows whose `intervention` is "
+             "\"dry needling\".",
+        wrong=((lambda a: "sham" in a, "\"vs sham\" keeps two dry-needling rows (Hu 2018 and Gattie 2017), though "
+                                       "neither is graded above very low."),
+               (lambda a: "no treatment" in a, "\"vs no treatment\" keeps Gattie 2017, a dry-needling review (all "
+                                               "musculoskeletal conditions).")),
+        prediction=Prediction("which comparisons", label_set("a list of comparisons", _comparison),
+                              _lost_support, "every usual-care row is about acupuncture or pools it."),
+        teacher_answer="set(sof[\"comparison\"]) - set(dn_only[\"comparison\"])"),
     Exercise(
         "06-1", "the pooled mean difference of analysis 5.1 without Molsberger 2002 (DL)", number(0.01),
         lambda: float(_reanalysis("furlan2005_a5_1", drop="Molsberger 2002").estimate),

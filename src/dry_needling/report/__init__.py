@@ -34,7 +34,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from .. import paths
-from . import explorer, site  # noqa: E402
+from . import explorer, findings, site  # noqa: E402
 
 # nbformat, nbconvert and the data validator are imported only where needed: importing them costs
 # seconds, and a rebuild with nothing changed needs none of them.
@@ -324,6 +324,7 @@ def build(execute_notebooks: bool = True, out_dir: Path | None = None, force: bo
             (staging / "sources.html").write_text(sources_page(data.load("sources")), encoding="utf-8")
             page_keys["sources.html"] = sources_key
         (staging / "teaching-guide.html").write_text(guide_page(citations), encoding="utf-8")
+        (staging / findings.PAGE).write_text(findings.findings_page(citations), encoding="utf-8")
         log(f"  rendered {rendered} of {len(pages)} pages in {time.perf_counter() - render_started:.1f} s"
             f"{' (the others are unchanged)' if rendered < len(pages) else ''}")
 

@@ -83,16 +83,19 @@ def _ledger_html() -> str:
                                          kind="stable")
     rows = "\n".join(
         f'<tr><td><span class="verdict verdict-{esc(site.slug(r.verdict))}">{esc(r.verdict)}</span></td>'
-        f"<td>{esc(r.claim)}</td><td>{esc(r.reason)}</td>"
+        f"<td>{esc(r.claim)}</td><td>{esc(r.evidence_as_of if isinstance(r.evidence_as_of, str) else '')}</td>"
+        f"<td>{esc(r.reason)}</td>"
         f'<td><a href="{esc(r.notebook.replace(".ipynb", ".html"))}#{esc(_nbconvert_anchor(r.section))}">'
         f"{esc(r.notebook[:2])}: {esc(r.section)}</a></td></tr>" for r in ledger.itertuples())
     counts = ledger["verdict"].value_counts()
     summary = ", ".join(f"{counts[v]} {v}" for v in claims.VERDICTS if v in counts)
     return (f'<h2 id="claims">The article\'s claims at a glance</h2><p>Every claim of the article with a dated '
-            f"verdict ({summary}), from <a href=\"data/claims.csv\">data/claims.csv</a>; verdicts that can be "
-            "computed are recomputed from the data in the tests.</p>"
+            f"verdict ({summary}), from <a href=\"data/claims.csv\">data/claims.csv</a>. \"Evidence as of\" is the "
+            "date of the newest source behind a verdict, not the day we looked. Verdicts on effects follow from the "
+            "<a href=\"summary-of-findings.html\">summary of findings</a> by fixed rules; the tests recompute every "
+            "computed verdict.</p>"
             '<div class="table-scroll"><table class="report-table ledger"><tr><th>Verdict</th><th>Claim</th>'
-            f"<th>Why</th><th>Where</th></tr>{rows}</table></div>")
+            f"<th>Evidence as of</th><th>Why</th><th>Where</th></tr>{rows}</table></div>")
 
 
 def index_page(pages: list[Page], figures: list[dict], pdf: bool) -> str:
@@ -134,7 +137,8 @@ that names its source.</p>
 machine (Python 3.11 and make): <code>make lab</code> opens JupyterLab on the first notebook. {launch}
 Each notebook page also offers its <code>.ipynb</code> for download and the figure data.</p>
 <p>Teaching with it? Read the <a href="teaching-guide.html">teaching guide</a> (lesson and workshop plans).</p>
-<p>Also: <a href="sources.html">every source</a> · <a href="build.html">how this report was built</a> ·
+<p>Also: <a href="summary-of-findings.html">the summary of findings</a> · <a href="sources.html">every source</a> ·
+<a href="build.html">how this report was built</a> ·
 <a href="data/">the data tables</a> · <a href="figures/index.csv">the figure index (CSV)</a>.</p>
 {_ledger_html()}
 <h2 id="figures">Figures</h2>

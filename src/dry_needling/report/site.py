@@ -32,8 +32,8 @@ class Link:
 NOTEBOOKS: list[Link] = []
 
 REFERENCE = [Link("index.html", "Contents and figures"), Link("sources.html", "Sources"),
-             Link("data/index.html", "Data tables"), Link("teaching-guide.html", "Teaching guide"),
-             Link("build.html", "How this report was built")]
+             Link("summary-of-findings.html", "Summary of findings"), Link("data/index.html", "Data tables"),
+             Link("teaching-guide.html", "Teaching guide"), Link("build.html", "How this report was built")]
 
 
 def head(root: str = "", scripts: tuple[str, ...] = (), notebook: bool = False) -> str:
