@@ -20,7 +20,9 @@ def recompute_bang(trials, confidence: float = 0.95):
     ``trials`` is the ``blinding_trials`` table. The printed denominator (``*_n_guessed``) is
     taken as the arm's total, and everyone who did not guess correctly as having guessed the
     other arm (no don't-know counts are printed in the rows we have). Returns one row per arm
-    with the recomputed estimate, SE, CI and scenario beside the printed values.
+    with the recomputed estimate, SE, CI, what the interval shows (``interpretation``: unblinded,
+    opposite guessing, or not shown to be unblinded) and the point estimate's ``scenario`` by the
+    +/-0.2 rule (the classification the review prints), beside the printed values.
     """
     rows = []
     usable = trials[trials["guess_data"] == "counts printed"]
@@ -36,7 +38,7 @@ def recompute_bang(trials, confidence: float = 0.95):
                 "n_correct": correct, "n_asked": asked,
                 "estimate": result.estimate, "se": result.se, "ci_low": result.ci_low, "ci_high": result.ci_high,
                 "lower_one_sided": result.lower_one_sided, "upper_one_sided": result.upper_one_sided,
-                "interpretation": result.interpretation,
+                "interpretation": result.interpretation, "scenario": result.scenario,
                 "printed_bi": trial[f"bi_{prefix}"], "printed_ci_low": trial[f"bi_{prefix}_lo"],
                 "printed_ci_high": trial[f"bi_{prefix}_hi"],
             })
