@@ -281,3 +281,19 @@ def test_labels_match_their_intervals_for_any_counts():
             assert _james_label_is_honest(james)
 
     check()
+
+
+def test_scenario_inputs_show_the_uncertainty_of_the_simulated_levels():
+    """Notebook 03's scenarios are point values; scenario_inputs gives each with the interval its source prints."""
+    from dry_needling import simulate, trial_blinding
+
+    inputs = trial_blinding.scenario_inputs().set_index(["scenario", "arm"])
+    for name, (active, sham, _where) in simulate.scenarios().items():
+        if name == "perfect blinding":
+            continue
+        assert inputs.loc[(name, "active"), "estimate"] == active and inputs.loc[(name, "sham"), "estimate"] == sham
+    itoh = inputs.loc["needle with a non-penetrating sham"]
+    assert itoh[["ci_low", "ci_high"]].to_numpy().tolist() == [[0.10, 1.10], [-0.76, 0.54]]
+    assert list(itoh["based_on"]) == ["one trial arm of 10 people", "one trial arm of 9 people"]
+    assert inputs.loc[("back-pain trials, average", "active"), ["ci_low", "ci_high"]].tolist() == [0.12, 0.41]
+    assert inputs.loc["commercial sham devices, average", "ci_low"].isna().all()
