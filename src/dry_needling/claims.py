@@ -185,43 +185,55 @@ def _percentage_verdicts(tables: dict[str, pd.DataFrame]) -> dict[str, Verdict]:
 
 
 def _state_verdicts(tables: dict[str, pd.DataFrame]) -> dict[str, Verdict]:
+    """Each of the article's six states, and the count, against ``us_states``: the verdict rests on the newest
+    state-specific source (``status_as_of``); its date is the date the state was last confirmed (``last_confirmed``,
+    a dated summary that lists the permitting states), which is the newest source behind it."""
     states = tables["us_states"]
     out = {}
     for row in states[states["article_prohibiting"]].itertuples():
         key = f"state_{row.postal_code.lower()}"
+        confirmed = "" if pd.isna(row.last_confirmed) else f"{row.last_confirmed:%Y-%m}"
+        listed = "still listed as permitting" if row.status == "permitted" else "not among the permitting states"
+        also = f"; {listed} in a {row.last_confirmed:%b %Y} summary ({row.last_confirmed_by})" if confirmed else ""
         if row.status == "permitted":
-            out[key] = Verdict("outdated", f"permitted since {row.effective_date:%d %b %Y} ({row.source_id})",
-                               "", f"{row.effective_date:%Y-%m-%d}")
+            verdict = Verdict("outdated", f"permitted since {row.effective_date:%d %b %Y} ({row.source_id}){also}")
         elif row.status == "law passed, rules pending":
-            out[key] = Verdict("supported", f"a law passed ({row.effective_date:%d %b %Y}) but physical therapists "
-                                            "may not dry needle until its rules are written",
-                               "", f"{row.effective_date:%Y-%m-%d}")
+            verdict = Verdict("supported", f"a law passed ({row.effective_date:%d %b %Y}) but physical therapists "
+                                           f"may not dry needle until its rules are written{also}")
         elif pd.isna(row.status_as_of):
-            out[key] = Verdict("partly supported", f"still prohibited, but only undated sources say so "
-                                                   f"({row.source_id})", "", "")
+            verdict = Verdict("partly supported", f"still prohibited, but the only state-specific source is undated "
+                                                  f"({row.source_id}){also}")
         else:
-            out[key] = Verdict("supported", f"still prohibited; newest dated source {row.status_as_of:%Y} "
-                                            f"({row.source_id})", "", f"{row.status_as_of:%Y}")
+            verdict = Verdict("supported", f"still prohibited; newest dated state-specific source "
+                                           f"{row.status_as_of:%Y} ({row.source_id}){also}")
+        dates = [d for d in (row.last_confirmed, row.status_as_of, row.effective_date) if not pd.isna(d)]
+        out[key] = verdict._replace(evidence_as_of=f"{max(dates):%Y-%m}" if dates else "")
     now = regulation.still_prohibiting(states)
     stated = int(tables["article_figures"].set_index("id").loc["prohibiting_states", "value"])
     out["prohibiting_states"] = Verdict("outdated" if len(now) != stated else "supported",
                                         f"{len(now)} states prohibit today by the collection's definition "
-                                        f"({', '.join(now)}); the article says {stated}")
+                                        f"({', '.join(now)}); the article says {stated}", "",
+                                        max((v.evidence_as_of for v in out.values() if v.evidence_as_of), default=""))
     return out
 
 
 def _training_verdict(tables: dict[str, pd.DataFrame]) -> dict[str, Verdict]:
-    training = tables["training_facts"]
+    """The article's training hours against the enacted minimums in ``training_hours``: a state that sets the same
+    number makes the claim partly supported (the article says most states), none of the states read
+    *not found* (the table covers only some states)."""
+    hours = tables["training_hours"]
     stated = float(tables["article_figures"].set_index("id").loc["training_hours", "value"])
-    enacted = training[(training["unit"] == "hours") & (training["source_id"] != "sh_dry_needling")
-                       & ~training["id"].str.contains("sunrise|didactic")]
-    found = ", ".join(f"{r.jurisdiction} {r.value:g} h" for r in enacted.itertuples())
-    same = enacted[enacted["value"] == stated]
-    if not same.empty:
-        return {"training_hours": Verdict("partly supported", f"{', '.join(same['jurisdiction'])} set {stated:g} h, "
-                                                              f"but not most states: enacted rules found: {found}")}
-    return {"training_hours": Verdict("not found", f"no enacted requirement of {stated:g} h in the states read "
-                                                   f"(only a rejected 2016 Washington proposal); enacted: {found}")}
+    seen = regulation.hours_vs_article(hours, stated)
+    dates = pd.concat([hours["in_force_from"], hours["source_date"]]).dropna()
+    as_of = f"{dates.max():%Y-%m}" if not dates.empty else ""
+    spread = (f"minimums in the {seen['n_states']} states read run from {seen['low']:g} to {seen['high']:g} h "
+              f"and differ from {stated:g} h in {seen['n_differ']}")
+    if seen["equal"]:
+        kinds = " and ".join(seen["equal_kinds"])
+        return {"training_hours": Verdict("partly supported",
+                                          f"{', '.join(seen['equal'])} set {stated:g} h ({kinds} source), but not "
+                                          f"most states: {spread}", "", as_of)}
+    return {"training_hours": Verdict("not found", f"no state read sets {stated:g} h: {spread}", "", as_of)}
 
 
 def _side_effect_verdicts(tables: dict[str, pd.DataFrame]) -> dict[str, Verdict]:
@@ -238,7 +250,7 @@ def _side_effect_verdicts(tables: dict[str, pd.DataFrame]) -> dict[str, Verdict]
     return out
 
 
-_TABLES = ["article_figures", "burden_context", "us_states", "training_facts", "adverse_events", "article_items"]
+_TABLES = ["article_figures", "burden_context", "us_states", "training_hours", "adverse_events", "article_items"]
 
 
 def computed_verdicts(data_dir=None) -> dict[str, Verdict]:
