@@ -57,8 +57,10 @@ _SPREAD_LIMIT = 1e100  # effect sizes further apart than this many (smallest) st
 # Results
 
 
-def _frozen(array: np.ndarray) -> np.ndarray:
-    array = np.array(array, dtype=float)
+def _frozen(array: np.ndarray, copy: bool = False) -> np.ndarray:
+    """A read-only float array: a view of an array this module made, or a copy of the caller's (``copy=True``), so
+    that a result never changes when the caller later changes their input."""
+    array = np.array(array, dtype=float) if copy else np.asarray(array, dtype=float).view()
     array.setflags(write=False)
     return array
 
@@ -817,12 +819,16 @@ def pool(yi, vi=None, method: str = "REML", level: float = 0.95, studies: Sequen
     if k == 0:
         raise ValueError("pool: no studies to pool")
 
-    problems = _row_problems(y, v, names, batch)
+    clean = bool(np.isfinite(y).all() and np.isfinite(v).all() and (v > 0).all())
+    problems = {} if clean else _row_problems(y, v, names, batch)
     # the rescaled frame: shift by the most precise study's effect, divide by its standard error
-    safe_y = np.where(np.isfinite(y), y, 0.0)
-    safe_v = np.where(np.isfinite(v) & (v > 0), v, 1.0)
-    for row in problems:
-        safe_y[row], safe_v[row] = 0.0, 1.0
+    if clean:
+        safe_y, safe_v = y, v
+    else:
+        safe_y = np.where(np.isfinite(y), y, 0.0)
+        safe_v = np.where(np.isfinite(v) & (v > 0), v, 1.0)
+        for row in problems:
+            safe_y[row], safe_v[row] = 0.0, 1.0
     rows = np.arange(m)
     best = np.argmin(safe_v, axis=1)
     vmin = safe_v[rows, best]
@@ -831,7 +837,7 @@ def pool(yi, vi=None, method: str = "REML", level: float = 0.95, studies: Sequen
     with np.errstate(over="ignore", invalid="ignore"):
         yn = (safe_y - ref[:, None]) / c[:, None]
         vn = safe_v / vmin[:, None]
-    spread = np.max(np.abs(yn), axis=1)
+    spread = np.maximum(yn.max(axis=1), -yn.min(axis=1))
     for row in np.flatnonzero(~(spread <= _SPREAD_LIMIT)):
         if row not in problems:
             problems[row] = (f"{'analysis ' + str(row + 1) + ': ' if batch else ''}the effect sizes lie about "
@@ -848,7 +854,10 @@ def pool(yi, vi=None, method: str = "REML", level: float = 0.95, studies: Sequen
     su = u.sum(axis=1)
     mu_fe = (u * yn).sum(axis=1) / su
     q = (u * (yn - mu_fe[:, None]) ** 2).sum(axis=1)
-    c_stat = (u * _others(u, su)).sum(axis=1) / su  # sum(u) - sum(u^2)/sum(u), without cancellation
+    c_stat = su - (u * u).sum(axis=1) / su
+    risky = c_stat < 1e-6 * su  # one weight dominates: recompute without cancellation
+    if risky.any():
+        c_stat[risky] = (u[risky] * _others(u[risky], su[risky])).sum(axis=1) / su[risky]
     with np.errstate(divide="ignore", invalid="ignore"):
         s2 = np.where(c_stat > 0, df / c_stat, np.nan)
     notes = []
@@ -916,11 +925,9 @@ def pool(yi, vi=None, method: str = "REML", level: float = 0.95, studies: Sequen
         else:
             p = 2 * special.stdtr(df, -np.abs(stat))
 
-    for row in range(m):
-        if row in problems:
-            continue
-        values = (estimate[row], se_out[row], ci_low[row], ci_high[row], tau2[row], q[row], i2[row], h2[row])
-        if not np.all(np.isfinite(values)) or (se_out[row] == 0 and ci_used == "wald"):
+    finite = np.isfinite(np.stack([estimate, se_out, ci_low, ci_high, tau2, q, i2, h2])).all(axis=0)
+    for row in np.flatnonzero(~finite | ((se_out == 0) & (ci_used == "wald"))):
+        if row not in problems:
             problems[row] = (f"{'analysis ' + str(row + 1) + ': ' if batch else ''}the pooled result lies outside "
                              f"what double precision can hold (yi from {np.min(y[row]):.3g} to {np.max(y[row]):.3g}, "
                              f"vi from {np.min(v[row]):.3g} to {np.max(v[row]):.3g}): rescale yi and vi")
@@ -940,8 +947,9 @@ def pool(yi, vi=None, method: str = "REML", level: float = 0.95, studies: Sequen
         estimate=out(estimate), se=out(se_out), ci_low=out(ci_low), ci_high=out(ci_high), z=out(stat), p=out(p),
         tau2=out(tau2), q=out(q), df=df, p_q=out(p_q), i2=out(i2), h2=out(h2),
         weights=_frozen(weights if batch else weights[0]), pi_low=out(pi_low_out), pi_high=out(pi_high_out),
-        method=method, k=k, level=level, yi=_frozen(arrays["yi"]), vi=_frozen(arrays["vi"]), studies=names,
-        ci=ci_used, pi=pi, tau2_fit=str(fit[0]) if not batch else tuple(str(f) for f in fit),
+        method=method, k=k, level=level, yi=_frozen(arrays["yi"], copy=True),
+        vi=_frozen(arrays["vi"], copy=True), studies=names,
+        ci=ci_used, pi=pi, tau2_fit=str(fit[0]) if not batch else tuple(fit.tolist()),
         failures=tuple((row, problems[row]) for row in failed), notes=tuple(notes),
     )
 
