@@ -153,3 +153,24 @@ def test_expectation_effect_needed_inverts_the_closed_form():
         assert simulate.expected_observed_effect(0.0, needed, ba, bs) == pytest.approx(observed)
     with pytest.raises(ValueError, match="balanced guessing"):
         simulate.expectation_effect_needed(0.5, 0.2, -0.2)
+
+
+def test_control_type_plot_puts_sensitivity_rows_under_their_main_row():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from dry_needling import charts
+
+    table = data.load("effect_by_control_type")
+    order = list(charts.control_type_order(table)["id"])
+    assert order.index("vickers2018_nonpenetrating_excluding_vas") == order.index("vickers2018_nonpenetrating") + 1
+    assert order.index("vickers2018_nonpenetrating_or_nonneedle") > order.index("vickers2018_nonneedle")
+    assert len(order) == len(table)
+    fig = charts.control_type_plot(table, title="t", xlabel="x")
+    drawn = {line.get_gid() for line in fig.axes[0].get_lines() if str(line.get_gid()).startswith("control-row-")}
+    assert drawn == {f"control-row-{i}" for i in table["id"]}
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "0.22 [\u22120.05, 0.49]" in texts  # true minus signs
+    plt.close(fig)
