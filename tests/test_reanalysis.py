@@ -107,7 +107,7 @@ def test_robustness_panel(arms, reference):
     k = 4
     assert len(panel) == 6 + k + (k - 2)
     printed_row = panel[panel["printed_model"]]
-    assert len(printed_row) == 1 and printed_row["label"].iloc[0] == "DL, Wald interval"
+    assert len(printed_row) == 1 and printed_row["label"].iloc[0] == "DL, Wald interval (as printed)"
     assert round(printed_row["estimate"].iloc[0], 2) == -10.21  # the review's print (meta_reference.csv)
     assert list(panel.loc[panel["group"] == "leave one out", "k"]) == [3] * k
     cumulative = panel[panel["group"] == "cumulative by year"]

@@ -185,10 +185,11 @@ def robustness(arms: pd.DataFrame, reference: pd.DataFrame, analysis_id: str) ->
     rows = []
     for method, ci in PANEL_GRID:
         r = meta.pool(es, method=method, ci=ci)
-        rows.append({"group": "estimator and interval", "label": f"{method}, {_CI_NAMES[ci]} interval",
+        printed = method == main_method and ci == "wald"
+        rows.append({"group": "estimator and interval",
+                     "label": f"{method}, {_CI_NAMES[ci]} interval{' (as printed)' if printed else ''}",
                      "method": method, "ci": ci, "k": r.k, "estimate": r.estimate, "ci_low": r.ci_low,
-                     "ci_high": r.ci_high, "tau2": r.tau2, "i2": r.i2,
-                     "printed_model": method == main_method and ci == "wald"})
+                     "ci_high": r.ci_high, "tau2": r.tau2, "i2": r.i2, "printed_model": printed})
     loo = meta.leave_one_out(es, method=main_method)
     for i, study in enumerate(loo.label):
         rows.append({"group": "leave one out", "label": f"without {study}", "method": main_method, "ci": "wald",

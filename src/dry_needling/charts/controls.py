@@ -101,9 +101,12 @@ def control_type_plot(table: pd.DataFrame, *, title: str, xlabel: str, labels: d
                                        (_MARKERS["combined"], "two kinds together"))
                if any(rows["row_type"] == {"one kind of control": "main", "the same, some trials left out":
                                            "sensitivity", "two kinds together": "combined"}[text])]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, -0.02), frameon=False, fontsize=9)
+    height = 2.3 + 0.36 * n
+    fig.set_size_inches(width, height)
+    fig.legend(handles=handles, loc="lower right", bbox_to_anchor=(0.99, 0.08), ncol=len(handles), frameon=False,
+               fontsize=9)
     fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=12)
     longest = max(len(str(label)) + 12 for label in rows["label"])
     left = min(0.55, (0.2 + 0.072 * longest) / width)
-    fig.subplots_adjust(left=left, right=0.77, top=1 - 0.75 / (1.9 + 0.36 * n), bottom=1.35 / (1.9 + 0.36 * n))
+    fig.subplots_adjust(left=left, right=0.77, top=1 - 0.75 / height, bottom=1.75 / height)
     return fig
