@@ -536,8 +536,11 @@ def _moments(y: np.ndarray, v: np.ndarray, tau2: np.ndarray):
 def _loglik(y, v, tau2, reml):
     """Log-likelihood (REML or ML) of tau^2 up to a constant; studies of zero weight add a constant and are left
     out."""
-    w, s, _, r, *_ = _moments(y, v, tau2)
     total = v + tau2[:, None]
+    with np.errstate(divide="ignore"):
+        w = 1.0 / total
+    s = w.sum(axis=1)
+    r = y - ((w * y).sum(axis=1) / s)[:, None]
     logs = np.where(np.isfinite(total), np.log(np.where(np.isfinite(total), total, 1.0)), 0.0).sum(axis=1)
     ll = -0.5 * (logs + (w * r * r).sum(axis=1))
     if reml:
