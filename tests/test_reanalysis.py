@@ -95,6 +95,11 @@ def test_within_trial_contrasts_never_count_a_shared_arm_twice(arms):
     for trial, part in contrasts.groupby("trial"):
         none = trials[(trials["trial"] == trial) & (trials["arm"] == "no needling")]["n"].iloc[0]
         assert part["n2"].sum() == pytest.approx(none)  # the no-needling arm split between its two contrasts
+        arm = trials[trials["trial"] == trial].set_index("arm")
+        for row in part.itertuples():
+            first = row.contrast.split(" vs ")[0]
+            expected = arm.loc[first, "sd"] ** 2 / row.n1 + arm.loc["no needling", "sd"] ** 2 / (none / 2)
+            assert row.vi == pytest.approx(expected)  # the variance uses half the shared arm
     sham = reanalysis.within_trial_contrasts(trials, pairs=(("sham", "no needling"),)).set_index("trial")
     # one contrast per trial: nothing shared, nothing split; sham minus no needling on the 0-100 scale
     assert sham.loc["Leibing 2002", "yi"] == pytest.approx(32.0 - 44.0)
