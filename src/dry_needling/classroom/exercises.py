@@ -117,6 +117,27 @@ MORE_OR_LESS = choice(["larger", "smaller"], {"bigger": "larger", "less": "small
 INSIDE_OUTSIDE = choice(["inside", "outside"], {True: "inside", False: "outside"})
 YES_NO = choice(["yes", "no"], {True: "yes", False: "no"})
 
+def _control_ranking() -> tuple[str, ...]:
+    table = _load("effect_by_control_type")
+    main = table[table["row_type"] == "main"].sort_values("estimate", ascending=False, kind="stable")
+    return tuple(main["control_type"])
+
+
+def _read_ranking(value) -> tuple[str, ...]:
+    names = set(_control_ranking())
+    described = "a list of the five `control_type` names of the main rows (e.g. [\"usual care\", ...])"
+    if isinstance(value, str) or not hasattr(value, "__iter__"):
+        raise ValueError(f"{described}, not {_short(value)}")
+    items = tuple(" ".join(str(v).lower().replace("-", " - ").split()).replace(" - ", "-") for v in value)
+    if len(items) != len(names) or set(items) != names:
+        raise ValueError(f"{described}, not {_short(value)}")
+    return items
+
+
+CONTROL_RANKING = Kind("a list of the five control types, largest difference first", _read_ranking,
+                       lambda a, b: a == b, lambda v: " > ".join(v))
+
+
 EXERCISES: dict[str, Exercise] = {e.id: e for e in [
     Exercise(
         "00-1", "the number of the article's figures whose unit is percent", number(0, "a whole number"),
@@ -320,7 +341,25 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in [
                               "with these four trials REML's estimate of the between-trial variance is a little "
                               "larger."),
         teacher_answer="reanalysis.reanalyse(arms, reference, \"furlan2005_a12_1\", method=\"REML\")[1].tau2"),
+    Exercise(
+        "06-3", "the five kinds of control of the main rows, largest difference in effect first",
+        CONTROL_RANKING, lambda: _control_ranking(),
+        right="that is Table 7's order. Penetrating shams leave the smallest difference; note where non-penetrating "
+              "shams land, and how far that row moves when the Vas trials are left out.",
+        hint="keep the rows of `controls` whose `row_type` is \"main\", sort them by `estimate` (largest first) and "
+             "list their `control_type`.",
+        wrong=((lambda a: a == tuple(reversed(_control_ranking())), "the list runs the other way: it should start "
+                                                                   "with the largest difference."),
+               (lambda a: a[0] == _control_ranking()[0] and a[-1] == _control_ranking()[-1],
+                "both ends are right; compare the estimates of the rows in between once more.")),
+        prediction=Prediction("the five kinds of control, largest difference first", CONTROL_RANKING,
+                              lambda: _control_ranking(),
+                              "the difference is a contrast with the control: a control that does more (or fools "
+                              "better) leaves less of a difference, whichever the reason."),
+        teacher_answer="list(controls[controls[\"row_type\"] == \"main\"].sort_values(\"estimate\", "
+                       "ascending=False)[\"control_type\"])"),
 ]}
+
 
 
 def _reanalysis(analysis_id: str, method: str = "DL", drop: str | None = None):
