@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import os
 import re
 import shutil
+import subprocess
+import tarfile
+import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -240,6 +245,98 @@ def test_every_page_in_headless_chromium(built, browser):
         page.screenshot(path=str(shot), full_page=True)
         context.close()
     assert not problems, "\n".join(problems)
+
+
+# --- accessibility: axe-core on every page ---------------------------------------------------------
+
+#: axe-core from the npm registry, fetched at test time into build/cache (never committed): the version and the
+#: registry's integrity hash of its tarball (``npm view axe-core@4.14.1 dist.integrity``), checked before use.
+AXE_CORE_VERSION = "4.14.1"
+AXE_CORE_INTEGRITY = "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ=="
+#: WCAG 2.2 level A and AA, as axe tags them.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def _axe_core() -> str:
+    """axe.min.js of AXE_CORE_VERSION: from build/cache, or packed from the npm registry with ``npm pack`` (the
+    tarball's SHA-512 must equal AXE_CORE_INTEGRITY) and written there atomically."""
+    cached = paths.build_dir() / "cache" / f"axe-core-{AXE_CORE_VERSION}.min.js"
+    if cached.is_file():
+        return cached.read_text(encoding="utf-8")
+    npm = shutil.which("npm")
+    if npm is None:
+        message = "npm is not installed: apt-get install nodejs npm (the accessibility test fetches axe-core with it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with tempfile.TemporaryDirectory() as tmp:
+        done = subprocess.run([npm, "pack", f"axe-core@{AXE_CORE_VERSION}", "--pack-destination", tmp, "--silent"],
+                              cwd=tmp, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, f"npm pack axe-core@{AXE_CORE_VERSION} failed: {done.stderr[-500:]}"
+        tarball = Path(tmp) / f"axe-core-{AXE_CORE_VERSION}.tgz"
+        digest = "sha512-" + base64.b64encode(hashlib.sha512(tarball.read_bytes()).digest()).decode()
+        assert digest == AXE_CORE_INTEGRITY, f"axe-core {AXE_CORE_VERSION} from the registry has another hash: {digest}"
+        with tarfile.open(tarball) as tar:
+            source = tar.extractfile("package/axe.min.js").read().decode("utf-8")
+    assert f"axe v{AXE_CORE_VERSION}" in source[:200]
+    from dry_needling.files import atomic_write
+
+    atomic_write(cached, source)
+    return source
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    return _axe_core()
+
+
+def _axe(page) -> list[dict]:
+    """axe's WCAG 2.2 A/AA violations on the page as it is now (axe was injected by the context's init script)."""
+    return page.evaluate("""(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags},
+        resultTypes: ['violations']}).then(r => r.violations.map(v => ({id: v.id, nodes: v.nodes.map(n =>
+        ({target: n.target.join(' '), summary: n.failureSummary.split('\\n').slice(0, 2).join(' ')}))})))""",
+                         AXE_TAGS)
+
+
+def _axe_context(browser, axe_source: str, width: int, scheme: str):
+    context = browser.new_context(offline=True, viewport={"width": width, "height": 900}, color_scheme=scheme)
+    context.add_init_script(axe_source)  # runs before the page's own scripts; the page's CSP does not apply to it
+    return context
+
+
+def test_axe_catches_what_it_should(browser, axe_source):
+    """The harness itself: a page with faint text, an image without alt text and a scroll box out of the keyboard's
+    reach has exactly those violations."""
+    context = _axe_context(browser, axe_source, 1280, "light")
+    page = context.new_page()
+    page.set_content('<!DOCTYPE html><html lang="en"><head><title>t</title></head><body><main><h1>t</h1>'
+                     '<p style="color:#b0b0b0">faint</p><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
+                     '<pre style="width:100px;overflow:auto">' + "x" * 400 + "</pre></main></body></html>")
+    found = {v["id"] for v in _axe(page)}
+    context.close()
+    assert found == {"color-contrast", "image-alt", "scrollable-region-focusable"}, found
+
+
+def test_axe_finds_no_wcag_22_aa_violation_on_any_page(built, browser, axe_source):
+    """Every page, light and dark, at 1,280 and 390 px: zero WCAG 2.2 A/AA violations (axe-core)."""
+    problems, checked = [], 0
+    for width in (1280, 390):
+        for scheme in ("light", "dark"):
+            context = _axe_context(browser, axe_source, width, scheme)
+            page = context.new_page()
+            for page_path in _pages(built):
+                page.goto(page_path.resolve().as_uri(), wait_until="load")
+                if page.query_selector("#unblinding-explorer"):
+                    page.wait_for_selector("#unblinding-explorer[data-ready='true']", timeout=10_000)
+                for violation in _axe(page):
+                    nodes = violation["nodes"]
+                    problems.append(f"{page_path.relative_to(built).as_posix()} at {width} px, {scheme}: "
+                                    f"{violation['id']} on {len(nodes)} element(s), e.g. {nodes[0]['target']}: "
+                                    f"{nodes[0]['summary']}")
+                checked += 1
+            context.close()
+    assert checked == 4 * len(_pages(built))
+    assert not problems, f"{len(problems)} axe violation(s):\n" + "\n".join(problems)
 
 
 def _open(browser, path: Path, width: int = 1280, scheme: str = "light", fragment: str = ""):

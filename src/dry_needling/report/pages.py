@@ -175,14 +175,18 @@ def sources_page(sources) -> str:
         url = web_url(s["url"])
         link = (f'<a href="{esc(url)}">{esc(url)}</a>' if url else
                 f'{esc(str(s["url"]))} <em>(not linked: only https and http addresses are)</em>')
-        rows.append(f'<tr id="{esc(s["id"])}"><td><code>{esc(s["id"])}</code></td><td>{esc(s["citation"])}{doi_html}'
-                    f'<br>{link}{_read_at(s)}</td><td>{esc(s["supports"])}</td>'
-                    f"<td>{esc(str(s['licence']))}</td><td>{esc(accessed)}</td></tr>")
+        rows.append(f'<tr id="{esc(s["id"])}"><td data-label="Id"><code>{esc(s["id"])}</code></td>'
+                    f'<td data-label="Citation">{esc(s["citation"])}{doi_html}<br>{link}{_read_at(s)}</td>'
+                    f'<td data-label="Used for">{esc(s["supports"])}</td>'
+                    f"<td data-label=\"Licence\">{esc(str(s['licence']))}</td>"
+                    f'<td data-label="Accessed">{esc(accessed)}</td></tr>')
+    # On a phone each row becomes a card (site.css: .stacked-table), each cell labelled from data-label.
     body = (f'<h1>Sources</h1><p>{len(rows)} sources, from '
             f'<a href="data/sources.csv">data/sources.csv</a>. The first link is the publisher\'s, DOI or official '
             "page where one exists; 'read at' gives the copy we actually read.</p>"
-            '<table class="report-table"><tr><th>Id</th><th>Citation</th><th>Used for</th><th>Licence</th>'
-            f'<th>Accessed</th></tr>{"".join(rows)}</table>')
+            '<table class="report-table stacked-table sources-table"><thead><tr><th scope="col">Id</th>'
+            '<th scope="col">Citation</th><th scope="col">Used for</th><th scope="col">Licence</th>'
+            f'<th scope="col">Accessed</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
     return _page("Sources", body, "sources.html")
 
 

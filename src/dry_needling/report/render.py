@@ -69,15 +69,69 @@ def prepare_for_html(nb, alt_by_name: dict[str, str]):
                     if names and names[0] in alt_by_name:
                         output["metadata"]["figure"] = names[0]
         kept.append(cell)
-    # Solution code (cells tagged "solution") is collapsed with its output, as in JupyterLab: each run of such
-    # cells goes into one closed <details> (the template opens it before the first and closes it after the last).
-    solution = [c.cell_type == "code" and "solution" in c.metadata.get("tags", []) for c in kept]
+    # A worked solution (the run of cells tagged "solution": the Markdown explanation, then the code and its
+    # output) goes into ONE closed <details> with one "Solution" toggle (the template opens it before the first
+    # cell and closes it after the last): the explanation's own <details><summary>Solution</summary> wrapper,
+    # which JupyterLab needs, is taken off here, so the page does not show two toggles at two indents.
+    solution = ["solution" in c.metadata.get("tags", []) for c in kept]
     for k, cell in enumerate(kept):
-        if solution[k]:
-            cell.metadata["solution_start"] = k == 0 or not solution[k - 1]
-            cell.metadata["solution_end"] = k == len(kept) - 1 or not solution[k + 1]
+        if not solution[k]:
+            continue
+        start = k == 0 or not solution[k - 1]
+        cell.metadata["solution_start"] = start
+        cell.metadata["solution_end"] = k == len(kept) - 1 or not solution[k + 1]
+        if start:
+            unwrapped = _SOLUTION_WRAPPER.fullmatch(cell.source) if cell.cell_type == "markdown" else None
+            if unwrapped:
+                cell.source = unwrapped.group(1).strip()
+            cell.metadata["solution_summary"] = "Solution" if unwrapped else "Solution: the code and its output"
+    for cell in kept:
+        for output in cell.get("outputs", []):
+            figure = output.get("metadata", {}).get("figure")
+            if figure:
+                output["metadata"]["figure_table"] = figure_table(figure)
     nb.cells = kept
     return nb
+
+
+_SOLUTION_WRAPPER = re.compile(r"\s*<details>\s*<summary>\s*Solution\s*</summary>(.*)</details>\s*", re.DOTALL)
+
+#: Rows shown in a figure's data table (a figure plots far fewer; the CSV link has everything).
+TABLE_ROWS = 200
+
+
+def figure_table(name: str, figures_dir: Path | None = None) -> str:
+    """The plotted data of figure ``name`` (``figures/<name>.csv``) as a collapsed HTML table, for a screen reader
+    and anyone who prefers numbers. Every value is escaped; column names are shown with spaces for underscores
+    (so a header wraps at word boundaries); numbers are right-aligned. '' when the CSV is missing or empty."""
+    import csv
+    import html
+
+    from .. import paths
+
+    path = (figures_dir or paths.figures_dir()) / f"{name}.csv"
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return ""
+    if len(rows) < 2:
+        return ""
+    header, body = rows[0], rows[1:]
+    shown = body[:TABLE_ROWS]
+
+    def numeric(value: str) -> bool:
+        return bool(re.fullmatch(r"[-+\u2212]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?", value.strip()))
+
+    head = "".join(f'<th scope="col">{html.escape(h.replace("_", " "))}</th>' for h in header)
+    lines = "".join("<tr>" + "".join(f'<td class="num">{html.escape(v)}</td>' if numeric(v) else
+                                     f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in shown)
+    more = (f"; the first {TABLE_ROWS} are shown, the CSV has them all" if len(body) > TABLE_ROWS else "")
+    return (f'<details class="figure-data"><summary>The plotted data as a table ({len(body)} '
+            f'row{"s" if len(body) != 1 else ""}{more})</summary><div class="table-scroll">'
+            f'<table class="figure-table"><caption>Data plotted in the figure above, from '
+            f'<code>figures/{html.escape(name)}.csv</code></caption><thead><tr>{head}</tr></thead>'
+            f"<tbody>{lines}</tbody></table></div></details>")
 
 
 def _generic_alt(nb, cell) -> str:
@@ -121,9 +175,12 @@ def render_html(nb, chrome: dict | None = None, title: str = "", citations: dict
 
 def _page_key(nb: dict, nav_html, alt_by_name: dict[str, str], *more) -> str:
     """Everything a rendered page depends on: the (normalised) stored notebook, its navigation, the alt
-    texts, the template and this module."""
-    return fingerprint(nb, nav_html, alt_by_name, *more, *sorted(p for p in TEMPLATES.rglob("*") if p.is_file()),
-                       *builder_code())
+    texts, the plotted data of its figures (shown as tables), the template and this module."""
+    from .. import paths
+
+    csvs = [paths.figures_dir() / f"{name}.csv" for name in sorted(alt_by_name)]
+    return fingerprint(nb, nav_html, alt_by_name, *more, *csvs,
+                       *sorted(p for p in TEMPLATES.rglob("*") if p.is_file()), *builder_code())
 
 
 @dataclass
