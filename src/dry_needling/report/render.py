@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,7 +171,92 @@ def render_html(nb, chrome: dict | None = None, title: str = "", citations: dict
         end = page.find("</h1>")
         end = page.find('<div class="jp-Cell ', end) if end >= 0 else -1  # the cell after the title's
         page = page[:end] + tools + page[end:] if end >= 0 else page
+    page = _mark_wide_outputs(_table_headers(_code_lines(page)))
     return site.finish(site.link_citations(page, citations or {}))
+
+
+_CODE = re.compile(r'(<div class="highlight[^"]*">\s*<pre>)(.*?)(</pre>)', re.DOTALL)
+_PIECE = re.compile(r"(<span\b[^>]*>|</span>|\n|<[^>]*>|[^<\n]+)")
+#: Indents up to this many spaces get their own class (site.css: .code-line.ci-N); deeper ones use the last.
+MAX_INDENT = 40
+
+
+def _code_lines(page: str) -> str:
+    """Each line of highlighted code in its own ``<span class="code-line ci-N">`` (N: its leading spaces), so a
+    line that wraps on paper continues under its own indentation instead of at the margin. Token spans that run
+    across a line break (a multi-line string) are closed at the end of the line and reopened on the next, so
+    the markup stays nested; the text is unchanged."""
+
+    def one(match: re.Match) -> str:
+        opened: list[str] = []
+        lines: list[str] = [""]
+        for piece in _PIECE.findall(match.group(2)):
+            if piece == "\n":
+                lines[-1] += "</span>" * len(opened)
+                lines.append("".join(opened))
+            elif piece.startswith("<span"):
+                opened.append(piece)
+                lines[-1] += piece
+            elif piece == "</span>":
+                if opened:
+                    opened.pop()
+                lines[-1] += piece
+            else:
+                lines[-1] += piece
+        if lines[-1] == "".join(opened) and len(lines) > 1:
+            lines.pop()  # the code ends with a line break: no empty last line
+        out = []
+        for line in lines:
+            text = html.unescape(re.sub(r"<[^>]*>", "", line))
+            indent = min(len(text) - len(text.lstrip(" ")), MAX_INDENT)
+            out.append(f'<span class="code-line ci-{indent}">{line}\n</span>')
+        return match.group(1) + "".join(out) + match.group(3)
+
+    return _CODE.sub(one, page)
+
+
+_DATAFRAME_HEAD = re.compile(r'(<table[^>]*class="dataframe[^"]*"[^>]*>\s*<thead>)(.*?)(</thead>)', re.DOTALL)
+
+
+def _table_headers(page: str) -> str:
+    """DataFrame column headers break at their underscores (``comparison_<wbr>group``), never inside a word."""
+    def head(match: re.Match) -> str:
+        inner = re.sub(r"(<th[^>]*>)([^<]*)(</th>)", lambda m: m.group(1) + m.group(2).replace("_", "_<wbr>")
+                       + m.group(3), match.group(2))
+        return match.group(1) + inner + match.group(3)
+
+    return _DATAFRAME_HEAD.sub(head, page)
+
+
+#: A table with more columns than this, or printed text with lines longer than WIDE_TEXT characters, prints on a
+#: landscape page (site.css, @page wide).
+WIDE_COLUMNS = 7
+WIDE_TEXT = 100
+
+
+def _mark_wide_outputs(page: str) -> str:
+    """Class ``wide-table`` on DataFrame tables with many columns, ``wide-text`` on text outputs with long
+    lines: the print style sheet gives their cell a landscape page and keeps printed columns unwrapped."""
+    def table(match: re.Match) -> str:
+        tag = match.group(0)
+        end = page.find("</thead>", match.end())
+        head = page[match.end():end] if end > 0 else ""
+        first_row = head.split("</tr>", 1)[0]
+        if first_row.count("<th") > WIDE_COLUMNS:
+            tag = tag.replace('class="dataframe', 'class="wide-table dataframe', 1)
+        return tag
+
+    page = re.sub(r'<table[^>]*class="dataframe[^"]*"[^>]*>', table, page)
+
+    def text(match: re.Match) -> str:
+        body = html.unescape(re.sub(r"<[^>]*>", "", match.group(2)))
+        longest = max((len(line) for line in body.splitlines()), default=0)
+        if longest <= WIDE_TEXT:
+            return match.group(0)
+        return match.group(1).replace('class="jp-RenderedText', 'class="wide-text jp-RenderedText', 1) + \
+            match.group(2) + match.group(3)
+
+    return re.sub(r'(<div class="jp-RenderedText[^"]*"[^>]*>\s*<pre>)(.*?)(</pre>)', text, page, flags=re.DOTALL)
 
 
 def _page_key(nb: dict, nav_html, alt_by_name: dict[str, str], *more) -> str:

@@ -33,7 +33,7 @@ NOTEBOOKS: list[Link] = []
 
 REFERENCE = [Link("index.html", "Contents and figures"), Link("sources.html", "Sources"),
              Link("data/index.html", "Data tables"), Link("teaching-guide.html", "Teaching guide"),
-             Link("build.html", "How this report was built")]
+             Link("how-this-was-made.html", "How this was made"), Link("build.html", "How this report was built")]
 
 
 def head(root: str = "", scripts: tuple[str, ...] = (), notebook: bool = False) -> str:
