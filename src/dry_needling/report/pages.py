@@ -357,7 +357,8 @@ def method_page(notebooks: list[site.Link] | None = None) -> str:
     jama = "".join(f'<tr><th scope="row">{esc(name)}</th><td data-label="What it asks">{esc(asks)}</td>'
                    f'<td data-label="Where">{where(links)}</td><td data-label="Our judgement">{esc(verdict)}</td></tr>'
                    for name, asks, links, verdict in JAMA_BENCHMARKS)
-    discern = "".join(f'<tr><th scope="row">{k}. {esc(q)}</th><td data-label="Our rating">{esc(rating)}</td>'
+    discern = "".join(f'<tr><th scope="row">{k}. {esc(q)}</th>'
+                      f'<td class="rating" data-label="Our rating">{esc(rating)}</td>'
                       f'<td data-label="Where">{where(links)}</td><td data-label="Comment">{esc(comment)}</td></tr>'
                       for k, (q, rating, links, comment) in enumerate(DISCERN_QUESTIONS, start=1))
     cadence = (f" The claims ledger's rows fall due between {facts['gap_min']} and {facts['gap_max']} days after "
