@@ -672,7 +672,7 @@ def test_prompts_and_figure_labels_are_legible(built, browser):
         .filter(p => p.textContent.trim() && p.scrollWidth > p.clientWidth + 1).map(p => p.textContent)""")
     assert not clipped, clipped
     assert page.evaluate("() => Array.from(document.querySelectorAll('.jp-InputPrompt')).some(p => "
-                         "/In \\[\\d\\d\\]/.test(p.textContent))"), "the check needs a two-digit prompt"
+                         "/In\\s\\[\\d\\d\\]/.test(p.textContent))"), "the check needs a two-digit prompt"
     scales = page.evaluate("""() => Array.from(document.querySelectorAll('img.report-figure'))
         .filter(i => /forest plot/i.test(i.alt)).map(i => i.clientWidth / i.naturalWidth)""")
     assert scales, "no forest plot found"
