@@ -247,7 +247,7 @@ METHOD_HREF = "how-this-was-made.html"
 #: (benchmark, what it asks, where this report meets it: [(href, link text)], our judgement).
 JAMA_BENCHMARKS = [
     ("Authorship", "Who wrote it, their affiliations and relevant credentials.",
-     [("#who", "Who made it")], "Met for roles; no clinical credentials are claimed, because the authors have none."),
+     [("#who", "Who made it")], "Met for roles; no clinical credentials are claimed."),
     ("Attribution", "References and sources for the content, and copyright information.",
      [("sources.html", "every source with its access date"), ("data/index.html", "the data tables, each row with "
       "a source and a locator")], "Met."),
@@ -272,7 +272,7 @@ DISCERN_QUESTIONS = [
     ("Is it clear when the information was produced?", "yes", [("#review", "Review dates")],
      "Access dates per source, dated laws and rulings, and a review date on time-sensitive rows."),
     ("Is it balanced and unbiased?", "mostly", [("05", "What the evidence says")],
-     "Results that found no difference are shown beside those that did; the authors have no stake in dry "
+     "Results that found no difference are shown beside those that did; no author declares a stake in dry "
      "needling. The choice of sources was not systematic (see the method)."),
     ("Does it give further sources of support and information?", "partly", [("sources.html", "Sources")],
      "It lists the reviews and guidelines it used, not patient-support services."),
@@ -374,9 +374,10 @@ information.</p>
 <h2 id="who">Who made it</h2>
 <p>An engineering team built this collection as software: engineers who write the notebooks, the Python package,
 the data tables and their tests, and a lead engineer who reviews and merges every change. <code>CITATION.cff</code>
-names the authors as {named}. None of the authors is a clinician, physiotherapist or acupuncturist, and the
-collection claims no clinical credentials: it reports what published research says and how sure that research
-is. It is not medical advice; talk to a clinician about your own back pain.</p>
+names the authors as {named}. The authors work on it as engineers and claim no clinical qualification (in
+medicine, physiotherapy or acupuncture): the collection reports what published research says and how sure that
+research is, and checks the magazine article against it. It is not medical advice; talk to a clinician about
+your own back pain.</p>
 
 <h2 id="funding">Funding and conflicts of interest</h2>
 <p><strong>Funding:</strong> none. No organisation paid for this work or reviewed it before publication.
