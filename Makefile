@@ -51,11 +51,22 @@ mutation: $(STAMP)
 
 # Serves the repository root (so data/, figures/ and docs/ open too) and opens the start-here notebook, in a
 # clean workspace kept in build/lab/ (never the layout the machine's last JupyterLab user left in ~/.jupyter).
+# No news pop-up: the notification settings say "do not fetch news" before JupyterLab first asks (news_url: null
+# in jupyter_lab_config.json only stops the fetching). No "notebook is not trusted" warnings: the repository's own
+# notebooks are signed into a trust database kept in build/lab/ (so ~/.local is left alone). LAB_ARGS adds
+# options (the tests: --no-browser --port=...).
+LAB      := $(CURDIR)/build/lab
+NOTARY   := --NotebookNotary.db_file="$(LAB)/nbsignatures.db" --NotebookNotary.secret_file="$(LAB)/notebook_secret"
+LAB_ARGS ?=
 lab: $(STAMP)
-	rm -rf build/lab/workspaces
+	rm -rf "$(LAB)/workspaces"
+	mkdir -p "$(LAB)/user-settings/@jupyterlab/apputils-extension"
+	printf '{"fetchNews": "false", "checkForUpdates": false}\n' \
+		> "$(LAB)/user-settings/@jupyterlab/apputils-extension/notification.jupyterlab-settings"
+	$(BIN)/jupyter trust $(NOTARY) notebooks/*.ipynb
 	$(BIN)/jupyter lab --config=jupyter_lab_config.json $(if $(filter 0,$(shell id -u)),--allow-root) \
-		--ServerApp.root_dir="$(CURDIR)" --LabApp.workspaces_dir="$(CURDIR)/build/lab/workspaces" \
-		notebooks/00_start_here.ipynb
+		--ServerApp.root_dir="$(CURDIR)" --LabApp.workspaces_dir="$(LAB)/workspaces" \
+		--LabApp.user_settings_dir="$(LAB)/user-settings" $(NOTARY) $(LAB_ARGS) notebooks/00_start_here.ipynb
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache
