@@ -411,7 +411,10 @@ acupuncture trials standing in for dry needling), imprecision, and publication b
 review's authors gave where they gave one, and say so where they gave none. The wording follows the certainty:
 high, “improves”; moderate, “probably improves”; low, “may improve”; very low, “we are uncertain whether it
 improves”. A range such as “low to very low” is worded at its lowest level, and chart titles obey the same rule
-(a test checks them).</p>
+(a test checks them). The whole table, each certainty opening to its five domain judgements and their reasons, is on
+the <a href="summary-of-findings.html">summary-of-findings page</a>; the verdicts of the claims ledger are derived
+from its rows by fixed, tested rules (one estimate per review and outcome; reviews are not counted against each
+other; acupuncture evidence can at most partly support a claim about dry needling).</p>
 
 <h2 id="review">Review dates</h2>
 <p>The {facts['n_sources']} sources were last read between {facts['first']:%Y-%m-%d} and
