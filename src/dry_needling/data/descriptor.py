@@ -81,6 +81,8 @@ def _path_problem(folder: Path, path) -> tuple[str | None, str]:
         return "'path' relative to the data folder (an absolute path is not read)", path
     if ".." in pure.parts or "\\" in path:
         return "'path' inside the data folder (a path with '..' is not read)", path
+    if not path.endswith(".csv"):
+        return "'path' naming a .csv file (a table is published with the report only as CSV)", path
     if not _inside(folder, folder / path):
         return "'path' inside the data folder (it leads outside through a symbolic link, which is not read)", path
     return None, path
