@@ -13,6 +13,10 @@ def _validate(args: argparse.Namespace) -> int:
     problems = validate(args.data_dir)
     for problem in problems:
         print(problem)
+    if any(p.internal for p in problems):
+        print("Internal error: the validator failed (see the line above; please report it). The data package was "
+              "not fully checked.", file=sys.stderr)
+        return 2
     if problems:
         cut = " (the list of at least one file was cut; see above)" if any(p.hidden for p in problems) else ""
         print(f"{count(problems)} problem(s) found{cut}; the data package is NOT valid.", file=sys.stderr)
