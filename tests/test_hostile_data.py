@@ -150,7 +150,8 @@ ABSOLUTE, PARENT, URL = "an absolute path is not read", "a path with '..' is not
 
 @pytest.mark.parametrize(("path", "kind"), [("/etc/passwd", ABSOLUTE), ("../outside/secret.csv", PARENT),
                                             ("sub/../../outside/secret.csv", PARENT),
-                                            ("../../../../../../etc/passwd", PARENT), ("https://example.org/x.csv", URL),
+                                            ("../../../../../../etc/passwd", PARENT),
+                                            ("https://example.org/x.csv", URL),
                                             ("file:///etc/passwd", URL), ("//server/share/x.csv", URL),
                                             ("~/secret.csv", ABSOLUTE)])
 def test_a_resource_path_outside_the_folder_is_refused_before_opening(pkg, capsys, no_outside_reads, path, kind):
@@ -174,7 +175,8 @@ def test_an_absolute_path_to_a_real_secret_is_refused(pkg, capsys, no_outside_re
 def test_a_csv_that_is_a_symlink_outside_is_refused(pkg, capsys, no_outside_reads):
     (pkg / "items.csv").unlink()
     (pkg / "items.csv").symlink_to(pkg.parent / "outside" / "secret.csv")
-    _refused(pkg, capsys, "datapackage.json", None, None, "it leads outside through a symbolic link", where="resources[1]")
+    _refused(pkg, capsys, "datapackage.json", None, None, "it leads outside through a symbolic link",
+             where="resources[1]")
     with pytest.raises(data.DataValidationError):
         data.load("items", pkg)
 
