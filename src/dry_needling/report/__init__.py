@@ -65,7 +65,7 @@ from .execution import (  # noqa: F401
     write_notebook,
 )
 from .pages import CSS, REPORTED_PACKAGES, _figure_index, build_page, data_page, guide_page, index_page, sources_page  # noqa: F401
-from .pdf import CHROMIUM_ARGS, PDFS, chromium_path, pdf_key, print_page, print_pdf  # noqa: F401
+from .pdf import CHROMIUM_ARGS, PDF_TITLE, PDFS, chromium_path, creation_date, pdf_key, print_page, print_pdf  # noqa: F401
 from .render import Page, _page_key, _summary, _title, latex_to_mathml, prepare_for_html, render_html  # noqa: F401
 from .safety import CSP, CSP_META, neutralise, svg_problem, web_url  # noqa: F401
 
