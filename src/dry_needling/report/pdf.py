@@ -254,7 +254,7 @@ def _apply_edits(pdf: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
         last = end
     body += pdf[last:xref_at]
     tail = pdf[xref_at:entries_at] + b"".join(entries) + pdf[entries_at + 20 * count: found.start()]
-    return bytes(body) + tail + b"startxref\n%d\n%%EOF\n" % moved(xref_at)
+    return bytes(body) + tail + b"startxref\n%d\n%%%%EOF\n" % moved(xref_at)
 
 
 def pdf_key(pages: list[Path], figures: list[dict]) -> str:
