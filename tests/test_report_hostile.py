@@ -456,3 +456,87 @@ def test_the_shipped_sources_page_links_only_web_addresses():
     page = report.sources_page(data.load("sources"))
     hrefs = re.findall(r'href="([^"]*)"', page)
     assert hrefs and all(_web_or_relative(h) for h in hrefs), [h for h in hrefs if not _web_or_relative(h)]
+
+
+# --- random tag soup: whatever comes out of the sanitiser runs nothing -----------------------------
+
+PIECES = ["<script>", "</script>", "<style>", "</style x>", "</style>", "<textarea>", "</textarea>", "<title>",
+          "</title>", "<noscript>", "</noscript>", "<xmp>", "</xmp>", "<iframe>", "</iframe>", "<noembed>",
+          "<plaintext>", "<template>", "</template>", "<math>", "<mtext>", "<mglyph>", "<svg>", "</svg>", "<table>",
+          "<select>", "<option>", "<!--", "-->", "<![CDATA[", "]]>", '<a title="', '"', "'", ">", "<", "</", "/",
+          "=", " ", "x", "<p>", "</p>", "<b>", "<details open ontoggle=__ran.push(1)>", "<img src=x onerror=",
+          "__ran.push(2)", "<svg onload=__ran.push(3)>", "<body onload=__ran.push(4)>",
+          "<input autofocus onfocus=__ran.push(5)>", "<iframe srcdoc='<script>parent.__ran.push(6)</script>'>",
+          "<object data='data:text/html,<script>parent.__ran.push(7)</script>'>", "<base href=javascript:/>",
+          "<meta http-equiv=refresh content='0;url=javascript:__ran.push(8)'>", "<a href=javascript:__ran.push(9)>",
+          "<form><button formaction=javascript:__ran.push(10)>", "<embed src=javascript:__ran.push(11)>",
+          "<style>@import 'x.css';</style>", "<p style=background:url(x.png)>", "<link rel=stylesheet href=x.css>",
+          "<script>__ran.push(12)</script>", "<img src=x onerror=__ran.push(13)>", "&lt;", "&#x3c;", "&#60;script&#62;"]
+
+
+@pytest.fixture(scope="module")
+def browser_page():
+    executable = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=report.CHROMIUM_ARGS)
+        page = browser.new_context(offline=True).new_page()
+        events: list[str] = []
+        page.on("dialog", lambda dialog: (events.append(dialog.message), dialog.dismiss()))
+        page.on("request", lambda request: request.url.startswith("data:") or events.append(request.url))
+        yield page, events
+        browser.close()
+
+
+@pytest.mark.slow
+def test_random_html_through_the_sanitiser_runs_nothing_in_chromium(browser_page):
+    """A few dozen random fragments, each sanitised and shown in a page without any CSP (the sanitiser alone
+    stands between them and the browser): no script, handler or javascript: link ran, nothing was requested, and
+    every link or source left is one the allow-list permits."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    page, events = browser_page
+
+    @settings(max_examples=40, deadline=None, derandomize=True, database=None)
+    @given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=25).map("".join))
+    def check(fragment):
+        cleaned = report.neutralise(fragment)
+        assert not _dangers(cleaned), (fragment, cleaned)
+        events.clear()
+        page.set_content(f"<!DOCTYPE html><html><head><script>window.__ran = []</script></head><body>"
+                         f"<div id='c'>{cleaned}</div><p id='end'>END</p></body></html>")
+        page.evaluate("() => document.querySelectorAll('#c a[href]').forEach(a => { if (!/^(https?:|mailto:|#)/"
+                      ".test(a.getAttribute('href'))) a.click(); })")
+        page.wait_for_timeout(20)
+        assert page.evaluate("() => window.__ran") == [], (fragment, cleaned)
+        assert page.evaluate("() => document.getElementById('end') !== null"), (fragment, cleaned)  # nothing swallowed
+        assert not events, (fragment, cleaned, events)
+
+    check()
+
+
+# --- a cell that prints too much --------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_a_cell_that_prints_without_end_is_stopped_with_one_line(tmp_path, monkeypatch):
+    import nbformat
+
+    books = tmp_path / "notebooks"
+    books.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Loud"),
+                                         nbformat.v4.new_code_cell("1 + 1"),
+                                         nbformat.v4.new_code_cell("while True:\n    print('x' * 100_000)")])
+    nbformat.write(nb, books / "00_loud.ipynb")
+    before = (books / "00_loud.ipynb").read_bytes()
+    for name, value in (("NOTEBOOKS", "notebooks"), ("FIGURES", "figures"), ("BUILD", "build")):
+        monkeypatch.setenv(f"DRY_NEEDLING_{name}", str(tmp_path / value))
+    with pytest.raises(report.NotebookFailed) as info:
+        report.build(out_dir=tmp_path / "build" / "report", pdf=False, log=lambda *_: None)
+    message = str(info.value)
+    assert re.fullmatch(r"(notebooks/)?00_loud\.ipynb: cell 3 printed [\d,]+ characters of output, more than the "
+                        r"5,000,000 a cell may \(it was stopped\); print less, e\.g\. a table's head\(\) or a "
+                        r"summary", message.replace(str(tmp_path) + "/", "")), message
+    assert (books / "00_loud.ipynb").read_bytes() == before  # nothing written back
+    assert not (tmp_path / "build" / "report").exists()

@@ -19,7 +19,8 @@ from .common import BuildFailed, NotebookFailed, _atomic_text
 KERNEL = "python3"
 CELL_TIMEOUT = 600
 #: The most output one cell may produce (characters of text and of base64 images, summed over its outputs); a
-#: cell that prints more is interrupted and the build stops with one line naming it, before anything is written.
+#: cell that prints more is stopped (its kernel is shut down) and the build stops with one line naming it, before
+#: anything is written.
 CELL_OUTPUT_LIMIT = 5_000_000
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 WIDGET_NOTE = "[Interactive widget: run this notebook in JupyterLab (make lab) to use the sliders.]"
@@ -148,10 +149,10 @@ def _limited_client_class():
             self.output_sizes[cell_index] = size
             if size <= CELL_OUTPUT_LIMIT:
                 return super().output(outs, msg, display_id, cell_index)
-            if cell_index not in self.too_big:  # stop the cell: nothing more of its output is kept
+            if cell_index not in self.too_big:  # stop the kernel: nothing more of this run is kept
                 self.too_big[cell_index] = size
                 if self.km is not None:
-                    self._interrupts.append(asyncio.ensure_future(self.km.interrupt_kernel()))
+                    self._interrupts.append(asyncio.ensure_future(self.km.shutdown_kernel(now=True)))
             self.too_big[cell_index] = size
             return None
 
