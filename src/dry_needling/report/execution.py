@@ -304,14 +304,16 @@ def _execute_all(todo: list[Path], figures_staging: Path, log) -> dict[str, tupl
         while not finished.wait(0.2):
             pass
     except KeyboardInterrupt:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup
+        # a second Ctrl-C or kill must not cut the clean-up
+        previous = {number: signal.signal(number, signal.SIG_IGN) for number in (signal.SIGINT, signal.SIGTERM)}
         try:
             for client in clients:
                 client.shutdown_kernel = "immediate"
             loop.call_soon_threadsafe(task.cancel)
             finished.wait(8)
         finally:
-            signal.signal(signal.SIGINT, previous)
+            for number, handler in previous.items():
+                signal.signal(number, handler)
         raise
     error = outcome.get("error")
     if error is not None and not isinstance(error, asyncio.CancelledError):
