@@ -99,3 +99,17 @@ def test_the_creation_date_follows_source_date_epoch(monkeypatch):
     assert report.creation_date() == "D:19700101000000+00'00'"
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     assert report.creation_date() == "D:20251201000000+00'00'"
+
+
+def test_a_failure_in_the_browser_is_one_line(tmp_path, monkeypatch):
+    """Chromium that cannot start (here: a program that exits at once) stops the build with one line, not a
+    Playwright traceback."""
+    from dry_needling.report import pdf
+
+    monkeypatch.setattr(pdf, "chromium_path", lambda: "/bin/false")
+    (tmp_path / "index.html").write_text("<main></main>", encoding="utf-8")
+    with pytest.raises(report.BuildFailed) as info:
+        report.print_pdf(tmp_path, [])
+    message = str(info.value)
+    assert message.startswith("printing the PDFs failed in Chromium: ") and "\n" not in message, message
+    assert not list(tmp_path.glob("*.pdf"))
