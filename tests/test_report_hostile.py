@@ -164,19 +164,26 @@ class _Elements(HTMLParser):
     handle_startendtag = handle_starttag
 
 
-def _dangers(fragment: str) -> list[str]:
-    """What in ``fragment`` could run or load: a tag outside the allow-list, an event handler, a style with a
-    function, a URL that is not a web link, an inline image or a place inside the report."""
+RUNS_OR_LOADS = {"script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "form",
+                 "meta", "link", "svg", "template", "noscript", "textarea", "xmp", "plaintext", "noembed", "title",
+                 "video", "audio", "source", "input", "button", "select", "bgsound"}
+
+
+def _dangers(fragment: str, strict: bool = True) -> list[str]:
+    """What in ``fragment`` could run or load: an event handler, a style with a function, a URL that is not a web
+    link, an inline image or a place inside the report, a tag that runs or loads something; with ``strict``, any tag
+    or attribute outside the sanitiser's allow-list (for a whole page, whose frame is the template's, not strict)."""
     parser = _Elements()
     parser.feed(fragment)
     parser.close()
     found = []
     for tag, attrs in parser.found:
-        if tag not in safety.TAGS:
+        if tag in RUNS_OR_LOADS or (strict and tag not in safety.TAGS):
             found.append(f"<{tag}>")
         for name, value in attrs.items():
             value = value or ""
-            if name.startswith("on") or name not in safety.ATTRIBUTES["*"] | safety.ATTRIBUTES.get(tag, set()):
+            allowed = safety.ATTRIBUTES["*"] | safety.ATTRIBUTES.get(tag, set())
+            if name.startswith("on") or (strict and name not in allowed):
                 found.append(f"<{tag} {name}>")
             if name == "style" and re.search(r"[()\\]", value):
                 found.append(f"<{tag} style={value!r}>")
@@ -200,8 +207,10 @@ def test_neutralise_removes_every_payload(payload):
 
 def test_the_danger_check_itself_finds_danger():
     for bad in (f"<script>{RAN}</script>", f'<img src=x onerror="{RAN}">', '<a href="javascript:x">y</a>',
-                '<p style="background:url(x)">y</p>', '<img src="../../etc/hostname">', "<iframe></iframe>"):
-        assert _dangers(bad), bad
+                '<p style="background:url(x)">y</p>', '<img src="../../etc/hostname">', "<iframe></iframe>",
+                '<a href="/etc/passwd">y</a>', '<img src="file:///etc/hostname">', "<meta http-equiv=refresh>"):
+        assert _dangers(bad) and _dangers(bad, strict=False), bad
+    assert _dangers("<blink>x</blink>") and not _dangers("<blink>x</blink>", strict=False)
 
 
 def test_neutralise_keeps_ordinary_html():
@@ -342,7 +351,7 @@ def test_raw_html_in_markdown_is_neutralised_and_every_page_has_a_csp(hostile_bu
     page = (out / "00_hostile.html").read_text(encoding="utf-8")
     main = re.split(r"<main\b[^>]*>", page, maxsplit=1)[1].split("</main>", 1)[0]
     tools = re.search(r'<details class="notebook-tools".*?</details>', main, re.DOTALL).group(0)
-    assert not _dangers(main.replace(tools, "")), _dangers(main.replace(tools, ""))[:5]
+    assert not _dangers(main.replace(tools, ""), strict=False), _dangers(main.replace(tools, ""), strict=False)[:5]
     for k in range(11):
         assert f"SURVIVES-{k}" in main  # an unclosed tag swallows nothing after its own cell
     assert "THE-LAST-CELL" in main
