@@ -48,19 +48,21 @@ _MATHML_ATTRIBUTES = {"display", "mathvariant", "stretchy", "fence", "separator"
 TAGS = {"a", "abbr", "b", "bdi", "bdo", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd", "del",
         "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
         "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strong", "sub",
-        "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul", "var", "wbr"} | _MATHML
+        "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul", "var", "wbr", "section",
+        "article", "aside", "nav", "header", "footer", "hgroup", "time", "data", "label", "output"} | _MATHML
 #: Removed with everything inside them (the rest of the allow-list keeps the text of a removed tag as text).
 CLEAN_CONTENT_TAGS = {"script", "style", "template", "iframe", "noembed", "noframes", "noscript", "object", "embed",
                       "applet", "frameset", "frame", "svg", "select", "title", "textarea", "xmp", "plaintext"}
 ATTRIBUTES = {
-    "*": {"class", "id", "title", "lang", "dir"},
+    "*": {"class", "id", "title", "lang", "dir", "role", "tabindex", "hidden"},
     "a": {"href"},
     "img": {"src", "alt", "width", "height"},
     "blockquote": {"cite"}, "q": {"cite"}, "del": {"cite"}, "ins": {"cite"},
     "details": {"open"},
     "ol": {"start", "type", "reversed"}, "li": {"value"},
-    "table": {"border", "style"}, "tr": {"style"}, "th": {"colspan", "rowspan", "scope", "align", "style"},
-    "td": {"colspan", "rowspan", "align", "style"}, "col": {"span"}, "colgroup": {"span"},
+    "table": {"border", "style"}, "tr": {"style"}, "th": {"colspan", "rowspan", "scope", "align", "style", "headers", "abbr"},
+    "td": {"colspan", "rowspan", "align", "style", "headers"}, "col": {"span"}, "colgroup": {"span"},
+    "time": {"datetime"}, "data": {"value"}, "label": {"for"}, "output": {"for"},
     "math": {"xmlns"} | _MATHML_ATTRIBUTES,
     **{tag: set(_MATHML_ATTRIBUTES) for tag in _MATHML - {"math"}},
 }
@@ -121,6 +123,7 @@ def neutralise(fragment: str) -> str:
         _CLEANER = nh3.Cleaner(tags=TAGS, clean_content_tags=CLEAN_CONTENT_TAGS, attributes=ATTRIBUTES,
                                attribute_filter=_attribute, strip_comments=True, link_rel=None,
                                url_schemes={"http", "https", "mailto", "data"},
+                               generic_attribute_prefixes={"aria-", "data-"},
                                filter_style_properties=STYLE_PROPERTIES)
     return _CLEANER.clean(fragment)
 
