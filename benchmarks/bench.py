@@ -370,6 +370,56 @@ def validate_big() -> tuple[tuple[float, float], tuple[float, float], int]:
     return validated, read, BIG_ROWS
 
 
+def stop_under_load(repeats: int = 3) -> tuple[float, float]:
+    """(i) Ctrl-C during `python -m dry_needling report --force` with two kernels busy and every core loaded by
+    other work: seconds from SIGINT until the build has exited (median), and the slowest of the runs. The floor is
+    the 1 s within which ipykernel ends a kernel whose parent is gone."""
+    import signal
+    import subprocess
+    import tempfile
+
+    import nbformat
+
+    def kernels_of(pid: int) -> int:
+        count = 0
+        for proc in Path("/proc").iterdir():
+            try:
+                if proc.name.isdigit() and f"JPY_PARENT_PID={pid}".encode() in (proc / "environ").read_bytes():
+                    count += 1
+            except OSError:
+                continue
+        return count
+
+    times = []
+    load = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 1)]
+    try:
+        for _ in range(repeats):
+            with tempfile.TemporaryDirectory() as tmp:
+                books = Path(tmp) / "notebooks"
+                books.mkdir()
+                for name in ("00_busy.ipynb", "01_busy.ipynb"):
+                    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Busy"),
+                                                         nbformat.v4.new_code_cell("while True: sum(range(10**6))")])
+                    nbformat.write(nb, books / name)
+                env = dict(os.environ, DRY_NEEDLING_NOTEBOOKS=str(books), DRY_NEEDLING_BUILD=f"{tmp}/build",
+                           DRY_NEEDLING_FIGURES=f"{tmp}/figures")
+                proc = subprocess.Popen([sys.executable, "-m", "dry_needling", "report", "--force"], env=env,
+                                        cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                deadline = time.monotonic() + 120
+                while kernels_of(proc.pid) < 2 and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                time.sleep(1)
+                start = time.perf_counter()
+                proc.send_signal(signal.SIGINT)
+                proc.wait(timeout=120)
+                times.append(time.perf_counter() - start)
+    finally:
+        for busy in load:
+            busy.kill()
+            busy.wait()
+    return statistics.median(times), max(times)
+
+
 def main() -> None:
     if "--class" in sys.argv:
         n = int(sys.argv[sys.argv.index("--kernels") + 1]) if "--kernels" in sys.argv else 10
@@ -417,6 +467,10 @@ def main() -> None:
     (big, big_mb), (read, read_mb), rows = validate_big()
     print(f"| (h) `data.validate`, one table of {rows:,} rows (imports excluded) | {big:.1f} s, {big_mb:.0f} MB peak | "
           f"{read:.1f} s, {read_mb:.0f} MB (pandas reads the table) | {big / read:.1f}x | |")
+    if not quick or "--stop" in sys.argv:
+        stop, slowest = stop_under_load()
+        print(f"| (i) Ctrl-C during a build, two kernels busy, every core loaded | {stop:.1f} s to exit (slowest "
+              f"{slowest:.1f} s) | 1 s (a kernel ends within 1 s of its parent) | {stop:.1f}x | <= 2 s |")
     if not quick:
         print("\n(g) Sizing a class on a JupyterHub\n")
         class_sizing()

@@ -42,7 +42,7 @@ def prepare_for_html(nb, alt_by_name: dict[str, str]):
     solution code marked for collapsing, and the JupyterLab-only explorer's note replaced by the in-page
     explorer."""
     from .execution import WIDGET_NOTE
-    from .explorer import MARKER, placeholder
+    from .explorer import MARKER
 
     nb = copy.deepcopy(nb)
     kept = []
@@ -57,7 +57,7 @@ def prepare_for_html(nb, alt_by_name: dict[str, str]):
             if MARKER in cell.source:
                 for output in cell.get("outputs", []):
                     if output.get("data", {}).get("text/plain") == WIDGET_NOTE:
-                        output["data"] = {"text/html": placeholder()}
+                        output["data"] = {"text/html": EXPLORER_SLOT}  # the explorer goes here after sanitising
             if "remove-input" in tags:
                 cell.metadata.setdefault("transient", {})["remove_source"] = True
                 cell.source = ""
@@ -149,6 +149,9 @@ def _generic_alt(nb, cell) -> str:
 
 
 _EXPORTER = None
+#: Where notebook 03's in-page explorer goes: a plain element that survives the sanitiser; the explorer's own HTML
+#: (ours, with its inputs and output) replaces it after the notebook's HTML has been sanitised.
+EXPLORER_SLOT = '<div class="explorer" id="unblinding-explorer"></div>'
 
 
 def render_html(nb, chrome: dict | None = None, title: str = "", citations: dict[str, str] | None = None) -> str:
@@ -158,14 +161,18 @@ def render_html(nb, chrome: dict | None = None, title: str = "", citations: dict
     if _EXPORTER is None:
         from nbconvert import HTMLExporter
 
-        _EXPORTER = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)])
+        # Every piece of HTML the notebook brings (Markdown cells, HTML and Markdown outputs, raw cells) goes
+        # through the template's clean_html filter, which is our nh3 sanitiser; the page around it is ours.
+        _EXPORTER = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)],
+                                 sanitize_html=True, filters={"clean_html": neutralise})
     chrome = chrome or {}
     page, _ = _EXPORTER.from_notebook_node(nb, resources={**chrome, "metadata": {"name": title},
                                                           "csp_meta": CSP_META})
-    # Raw HTML in Markdown cells is ours, but made harmless anyway (defence in depth beside the CSP).
-    # The head comes from our template and is left alone.
-    head, body_start, rest = page.partition("<body")
-    page = head + body_start + neutralise(rest) if body_start else neutralise(page)
+    slot = neutralise(EXPLORER_SLOT)
+    if slot in page:
+        from .explorer import placeholder
+
+        page = page.replace(slot, placeholder(), 1)
     tools = chrome.get("tools_html", "")
     if tools:  # the launch / download box goes right under the title
         end = page.find("</h1>")
