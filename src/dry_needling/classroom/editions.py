@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import paths
+from .checks import TRIES_BEFORE_SOLUTION, _say
 from .exercises import EXERCISES
 from .kinds import ClassroomError, Exercise
 
@@ -133,8 +134,11 @@ def teacher_note(exercise: Exercise) -> str:
         lines.append(f"Prediction asked first ({p.asks}); the result: **{p.kind.show(p.kind.read(p.expected()))}**.")
     if exercise.wrong:
         lines.append("\nWrong answers the check recognises, with the hint it gives:")
-        lines += [f"- {hint}" for _, hint in exercise.wrong]
-    lines.append(f"\nAny other wrong answer gets: *{exercise.hint}*")
+        lines += [f"- {_say(exercise, hint)}" for _, hint in exercise.wrong]
+    lines.append(f"\nAny other wrong answer gets: *{_say(exercise, exercise.hint)}*")
+    lines.append(f"\nAfter {TRIES_BEFORE_SOLUTION} tries the check offers the worked solution "
+                 f"(`solution(\"{exercise.id}\")`); to open it for everyone after the deadline, see \"Opening the "
+                 "solutions\" in docs/teaching-guide.md.")
     return "\n".join(lines)
 
 
