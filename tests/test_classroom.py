@@ -525,3 +525,28 @@ def test_expected_answers_and_texts_follow_the_data(data_copy, monkeypatch):
     assert EXERCISES["01-2"].expected() == pytest.approx(70 * 0.2 * 0.72)
     assert "70 %" in feedback("01-2", 70 * 0.2 * 0.72).message
     assert "you used the 72 %" in feedback("01-2", 70 * 0.72).message.lower()
+
+
+# --- the teaching guide (issue 25.4) -------------------------------------------------------------------------------
+
+GUIDE = (paths.ROOT / "docs" / "teaching-guide.md").read_text(encoding="utf-8")
+
+
+def test_the_guide_lists_every_notebook_with_its_own_reading_time_and_the_index_total():
+    """One reading time: the guide's table and total are the notebooks' stated times, added up the way the report's
+    contents page adds them (report.render._summary, the index's own reader)."""
+    from dry_needling.report.render import _summary
+
+    stated = {p.name[:2]: _summary(SOURCES[p.name])[1] for p in NOTEBOOKS}
+    rows = dict(re.findall(r"^\| (\d\d) [^|]+\| (\d+) \|", GUIDE, re.M))
+    assert {k: int(v) for k, v in rows.items()} == stated, "the guide's table of notebooks and reading times"
+    totals = {int(t) for t in re.findall(r"(?:add up to|adds them up[^.]*?) \**(\d+) minutes", GUIDE)}
+    assert totals == {sum(stated.values())}, totals
+
+
+def test_the_guide_says_what_the_checks_cannot_keep_secret_and_how_to_open_solutions():
+    for phrase in ["cannot keep the answer secret", "nbgrader", "otter-grader", "hidden test",
+                   classroom.checks.SOLUTIONS_VARIABLE, "etc/dry_needling/solutions", "solution(\"03-1\")",
+                   "make test-hub", "python -m build"]:
+        assert phrase in GUIDE, phrase
+    assert f"After **{'three' if classroom.TRIES_BEFORE_SOLUTION == 3 else classroom.TRIES_BEFORE_SOLUTION}**" in GUIDE
