@@ -115,8 +115,8 @@ def feedback(exercise_id: str, answer=NOT_ANSWERED, prediction=NOT_ANSWERED, *, 
     said = _prediction_feedback(exercise, prediction, correct)
     offer = ""
     if not correct and (tries + 1 >= TRIES_BEFORE_SOLUTION or solutions_open(exercise.id)):
-        offer = (f"Stuck? The worked solution is open to you now: run `solution(\"{exercise.id}\")` (from "
-                 "dry_needling.classroom) to see it, then try to redo it without looking.")
+        offer = (f"Stuck? The worked solution is open to you now: run `from dry_needling.classroom import solution` "
+                 f"and `solution(\"{exercise.id}\")` to see it, then try to redo it without looking.")
     return Feedback(exercise.id, status, message, said, offer)
 
 
