@@ -79,6 +79,7 @@ def _load(name: str):
     return _table(name).copy()
 
 
+@_per_data
 def _figure(figure_id: str) -> float:
     """One of the article's figures (``article_figures.csv``)."""
     return float(_load("article_figures").set_index("id").loc[figure_id, "value"])
@@ -91,10 +92,12 @@ def _minus(value: float, digits: int = 2) -> str:
 
 # --- 00: the article's figures ----------------------------------------------------------------------------------
 
+@_per_data
 def _percent_count() -> int:
     return int((_load("article_figures")["unit"] == "percent").sum())
 
 
+@_per_data
 def _figure_count() -> int:
     return len(_load("article_figures"))
 
@@ -105,6 +108,7 @@ def _percent_facts() -> dict:
     return {"count": len(shares), "total": len(figures), "shares": ", ".join(shares)}
 
 
+@_per_data
 def _lifetime_line() -> tuple:
     lines = (paths.data_dir() / "article_figures.csv").read_text(encoding="utf-8").splitlines()
     line = next(i for i, text in enumerate(lines, 1) if text.startswith("lifetime_prevalence,"))
@@ -137,12 +141,14 @@ PROBLEM = Kind("a (file, line, column) triple", _read_problem, lambda a, b: a ==
 ASSUMED_CHRONIC, OTHER_CHRONIC = 20, 10  # the exercise's assumption (%), and the variant its prompt asks about
 
 
+@_per_data
 def _chain(chronic: float) -> float:
     from .. import burden
 
     return burden.chain_shares([_figure("lifetime_prevalence"), chronic, _figure("psychological_distress")])
 
 
+@_per_data
 def _one_year() -> tuple[float, float]:
     row = _load("burden_context").set_index("id").loc["walker2000_one_year"]
     return float(row.low), float(row.high)
@@ -169,6 +175,7 @@ def _state_code(text: str) -> str:
     return by_name.get(word.lower(), word.upper())
 
 
+@_per_data
 def _permitting_on_2021() -> frozenset:
     from .. import regulation
 
@@ -178,6 +185,7 @@ def _permitting_on_2021() -> frozenset:
     return frozenset(then.loc[then["state"].isin(six) & (then["kind"] == "permitted"), "state"])
 
 
+@_per_data
 def _prohibited_by_law() -> int:
     return int((_load("us_states")["status"] == "prohibited").sum())
 
@@ -189,12 +197,14 @@ def _by_law_facts() -> dict:
             else "".join(names)}
 
 
+@_per_data
 def _prohibiting_today() -> int:
     from .. import regulation
 
     return len(regulation.still_prohibiting(_load("us_states")))
 
 
+@_per_data
 def _dated_counts() -> list[int]:
     counts = _load("prohibiting_counts")
     return sorted({int(c) for c in counts.loc[counts["as_of"].notna(), "count"]})
@@ -223,6 +233,7 @@ def _back_pain() -> tuple[float, float]:
     return active, sham
 
 
+@_per_data
 def _bias(active: float, sham: float) -> float:
     from .. import simulate
 
@@ -265,12 +276,14 @@ def _bang(correct: int, incorrect: int, dont_know: int = 0):
     return blinding.bang_index(correct, incorrect, dont_know)
 
 
+@_per_data
 def _inoue_active(scale: int = 1):
     row = _load("blinding_trials").set_index("comparison_id").loc["inoue2006"]
     correct, guessed = int(row.ag_correct), int(row.ag_n_guessed)
     return _bang(correct * scale, (guessed - correct) * scale)
 
 
+@_per_data
 def _sterling_sham() -> tuple[int, int]:
     """Sterling 2015's sham arm: correct guesses, and the others (the note gives 1 of 36; the split is unknown)."""
     row = _load("blinding_trials").set_index("comparison_id").loc["sterling2015"]
@@ -301,10 +314,12 @@ def _sterling_facts() -> dict:
 SD_CHANGED = 2.5  # exercise 05-1's spread of pain scores (points)
 
 
+@_per_data
 def _lara_smd() -> float:
     return float(_load("pooled_estimates").set_index("id").loc["lara2023_pain_post", "estimate"])
 
 
+@_per_data
 def _sd_assumed() -> float:
     from .. import evidence
 
@@ -327,6 +342,7 @@ def _comparison(text: str) -> str:
     return re.sub(r"^vs\.?\s+", "", text.strip().lower())
 
 
+@_per_data
 def _lost_support() -> frozenset:
     from .. import evidence
 
