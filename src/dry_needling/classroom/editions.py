@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .. import paths
 from .checks import TRIES_BEFORE_SOLUTION, _say
-from .exercises import EXERCISES
+from .exercises import EXERCISES, Near
 from .kinds import ClassroomError, Exercise
 
 EXERCISE_TAG, ANSWER_TAG, CHECK_TAG, SOLUTION_TAG, TEACHER_TAG = "exercise", "answer", "check", "solution", "teacher"
@@ -131,10 +131,14 @@ def teacher_note(exercise: Exercise) -> str:
         lines.append(f"The solution computes it as `{exercise.teacher_answer}`.")
     if exercise.prediction:
         p = exercise.prediction
-        lines.append(f"Prediction asked first ({p.asks}); the result: **{p.kind.show(p.kind.read(p.expected()))}**.")
+        lines.append(f"Prediction asked first ({_say(exercise, p.asks)}); the result: "
+                     f"**{p.kind.show(p.kind.read(p.expected()))}**.")
     if exercise.wrong:
         lines.append("\nWrong answers the check recognises, with the hint it gives:")
-        lines += [f"- {_say(exercise, hint)}" for _, hint in exercise.wrong]
+        for rule, hint in exercise.wrong:
+            value = rule.example() if isinstance(rule, Near) else None if callable(rule) else kind.read(rule)
+            shown = f"**{kind.show(value)}**: " if value is not None else ""
+            lines.append(f"- {shown}{_say(exercise, hint)}")
     lines.append(f"\nAny other wrong answer gets: *{_say(exercise, exercise.hint)}*")
     lines.append(f"\nAfter {TRIES_BEFORE_SOLUTION} tries the check offers the worked solution "
                  f"(`solution(\"{exercise.id}\")`); to open it for everyone after the deadline, see \"Opening the "
