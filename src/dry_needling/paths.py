@@ -54,10 +54,20 @@ def _variable(name: str) -> Path | None:
     return Path(value) if value else None  # empty means unset
 
 
+def _is_checkout() -> bool:
+    try:
+        return (ROOT / "pyproject.toml").is_file() and (ROOT / "data" / "datapackage.json").is_file() \
+            and (ROOT / "src" / "dry_needling").resolve() == PACKAGE
+    except OSError:
+        return False
+
+
+_CHECKOUT = _is_checkout()  # where the package lives does not change while it runs
+
+
 def in_checkout() -> bool:
     """Whether the package runs from a checkout of the repository (``src/dry_needling`` beside ``data/``)."""
-    return (ROOT / "pyproject.toml").is_file() and (ROOT / "data" / "datapackage.json").is_file() \
-        and (ROOT / "src" / "dry_needling").resolve() == PACKAGE
+    return _CHECKOUT
 
 
 def home() -> Path:
@@ -74,14 +84,21 @@ def _folder(kind: str) -> Path:
 
 def data_dir() -> Path:
     """The data package: ``DRY_NEEDLING_DATA`` if set, else ``data/`` in :func:`home` if it holds one, else the
-    data package shipped inside an installed wheel."""
+    data package shipped inside an installed wheel (or the checkout's ``data/``)."""
     override = _variable(_OVERRIDES["data"][0])
     if override:
         return override
+    if _variable(HOME_VARIABLE) is None and in_checkout():
+        return ROOT / "data"
     folder = home() / "data"
-    if (folder / "datapackage.json").is_file() or not (SHIPPED / "data" / "datapackage.json").is_file():
-        return folder
-    return SHIPPED / "data"
+    try:
+        if (folder / "datapackage.json").is_file():
+            return folder
+        if (SHIPPED / "data" / "datapackage.json").is_file():
+            return SHIPPED / "data"
+    except OSError:
+        return folder  # unreadable: the data functions name the folder and the problem
+    return ROOT / "data" if in_checkout() else folder
 
 
 def figures_dir() -> Path:
