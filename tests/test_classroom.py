@@ -487,7 +487,7 @@ def test_the_teacher_opens_the_solutions_without_a_restart(fresh_tries, capsys, 
 
 
 def _templates(exercise) -> list[str]:
-    texts = [exercise.right, exercise.hint, *(hint for _, hint in exercise.wrong)]
+    texts = [exercise.asks, exercise.right, exercise.hint, *(hint for _, hint in exercise.wrong)]
     return texts + ([exercise.prediction.why] if exercise.prediction else [])
 
 

@@ -97,7 +97,7 @@ def feedback(exercise_id: str, answer=NOT_ANSWERED, prediction=NOT_ANSWERED, *, 
         raise KeyError(f"no exercise {exercise_id!r}; known: {', '.join(EXERCISES)}")
     if answer is NOT_ANSWERED:
         return Feedback(exercise.id, NOT_ANSWERED_YET, f"Replace the ... after `answer =` in the cell above with "
-                        f"{exercise.asks} ({exercise.kind.describe}), run that cell, then this one.",
+                        f"{_say(exercise, exercise.asks)} ({exercise.kind.describe}), run that cell, then this one.",
                         _prediction_feedback(exercise, prediction, None))
     expected = exercise.kind.read(exercise.expected())
     try:
@@ -170,7 +170,7 @@ def worked_solution(exercise_id: str) -> str:
     """The worked solution of an exercise: the steps, how the notebook's solution computes it, and the result."""
     exercise = EXERCISES[exercise_id]
     kind = exercise.kind
-    lines = [f"Worked solution for exercise {exercise.id} ({exercise.asks}).",
+    lines = [f"Worked solution for exercise {exercise.id} ({_say(exercise, exercise.asks)}).",
              f"Steps: {_sentence(_say(exercise, exercise.hint))}"]
     if exercise.teacher_answer:
         lines.append(f"The notebook's solution computes it as `{exercise.teacher_answer}`.")

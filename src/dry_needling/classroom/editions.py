@@ -126,7 +126,7 @@ def student_edition(nb: dict, name: str) -> dict:
 def teacher_note(exercise: Exercise) -> str:
     kind = exercise.kind
     lines = [f"**Teacher's key for exercise {exercise.id}.** Expected `answer`: "
-             f"**{kind.show(kind.read(exercise.expected()))}** ({exercise.asks}; {kind.describe})."]
+             f"**{kind.show(kind.read(exercise.expected()))}** ({_say(exercise, exercise.asks)}; {kind.describe})."]
     if exercise.teacher_answer:
         lines.append(f"The solution computes it as `{exercise.teacher_answer}`.")
     if exercise.prediction:

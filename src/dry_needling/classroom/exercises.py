@@ -422,7 +422,7 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in [
                               "a percentage must lie between 0 and 100, and the validator locates the cell."),
         teacher_answer="(Path(problem.file).name, problem.line, problem.column)"),
     Exercise(
-        "01-1", "whether 80 % lies inside Walker 2000's one-year range",
+        "01-1", "whether {lifetime:g} % lies inside Walker 2000's one-year range",
         INSIDE_OUTSIDE, _one_year_verdict,
         right="Walker's one-year prevalence runs from {low:g} % to {high:g} %, so {lifetime:g} % in a given year "
               "would be implausible, although {lifetime:g} % over a lifetime is inside that review's lifetime range.",
@@ -559,7 +559,7 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in [
         teacher_answer="(blinding.bang_index(1, 35, 0).estimate, blinding.bang_index(1, 0, 35).estimate)",
         facts=_sterling_facts),
     Exercise(
-        "05-1", "Lara-Palomo's SMD of −0.42 in points when the SD is 2.5", number(0.01),
+        "05-1", "Lara-Palomo's SMD of {smd} in points when the SD is {sd:g}", number(0.01),
         lambda: _points(_lara_smd(), SD_CHANGED),
         right="{smd} × {sd:g} = {points} points instead of {points_assumed}: the same SMD means more points when "
               "scores are more spread out.",
