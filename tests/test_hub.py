@@ -89,6 +89,16 @@ def editions(tmp_path_factory) -> Path:
     return out
 
 
+def test_the_wheel_ships_the_data_package_templates_and_assets(wheel):
+    import zipfile
+
+    names = set(zipfile.ZipFile(wheel).namelist())
+    data = {f"dry_needling/_shipped/data/{p.name}" for p in (ROOT / "data").iterdir() if p.is_file()}
+    assert data <= names, sorted(data - names)
+    assert {"dry_needling/templates/offline/index.html.j2", "dry_needling/report/assets/site.css"} <= names
+    assert not [n for n in names if n.startswith(("tests/", "notebooks/", "figures/"))]
+
+
 def _outputs(cell) -> str:
     return "".join("".join(o["text"]) if o.get("output_type") == "stream" else json.dumps(o) for o in cell["outputs"])
 
