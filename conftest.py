@@ -85,13 +85,22 @@ class FiguresMatch(pytest.Item):
         return self.path, None, f"{self.path.name}: figures match the committed ones"
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(session, config, items):
+    """Add ``<notebook>::figures-match-committed`` after each notebook's last cell, and mark every notebook item
+    ``slow`` (nbval's cells carry no marks of their own), before ``-m "not slow"`` deselects: the fast loop runs
+    no kernel."""
     from dry_needling.report import figures_named_in
 
     result = []
     for i, item in enumerate(items):
         result.append(item)
-        last_cell = item.path.suffix == ".ipynb" and (i + 1 == len(items) or items[i + 1].path != item.path)
+        if item.path.suffix != ".ipynb":
+            continue
+        item.add_marker(pytest.mark.slow)
+        last_cell = i + 1 == len(items) or items[i + 1].path != item.path
         if last_cell and figures_named_in(item.path):
-            result.append(FiguresMatch.from_parent(item.parent, name="figures-match-committed"))
+            check = FiguresMatch.from_parent(item.parent, name="figures-match-committed")
+            check.add_marker(pytest.mark.slow)
+            result.append(check)
     items[:] = result

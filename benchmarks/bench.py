@@ -11,7 +11,9 @@
     to drawing the same random numbers with NumPy alone (goal <= 2x), and the slider's redraw
     time (goal < 100 ms).
 (f) meta.pool (DL) over 1,000 simulated analyses of 20 studies each, as a ratio to the same DL
-    arithmetic written in plain vectorised NumPy over all 1,000 at once (goal <= 3x).
+    arithmetic written in plain vectorised NumPy over all 1,000 at once (goal <= 3x); REML's cost on the same
+    analyses (as a multiple of DL), and REML over 1,000 random mm-scale analyses of 4 trials (every row must
+    converge; how many needed the bounded search).
 (g) sizing a class on a JupyterHub: the peak memory (RSS) and CPU seconds of one kernel after running each
     notebook, the memory of one idle single-user Jupyter server, and the memory N kernels (default 10) really use
     when they run the heaviest notebook at the same time (sampled from /proc/meminfo, not one kernel times N);
@@ -92,7 +94,8 @@ def _dl_numpy(y: np.ndarray, v: np.ndarray) -> tuple:
     est = (w * y).sum(1) / sw
     se = np.sqrt(1 / sw)
     half = special.stdtrit(k - 2, 0.975) * np.sqrt(tau2 + se ** 2)
-    return (est, se, est - 1.959964 * se, est + 1.959964 * se, 2 * special.ndtr(-np.abs(est / se)),
+    z = special.ndtri(0.975)
+    return (est, se, est - z * se, est + z * se, 2 * special.ndtr(-np.abs(est / se)),
             special.chdtrc(k - 1, q), 100 * np.maximum(0, (q - (k - 1)) / q), 100 * w / sw[:, None],
             est - half, est + half)
 
@@ -104,6 +107,24 @@ def pooling_vs_numpy() -> tuple[float, float]:
     pooled = _median_time(lambda: meta.pool(y, v, method="DL"), repeats=21)
     floor = _median_time(lambda: _dl_numpy(y, v), repeats=21)
     return pooled, floor
+
+
+def reml_cost() -> tuple[float, float, float, int, int]:
+    """REML against DL on the same 1,000 analyses x 20 studies, and REML on 1,000 random analyses of 4 trials on a
+    0-100 mm scale (the shape of notebook 06's analyses): times and how many rows needed the bounded search."""
+    rng = np.random.default_rng(9)
+    v = rng.uniform(0.02, 0.5, size=(1000, 20))
+    y = rng.normal(-0.5, np.sqrt(v + 0.1))
+    reml = _median_time(lambda: meta.pool(y, v, method="REML"), repeats=7)
+    dl = _median_time(lambda: meta.pool(y, v, method="DL"), repeats=21)
+    n1, n2 = rng.integers(10, 150, size=(2, 1000, 4))
+    sd = rng.uniform(5, 35, size=(1000, 4))
+    vm = sd ** 2 * (1 / n1 + 1 / n2)
+    ym = np.clip(rng.normal(-10, rng.uniform(0, 15, size=(1000, 1)), size=(1000, 4)) + rng.normal(0, np.sqrt(vm)),
+                 -100, 100)
+    mm = _median_time(lambda: meta.pool(ym, vm, method="REML"), repeats=7)
+    fits = meta.pool(ym, vm, method="REML").tau2_fit
+    return reml, dl, mm, sum(f == "bounded search" for f in fits), sum(f == "failed" for f in fits)
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -392,6 +413,7 @@ def main() -> None:
     sim, floor = simulation_vs_rng_floor()
     redraw = slider_redraw()
     pooled, pool_floor = pooling_vs_numpy()
+    reml, reml_dl, reml_mm, bounded, failed = reml_cost()
     cores = os.cpu_count() or 1
     print(f"Machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}, "
           f"NumPy {np.__version__}; timings are medians of repeated runs where repeated")
@@ -419,6 +441,10 @@ def main() -> None:
     print(f"| (d) slider redraw (2,000 trials + chart + PNG) | {redraw * 1000:.0f} ms | | | < 100 ms |")
     print(f"| (f) meta.pool (DL), 1,000 analyses x 20 studies | {pooled * 1000:.2f} ms | {pool_floor * 1000:.2f} ms "
           f"(same DL in plain NumPy) | {pooled / pool_floor:.2f}x | <= 3x |")
+    print(f"| (f) meta.pool (REML), the same 1,000 analyses | {reml * 1000:.1f} ms | {reml_dl * 1000:.2f} ms "
+          f"(meta.pool DL) | {reml / reml_dl:.1f}x | (cost reported) |")
+    print(f"| (f) meta.pool (REML), 1,000 random mm-scale analyses of 4 trials | {reml_mm * 1000:.1f} ms | | "
+          f"{bounded} rows by bounded search, {failed} failed | every row converges |")
     cold, cold_floor = validate_shipped_cold()
     print(f"| (h) validate the shipped data (`python -m dry_needling validate`, cold) | {cold:.2f} s | "
           f"{cold_floor:.2f} s (a fresh process reading the CSVs with pandas) | {cold / cold_floor:.2f}x | <= 1 s |")

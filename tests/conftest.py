@@ -40,3 +40,14 @@ def close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+# Fixtures that start a kernel, a browser or a whole build: a test using one is slow, so `pytest -m "not slow"`
+# (the fast loop, docs/maintenance.md) leaves it out without each test having to say so.
+SLOW_FIXTURES = frozenset({"sandbox", "hostile_build", "editions"})
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

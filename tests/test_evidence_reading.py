@@ -46,8 +46,8 @@ def test_null_results_are_recorded(pooled):
 
 @pytest.mark.parametrize("certainty, level", [
     ("high", "high"), ("moderate", "moderate"), ("low", "low"), ("very low", "very low"),
-    ("low to very low", "low"), ("very low to moderate", "low"), ("low to moderate", "moderate"),
-    ("not reported", None), ("not graded", None),
+    ("low to very low", "very low"), ("very low to moderate", "very low"), ("low to moderate", "low"),
+    ("low or very low", "very low"), ("not reported", None), ("not graded", None), ("not assessed", None),
 ])
 def test_wording_level(certainty, level):
     assert evidence.wording_level(certainty) == level
@@ -75,14 +75,16 @@ def test_grade_statements_never_exceed_their_certainty():
         evidence.grade_statement("benefit", "fairly low")
 
 
-def test_bottom_line_statements_respect_certainty(pooled):
-    table = evidence.bottom_line(pooled)
-    for row in table.itertuples():
-        assert evidence.wording_allowed(row.statement, row.wording_level), row.statement
-    by_group = table.set_index("comparison_group")
-    assert by_group.loc["vs no intervention", "statement"].startswith("Needling may improve")
-    # Liu 2018 and Lara-Palomo 2023 grade nothing in the abstracts we read: no claim beyond 'uncertain'.
-    assert "uncertain" in by_group.loc["vs other treatments", "statement"]
+def test_sof_statements_respect_certainty():
+    """Every SoF row's GRADE statement claims no more than the row's certainty (a range worded at its lowest)."""
+    sof = evidence.summary_of_findings()
+    for row in sof.to_dict("records"):
+        level = None if row["certainty"] == "not assessed" else row["certainty"]
+        assert evidence.wording_allowed(row["statement"], level), row["statement"]
+    statements = sof.set_index("sof_id")["statement"]
+    assert statements["yu2023_none_pain_2w"].startswith("The evidence is very uncertain")  # "low or very low"
+    assert statements["liu2018_pain_other"].startswith("Dry needling probably improves pain")  # moderate
+    assert statements["mu2020_usual_pain"].startswith("Acupuncture may improve pain")  # low
 
 
 def test_chart_titles_are_no_stronger_than_the_certainty_they_plot():
@@ -92,7 +94,7 @@ def test_chart_titles_are_no_stronger_than_the_certainty_they_plot():
         plotted = pd.read_csv(paths.ROOT / "figures" / f"{fig.name}.csv")
         if "certainty" not in plotted:
             continue
-        level = evidence.best_certainty([evidence.wording_level(c) for c in plotted["certainty"]])
+        level = evidence.weakest_certainty(plotted["certainty"])  # a title covering several rows: their lowest
         assert evidence.wording_allowed(fig.title, level), f"{fig.name}: title {fig.title!r} claims more than {level}"
         checked += 1
     assert checked >= 2, "the forest plots should carry a certainty column"

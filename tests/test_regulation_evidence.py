@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -80,12 +82,133 @@ def test_adverse_event_denominators():
     adverse = data.load("adverse_events").set_index("id")
     assert adverse.loc["brady_any_mild", ["count", "denominator"]].tolist() == [1463, 7629]
     assert adverse.loc["brady_any_mild", "events_per_100_treatments"] == pytest.approx(100 * 1463 / 7629, abs=0.005)
-    assert adverse.loc["boyce_any_minor", "count"] == 7531 and adverse.loc["boyce_any_minor", "denominator"] == 20464
-    # The printed 36.7 % fits 7,531 / 20,494 (the abstract's other denominator), not 7,531 / 20,464.
-    assert adverse.loc["boyce_any_minor", "events_per_100_treatments"] == pytest.approx(100 * 7531 / 20494, abs=0.05)
-    assert "20,494" in adverse.loc["boyce_any_minor", "note"]
+    # The printed 36.7 % is 7,531 / 20,494 (the abstract's denominator for major events), not 7,531 / 20,464 (its
+    # count of sessions, 36.80 %): the row keeps the denominator that reproduces the printed rate, and says so.
+    assert adverse.loc["boyce_any_minor", ["count", "denominator"]].tolist() == [7531, 20494]
+    assert "20,464" in adverse.loc["boyce_any_minor", "note"] and "20,494" in adverse.loc["boyce_any_minor", "note"]
     mapped = set(adverse["article_item_id"].dropna())
     assert mapped == {"side_bruising", "side_insertion_pain", "side_soreness", "side_fatigue"}
+
+
+def test_every_counted_rate_reproduces_its_printed_value():
+    """Where a row prints a count and a rate, count / denominator gives the rate at the decimals printed."""
+    adverse = data.load("adverse_events")
+    counted = adverse[adverse["count"].notna()]
+    raw = {row["id"]: row["events_per_100_treatments"] for row in _csv_rows("adverse_events")}
+    for row in counted.itertuples():
+        decimals = len(raw[row.id].partition(".")[2])
+        assert round(100 * row.count / row.denominator, decimals) == row.events_per_100_treatments, row.id
+
+
+def _csv_rows(name):
+    import csv
+
+    from dry_needling import paths
+
+    with open(paths.data_dir() / f"{name}.csv", encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+# --- Florida, training hours, last confirmed (issue 20 items 3, 4, 13) ---------------------------------------
+
+def test_florida_is_on_the_timeline(states):
+    events = data.load("regulation_events")
+    florida = events[events["state"] == "FL"].set_index("id")
+    assert florida.loc["fl_2019_alj", ["date", "kind"]].tolist() == [pd.Timestamp("2019-01-28"), "prohibited"]
+    assert florida.loc["fl_2020_signed", ["date", "kind"]].tolist() == [pd.Timestamp("2020-06-29"), "permitted"]
+    assert florida.loc["fl_2020_effective", ["date", "kind"]].tolist() == [pd.Timestamp("2020-07-01"), "permitted"]
+    assert "FL" in regulation.timeline_lanes(events)
+    assert regulation.timeline_lanes(events)[0] == "US"
+    assert regulation.status_on(events, "2020-01-01").set_index("state").loc["FL", "kind"] == "prohibited"
+    assert regulation.status_on(events, "2020-12-31").set_index("state").loc["FL", "kind"] == "permitted"
+    fl = states.set_index("postal_code").loc["FL"]
+    assert (fl["status"], fl["effective_date"]) == ("permitted", pd.Timestamp("2020-07-01"))
+    assert not fl["article_prohibiting"]
+
+
+def test_seven_versus_six_differ_by_florida_only_as_an_inference(states):
+    six = list(states.loc[states["article_prohibiting"], "postal_code"])
+    window = regulation.inferred_window(states, six, dropped=["FL"])
+    assert (window["start"], window["start_state"]) == (pd.Timestamp("2020-07-01"), "FL")
+    assert (window["end"], window["end_state"]) == (pd.Timestamp("2022-04-18"), "NJ")
+    with pytest.raises(ValueError, match="CA: the inference needs a state that now permits"):
+        regulation.inferred_window(states, six, dropped=["CA"])
+    assert regulation.inferred_window(states, ["CA", "HI"], dropped=["FL"])["end"] is None
+    counts = data.load("prohibiting_counts").set_index("id")
+    assert counts.loc["apta_2018", "count"] - counts.loc["article", "count"] == len(["FL"])
+    assert "inference" in counts.loc["apta_2018", "note"]
+
+
+def test_last_confirmed_is_never_older_than_the_state_specific_source(states):
+    both = states.dropna(subset=["status_as_of", "last_confirmed"])
+    assert (both["last_confirmed"] >= both["status_as_of"]).all()
+    assert (states["last_confirmed"].isna() == states["last_confirmed_by"].isna()).all()
+    six_and_florida = regulation.last_confirmed(states, ["CA", "HI", "NJ", "NY", "OR", "WA", "FL"])
+    assert six_and_florida["last_confirmed"].notna().all()
+    assert pd.isna(six_and_florida.set_index("postal_code").loc["CA", "status_as_of"])
+    # The silent states are confirmed by no dated source.
+    assert states.loc[states["status"] == "silent", "last_confirmed"].isna().all()
+    with pytest.raises(ValueError, match="no such state"):
+        regulation.last_confirmed(states, ["XX"])
+
+
+@pytest.fixture(scope="module")
+def hours():
+    return data.load("training_hours")
+
+
+def test_training_hours_rows_name_the_page_they_were_read_on(hours):
+    sources = data.load("sources").set_index("id")
+    known = set(sources.index) | set(hours["id"])
+    for row in hours.itertuples():
+        pages = {sources.loc[row.source_id, "url"], *str(sources.loc[row.source_id, "read_at"]).split()}
+        assert row.url in pages, row.id
+        # Undated pages say so; dated ones give a precision.
+        assert pd.isna(row.source_date) == (row.source_date_precision == "unknown"), row.id
+        for other in re.findall(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b", str(row.note)):
+            assert other in known, f"{row.id}: note names {other!r}, neither a source nor a row"
+
+
+def test_training_hours_agree_with_the_detailed_facts(hours):
+    facts = data.load("training_facts").set_index("id")
+    table = hours.set_index("id")
+    assert table.loc["nj_statute", "hours"] == facts.loc["nj_statute_40h", "value"]
+    assert table.loc["nj_statute", "practice_years"] == facts.loc["nj_statute_experience", "value"]
+    assert table.loc["wa_2023", "hours"] == facts.loc["wa_2023_hours", "value"]
+    assert table.loc["wa_2023", "practice_years"] == facts.loc["wa_2023_practice", "value"]
+    assert table.loc["fl_statute", ["hours", "practice_years", "source_kind"]].tolist() == [50, 2, "primary"]
+    assert table.loc["de_pphc", ["hours", "source_kind"]].tolist() == [54, "secondary"]
+
+
+def test_article_hours_against_the_enacted_minimums(hours):
+    stated = data.load("article_figures").set_index("id").loc["training_hours", "value"]
+    check = regulation.hours_vs_article(hours, stated)
+    assert check["equal"] == ["DE"] and check["equal_kinds"] == ["secondary"]
+    assert (check["low"], check["high"]) == (24, 325)
+    assert check["n_states"] == 8 and check["n_differ"] == 7
+    in_force = regulation.training_in_force(hours)
+    assert "chiropractic physicians" not in set(hours.loc[hours["id"].isin(in_force.index), "profession"])
+    assert list(in_force["hours"]) == sorted(in_force["hours"])
+    chiro = hours[hours["profession"] == "chiropractic physicians"].iloc[0]
+    assert (chiro["state"], chiro["hours"], chiro["in_force_until"]) == ("OR", 24, pd.Timestamp("2014-01-23"))
+    with pytest.raises(ValueError, match="no training requirement in force"):
+        regulation.training_in_force(hours, profession="acupuncturists")
+
+
+def test_notebook_02_states_the_hours_verdict_the_table_supports(hours):
+    """The claim box says "partly supported" exactly when one state's minimum equals the article's and others
+    differ; it names the matching state and says the figure comes from a secondary summary."""
+    import nbformat
+
+    from dry_needling import paths
+
+    nb = nbformat.read(paths.notebooks_dir() / "02_who_may_needle.ipynb", as_version=4)
+    claim = next(c.source for c in nb.cells if c.cell_type == "markdown" and "**Claim:** 54 hours" in c.source)
+    hours_claim = claim.split("**Claim:** 54 hours", 1)[1].split("## Summary", 1)[0]
+    check = regulation.hours_vs_article(hours, 54)
+    assert check["equal"] and check["n_differ"]
+    assert "partly supported" in hours_claim and "Delaware" in hours_claim and "secondary" in hours_claim
+    assert "no source surveys" not in " ".join(c.source for c in nb.cells).lower()
 
 
 # --- evidence computations -------------------------------------------------------------------
@@ -111,17 +234,6 @@ def test_smd_to_points_and_rule_of_three():
 def test_favours_dry_needling(est, lo, hi, direction, verdict):
     row = {"estimate": est, "ci_low": lo, "ci_high": hi, "favours_dn_when": direction}
     assert evidence.favours_dry_needling(row) == verdict
-
-
-def test_bottom_line_by_comparison():
-    table = evidence.bottom_line(data.load("pooled_estimates")).set_index("comparison_group")
-    assert table.loc["vs no intervention", "favour_dn"] == 4
-    assert table.loc["vs no intervention", "pools_acupuncture"]
-    assert table.loc["vs sham", "estimates"] == 2 and table.loc["vs sham", "favour_dn"] == 1
-    # Null and non-significant results count too: Lara-Palomo (disability), Hu (acupuncture at follow-up),
-    # Gattie (function vs other treatments) sit beside the significant ones.
-    assert table.loc["vs other treatments", "no_clear_difference"] >= 3
-    assert table.loc["mixed comparators", "no_clear_difference"] >= 2
 
 
 # --- tile map ---------------------------------------------------------------------------------

@@ -17,15 +17,21 @@ the arm guessing "treatment" and "placebo"::
 and the confidence interval is the Wald interval ``BI +/- z SE`` (not truncated to [-1, 1], as
 in the reference implementation). ``-1 <= BI <= 1``: 1 means everyone guessed right
 (unblinded), 0 is consistent with random guessing, -1 means everyone guessed wrong (possibly
-"opposite guessing"). By the usual rule a BI strictly between -0.2 and 0.2 counts as random
-guessing; 0.2 or more as unblinded; -0.2 or less as opposite guessing (the cut-offs used by
-Braithwaite 2018 and Moroz 2013, so their scenario labels are reproduced).
+"opposite guessing"). By the usual rule a *point estimate* strictly between -0.2 and 0.2 counts as
+random guessing; 0.2 or more as unblinded; -0.2 or less as opposite guessing (the cut-offs used by
+Braithwaite 2018 and Moroz 2013, so their scenario labels are reproduced: ``scenario``).
 
 James index for the whole trial, from the 3 x 2 table (rows: guessed active, guessed sham,
 don't know; columns: actually active, actually sham) and cell weights (0 correct, 0.5
 incorrect, 1 don't know): ``0 <= BI <= 1``; 1 = complete blinding, 0.5 = random guessing,
-0 = complete unblinding. Unblinding may be claimed when the upper limit of the two-sided
-interval is below 0.5.
+0 = complete unblinding.
+
+What the printed label (``interpretation``) claims is judged on the interval printed beside it, never on
+the point estimate alone: unblinding may be claimed only when the interval excludes the value of random
+guessing (Bang: the whole interval above 0 is "unblinded", below 0 "opposite guessing"; James: the whole
+interval below 0.5 is "unblinded"). Any other interval only fails to show unblinding and is labelled
+"not shown to be unblinded", never "blinded": absence of evidence of unblinding is not evidence of
+blinding (:data:`NOT_SHOWN`).
 """
 
 from __future__ import annotations
@@ -45,7 +51,10 @@ __all__ = [
     "james_index",
     "bang_scenario",
     "wilson_interval",
+    "interval_label",
     "JAMES_WEIGHTS",
+    "NOT_SHOWN",
+    "LABELS",
 ]
 
 Alternative = Literal["two-sided", "greater", "less"]
@@ -54,6 +63,15 @@ Alternative = Literal["two-sided", "greater", "less"]
 JAMES_WEIGHTS = np.array([[0.0, 0.5], [0.5, 0.0], [1.0, 1.0]])
 
 _RANDOM_BAND = Fraction(1, 5)  # the +/-0.2 rule
+
+#: The label of an interval that covers random guessing: it fails to show unblinding, nothing more.
+NOT_SHOWN = "not shown to be unblinded"
+
+#: Every label ``interpretation`` can take, for each index (a test checks each against its interval).
+LABELS = {"Bang": ("unblinded", "opposite guessing", NOT_SHOWN), "James": ("unblinded", NOT_SHOWN)}
+
+#: The index value of random guessing: the interval must exclude it before unblinding is claimed.
+_RANDOM = {"Bang": 0.0, "James": 0.5}
 
 
 @dataclass(frozen=True)
@@ -64,6 +82,11 @@ class BlindingIndex:
     irrelevant limit fixed at the end of the index's range (as the R package does).
     ``lower_one_sided``/``upper_one_sided`` are always given: the one-sided bounds that
     Bang (2004) recommends reading for the Bang index.
+
+    ``interpretation`` is what the interval ``ci_low``-``ci_high`` shows (:func:`interval_label`):
+    "unblinded" or "opposite guessing" only when the interval excludes random guessing, otherwise
+    "not shown to be unblinded". ``scenario`` (Bang only) classifies the point estimate by the
+    +/-0.2 rule, as published reviews do; it says nothing about uncertainty.
     """
 
     method: str
@@ -77,6 +100,7 @@ class BlindingIndex:
     upper_one_sided: float
     n: int
     interpretation: str
+    scenario: str | None = None
 
     def __str__(self) -> str:
         return (f"{self.method} BI {self.estimate:.2f} (SE {self.se:.3f}; {self.confidence:.0%} CI "
@@ -127,8 +151,37 @@ def _interval(estimate: float, se: float, z: float, alternative: str, bounds: tu
     return bounds[0], estimate + z * se
 
 
+def interval_label(method: str, ci_low: float, ci_high: float) -> str:
+    """What an interval of a blinding index shows, and no more.
+
+    Bang: "unblinded" when the whole interval lies above 0, "opposite guessing" when it lies below 0;
+    James: "unblinded" when it lies below 0.5. An interval that reaches random guessing (0 for Bang,
+    0.5 for James) or beyond only fails to show unblinding: :data:`NOT_SHOWN`, never "blinded". An
+    undefined limit (NaN) gives "undefined".
+
+    >>> interval_label("Bang", -0.30, 0.70)
+    'not shown to be unblinded'
+    >>> interval_label("James", 0.22, 0.56)
+    'not shown to be unblinded'
+    """
+    if method not in _RANDOM:
+        raise ValueError(f"method must be 'Bang' or 'James', got {method!r}")
+    if math.isnan(ci_low) or math.isnan(ci_high):
+        return "undefined"
+    random = _RANDOM[method]
+    if method == "Bang" and ci_low > random:
+        return "unblinded"
+    if method == "Bang" and ci_high < random:
+        return "opposite guessing"
+    if method == "James" and ci_high < random:
+        return "unblinded"  # more right guesses than chance: the whole interval lies below 0.5
+    return NOT_SHOWN
+
+
 def bang_scenario(estimate: float | Fraction) -> str:
-    """'unblinded' (BI >= 0.2), 'opposite guessing' (BI <= -0.2) or 'random guessing'."""
+    """The scenario of a point estimate by the +/-0.2 rule: 'unblinded' (BI >= 0.2), 'opposite guessing'
+    (BI <= -0.2) or 'random guessing'. A classification of the point only; the interval decides what can
+    be claimed (:func:`interval_label`)."""
     if isinstance(estimate, float) and math.isnan(estimate):
         return "undefined"
     value = Fraction(estimate).limit_denominator(10**9)
@@ -159,8 +212,9 @@ def bang_index(n_correct: int, n_incorrect: int, n_dont_know: int = 0, confidenc
     Returns
     -------
     BlindingIndex
-        ``estimate``, ``se``, ``ci_low``, ``ci_high``, both one-sided bounds, ``n`` and a plain
-        ``interpretation`` (random guessing, unblinded, opposite guessing).
+        ``estimate``, ``se``, ``ci_low``, ``ci_high``, both one-sided bounds, ``n``, the
+        ``interpretation`` of the interval (unblinded, opposite guessing, not shown to be unblinded)
+        and the ``scenario`` of the point estimate by the +/-0.2 rule.
 
     Raises
     ------
@@ -191,6 +245,12 @@ def bang_index(n_correct: int, n_incorrect: int, n_dont_know: int = 0, confidenc
     >>> print(bang_index(8, 2))
     Bang BI 0.60 (SE 0.253; 95% CI 0.10 to 1.10): unblinded
 
+    Nine of fifteen: the point estimate is in the "unblinded" range, but the interval covers 0:
+
+    >>> result = bang_index(9, 6)
+    >>> result.interpretation, result.scenario
+    ('not shown to be unblinded', 'unblinded')
+
     The Houweling 2014 investigators' active arm (BlindingIndex.jl's documented example):
 
     >>> result = bang_index(48, 4, 330)
@@ -214,10 +274,12 @@ def bang_index(n_correct: int, n_incorrect: int, n_dont_know: int = 0, confidenc
     p1, p2 = c / n, i / n
     se = math.sqrt((p1 * (1 - p1) + p2 * (1 - p2) + 2 * p1 * p2) / n)
     low, high = _interval(estimate, se, z, alternative, (-1.0, 1.0))
-    interpretation = ("undefined: every answer was don't know" if estimate_exact is None
-                      else bang_scenario(estimate_exact))
+    if estimate_exact is None:
+        interpretation = scenario = "undefined: every answer was don't know"
+    else:
+        interpretation, scenario = interval_label("Bang", low, high), bang_scenario(estimate_exact)
     return BlindingIndex("Bang", estimate, se, low, high, float(confidence), alternative,
-                         estimate - z_one * se, estimate + z_one * se, n, interpretation)
+                         estimate - z_one * se, estimate + z_one * se, n, interpretation, scenario)
 
 
 def james_index(table, confidence: float = 0.95, weights=None,
@@ -238,8 +300,9 @@ def james_index(table, confidence: float = 0.95, weights=None,
     Returns
     -------
     BlindingIndex
-        As for :func:`bang_index`; ``interpretation`` is "unblinded" when the two-sided upper limit is
-        below 0.5, else "blinded".
+        As for :func:`bang_index`; ``interpretation`` is "unblinded" when the interval's upper limit is
+        below 0.5, else "not shown to be unblinded" (never "blinded": a high index with an interval above
+        0.5 fails to show unblinding, and may reflect many "don't know" answers); no ``scenario``.
 
     Notes
     -----
@@ -259,7 +322,7 @@ def james_index(table, confidence: float = 0.95, weights=None,
 
     >>> result = james_index([[48, 22], [4, 30], [330, 319]])
     >>> print(result)
-    James BI 0.90 (SE 0.011; 95% CI 0.88 to 0.92): blinded
+    James BI 0.90 (SE 0.011; 95% CI 0.88 to 0.92): not shown to be unblinded
     """
     x = _table(table)
     w = JAMES_WEIGHTS if weights is None else np.asarray(weights, dtype=float)
@@ -273,13 +336,8 @@ def james_index(table, confidence: float = 0.95, weights=None,
         with np.errstate(divide="ignore", invalid="ignore"):
             estimate, se = _james(x / total, w[:2], total)
     low, high = _interval(estimate, se, z, alternative, (0.0, 1.0))
-    upper_two_sided = estimate + _z(confidence, "two-sided")[0] * se
-    if math.isnan(estimate):
-        interpretation = "undefined for this table"
-    elif upper_two_sided < 0.5:
-        interpretation = "unblinded"  # the whole two-sided interval lies below random guessing
-    else:
-        interpretation = "blinded"
+    interpretation = ("undefined for this table" if math.isnan(estimate) or math.isnan(se)
+                      else interval_label("James", low, high))
     return BlindingIndex("James", estimate, se, low, high, float(confidence), alternative,
                          estimate - z_one * se, estimate + z_one * se, int(total), interpretation)
 

@@ -1,6 +1,13 @@
-"""What the pooled evidence says: effect sizes on a scale a student can feel, which comparisons
-support the article's bottom line, and how firmly (GRADE certainty), in wording no stronger than
-the certainty allows."""
+"""The Summary-of-Findings table and GRADE wording: the one home for how firmly the collection may say a thing.
+
+``data/summary_of_findings.csv`` holds one row per comparison x outcome x time window a verdict rests on, each
+with a GRADE certainty and its five domains (:data:`DOMAINS`). This module loads and checks that table
+(:func:`summary_of_findings`, :func:`sof_problems`), reads each row's finding (:func:`finding`), words it as
+GRADE's informative statements do at the row's certainty, the lowest end of any printed range
+(:func:`grade_statement`, :func:`sof_statement`), and keeps the helpers for printed intervals, effect sizes in
+points and adverse-event rates. Verdicts on the article's claims are derived from these rows in
+:mod:`dry_needling.claims`.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +16,30 @@ import re
 
 import pandas as pd
 
-__all__ = ["CERTAINTY_LEVELS", "smd_to_points", "favours_dry_needling", "interval_consistency",
-           "symmetric_alternatives", "weakest_certainty", "best_certainty", "wording_level", "grade_statement",
-           "wording_certainty", "wording_allowed", "bottom_line", "rule_of_three", "per_100", "COMPARISON_ORDER",
-           "smd_forest_rows"]
+__all__ = ["CERTAINTY_LEVELS", "DOMAINS", "DOMAIN_LEVELS", "SOF_COMPARISON_ORDER", "smd_to_points",
+           "favours_dry_needling", "interval_consistency", "symmetric_alternatives", "weakest_certainty",
+           "best_certainty", "wording_level", "certainty_from_domains", "grade_statement", "wording_certainty",
+           "wording_allowed", "finding", "sof_statement", "sof_problems", "summary_of_findings", "sof_by_comparison",
+           "sof_display",
+           "rule_of_three", "per_100", "COMPARISON_ORDER", "smd_forest_rows"]
 
 #: GRADE certainty levels, strongest first.
 CERTAINTY_LEVELS = ["high", "moderate", "low", "very low"]
 
-#: Values of ``pooled_estimates.certainty`` that are not a single GRADE level.
+#: The five GRADE domains, as columns of the SoF table (each with a ``<domain>_reason`` column).
+DOMAINS = ["risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias"]
+
+#: How serious a domain's concern is; each step below "no serious" lowers the certainty by one level.
+DOMAIN_LEVELS = ["no serious", "serious", "very serious", "not assessed"]
+
+#: The order in which the SoF table shows comparisons: sham first (the hardest test), mechanisms last.
+SOF_COMPARISON_ORDER = ["vs sham", "vs no treatment", "vs usual care", "vs other treatments", "vs acupuncture",
+                        "combined vs dry needling alone", "mixed comparators", "mechanism study"]
+
+#: Certainty written as a range (by a review for all its outcomes, or in ``pooled_estimates.certainty``).
 _RANGES = {"low to very low": ("low", "very low"), "very low to moderate": ("moderate", "very low"),
-           "low to moderate": ("moderate", "low")}
-_UNGRADED = {"not graded", "not reported"}
+           "low to moderate": ("moderate", "low"), "low or very low": ("low", "very low")}
+_UNGRADED = {"not graded", "not reported", "not assessed"}
 
 
 def smd_to_points(smd: float, sd: float = 2.0) -> float:
@@ -96,7 +115,7 @@ def favours_dry_needling(row) -> str:
 # --- certainty and wording -----------------------------------------------------------------------
 
 def _levels(certainty) -> list[str]:
-    if certainty is None or pd.isna(certainty) or certainty in _UNGRADED:
+    if certainty is None or (not isinstance(certainty, str) and pd.isna(certainty)) or certainty in _UNGRADED:
         return []
     if certainty in _RANGES:
         return list(_RANGES[certainty])
@@ -120,49 +139,60 @@ def best_certainty(values) -> str | None:
 
 
 def wording_level(certainty) -> str | None:
-    """The GRADE level that may be used to *word* a claim about one estimate.
+    """The GRADE level at which a finding may be *worded*: a single level is itself; a range (e.g. 'low to very
+    low', 'very low to moderate') is worded at its lowest end, because nothing tells which outcome is the better
+    graded one; ungraded: None (worded as very uncertain)."""
+    return weakest_certainty([certainty])
 
-    A single level is itself. A range the review gives for all its outcomes (e.g. 'low to very
-    low') is worded by its upper end, except that a range reaching 'very low' is capped at 'low':
-    an estimate that may be very low certainty never licenses 'probably'. Ungraded: None."""
-    levels = _levels(certainty)
-    if not levels:
-        return None
-    top = min(levels, key=CERTAINTY_LEVELS.index)
-    if "very low" in levels and CERTAINTY_LEVELS.index(top) < CERTAINTY_LEVELS.index("low"):
-        return "low"
-    return top
+
+def certainty_from_domains(judgements: dict[str, str], start: str = "high") -> str | None:
+    """The certainty that five domain judgements give, GRADE's way: start at ``start`` ('high' for randomised
+    trials, 'low' for other designs) and go down one level per 'serious' and two per 'very serious', never below
+    'very low'. None when any domain is 'not assessed' or missing: a certainty needs all five judged."""
+    if start not in CERTAINTY_LEVELS:
+        raise ValueError(f"start must be one of {CERTAINTY_LEVELS}, got {start!r}")
+    steps = 0
+    for domain in DOMAINS:
+        level = judgements.get(domain)
+        if level not in DOMAIN_LEVELS:
+            raise ValueError(f"{domain}: expected one of {DOMAIN_LEVELS}, got {level!r}")
+        if level == "not assessed":
+            return None
+        steps += DOMAIN_LEVELS.index(level)
+    return CERTAINTY_LEVELS[min(CERTAINTY_LEVELS.index(start) + steps, len(CERTAINTY_LEVELS) - 1)]
+
+
+_VERBS = {"benefit": {"high": "improves", "moderate": "probably improves", "low": "may improve"},
+          "little or no difference": {"high": "results in little or no difference in",
+                                      "moderate": "probably results in little or no difference in",
+                                      "low": "may result in little or no difference in"},
+          "harm": {"high": "worsens", "moderate": "probably worsens", "low": "may worsen"}}
 
 
 def grade_statement(effect: str, certainty: str | None, *, intervention: str = "dry needling",
                     outcome: str = "pain", comparator: str = "the comparator") -> str:
-    """A sentence in GRADE's informative-statement style (Santesso et al., J Clin Epidemiol
-    2020;119:126-135): 'improves' at high certainty, 'probably improves' at moderate, 'may improve'
-    at low, and 'the evidence is very uncertain' at very low. ``effect`` is 'benefit' or 'little or
-    no difference'. Ungraded evidence (``certainty`` None) is worded as very low, and says so:
-    nothing licenses more."""
+    """A sentence in GRADE's informative-statement style (Santesso et al., J Clin Epidemiol 2020;119:126-135):
+    'improves' at high certainty, 'probably improves' at moderate, 'may improve' at low, and 'the evidence is very
+    uncertain' at very low. ``effect`` is 'benefit', 'little or no difference', 'harm' or 'uncertain' (an interval
+    that includes no effect: worded as very uncertain at any level). Ungraded evidence (``certainty`` None) is
+    worded as very low, and says so: nothing licenses more."""
     if certainty is not None and certainty not in CERTAINTY_LEVELS:
         raise ValueError(f"certainty must be one of {CERTAINTY_LEVELS} or None, got {certainty!r}")
-    if effect not in {"benefit", "little or no difference"}:
-        raise ValueError(f"effect must be 'benefit' or 'little or no difference', got {effect!r}")
+    if effect not in {*_VERBS, "uncertain"}:
+        raise ValueError(f"effect must be one of {sorted({*_VERBS, 'uncertain'})}, got {effect!r}")
     subject = intervention[0].upper() + intervention[1:]
     if certainty is None:
-        return (f"Certainty not graded in what we read: whether {intervention} improves {outcome} "
-                f"vs {comparator} is uncertain")
-    if certainty == "very low":
+        return f"Not graded: the effect of {intervention} on {outcome} vs {comparator} is very uncertain"
+    if certainty == "very low" or effect == "uncertain":
         return f"The evidence is very uncertain about the effect of {intervention} on {outcome} vs {comparator}"
-    verb = {"benefit": {"high": "improves", "moderate": "probably improves", "low": "may improve"},
-            "little or no difference": {"high": "results in little or no difference in",
-                                        "moderate": "probably results in little or no difference in",
-                                        "low": "may result in little or no difference in"}}[effect][certainty]
-    return f"{subject} {verb} {outcome} vs {comparator}"
+    return f"{subject} {_VERBS[effect][certainty]} {outcome} vs {comparator}"
 
 
 _HEDGES = [("very low", re.compile(r"\bvery uncertain\b|\buncertain\b|\bnot known\b", re.I)),
            ("low", re.compile(r"\bmay\b|\bmight\b|\bcould\b|\bsuggests?\b", re.I)),
            ("moderate", re.compile(r"\bprobably\b|\blikely\b", re.I))]
-_STRONG = re.compile(r"\b(reduces?|improves?|relieves?|works?|is effective|are effective|beats?|better than|"
-                     r"favours?|superior|proves?|shows? that)\b", re.I)
+_STRONG = re.compile(r"\b(reduces?|improves?|worsens?|increases?|relieves?|works?|is effective|are effective|"
+                     r"beats?|better than|favours?|superior|proves?|shows? that)\b", re.I)
 
 
 def wording_certainty(text: str) -> str | None:
@@ -184,70 +214,180 @@ def wording_allowed(text: str, certainty: str | None) -> bool:
     return CERTAINTY_LEVELS.index(claimed) >= CERTAINTY_LEVELS.index(allowed)
 
 
-# --- the bottom line --------------------------------------------------------------------------------
+# --- the Summary-of-Findings table -----------------------------------------------------------------
 
-def _span(best: str | None, weakest: str | None) -> str:
-    if best is None:
-        return "not graded"
-    return best if best == weakest else f"{best} to {weakest}"
+_NAMES = {"dry needling": "dry needling", "acupuncture": "acupuncture",
+          "both pooled": "needling (acupuncture and dry needling pooled)"}
+_DIRECTION = {"favours dry needling": "benefit", "favours comparator": "harm", "uncertain": "uncertain"}
+_CONCLUSION = {"benefit": "benefit", "little or no difference": "little or no difference", "harm": "harm",
+               "uncertain": "uncertain", "not stated": "uncertain"}
 
 
-def bottom_line(pooled: pd.DataFrame) -> pd.DataFrame:
-    """One row per comparison group, counting *every* estimate, not only significant ones.
+def finding(row) -> str:
+    """What one SoF row found: 'benefit', 'little or no difference', 'harm' or 'uncertain'.
 
-    Columns: how many estimates; how many favour dry needling with a 95 % CI that excludes no
-    effect (``favour_dn``) and how many the review reports as favouring it without numbers we could
-    see; how many show no clear difference (CI includes no effect, or the review reports little or
-    no difference or an uncertain result without numbers); how many favour the comparator; how
-    many are not reported; how many printed intervals are inconsistent; the certainty range the
-    reviews give; and a GRADE-style ``statement`` whose strength is capped by
-    :func:`wording_level` of the best-graded estimate that supports it (ungraded: very low)."""
-    frame = pooled.assign(verdict=pooled.apply(favours_dry_needling, axis=1))
-    conclusion = frame["source_conclusion"] if "source_conclusion" in frame else pd.Series("not stated", frame.index)
-    no_numbers = frame["verdict"] == "not reported"
-    frame.loc[no_numbers & (conclusion == "benefit"), "verdict"] = "favours dry needling (no numbers seen)"
-    frame.loc[no_numbers & conclusion.isin(["little or no difference", "no significant difference", "uncertain"]),
-              "verdict"] = "no clear difference (no numbers seen)"
-    certainty = frame["certainty"] if "certainty" in frame else pd.Series(None, frame.index, dtype=object)
-    rows = []
-    for group, part in frame.groupby("comparison_group", sort=False):
-        favour = part["verdict"].str.startswith("favours dry needling")
-        unclear = part["verdict"].isin(["uncertain", "no clear difference (no numbers seen)"])
-        cert = certainty[part.index]
-        best, weakest = best_certainty(cert), weakest_certainty(cert)
-        comparator = str(group).removeprefix("vs ")
-        words = {"intervention": "needling", "outcome": "pain, function or quality of life", "comparator": comparator}
-        support = favour if favour.sum() > unclear.sum() else unclear
-        level = best_certainty([wording_level(c) for c in cert[support]])
-        if support.any():
-            effect = "benefit" if support is favour else "little or no difference"
-            statement = grade_statement(effect, level, **words)
-            s_best, s_weakest = best_certainty(cert[support]), weakest_certainty(cert[support])
-            if level is not None:
-                statement += f" ({_span(s_best, s_weakest)} certainty)"
-        else:
-            statement = "No estimate with numbers or a stated conclusion"
-        rows.append({
-            "comparison_group": group,
-            "estimates": len(part),
-            "favour_dn": int((part["verdict"] == "favours dry needling").sum()),
-            "favour_dn_no_numbers": int((part["verdict"] == "favours dry needling (no numbers seen)").sum()),
-            "no_clear_difference": int(unclear.sum()),
-            "favour_comparator": int((part["verdict"] == "favours comparator").sum()),
-            "not_reported": int(part["verdict"].isin(["not reported", "not applicable"]).sum()),
-            "inconsistent_intervals": int(sum(
-                interval_consistency(r.estimate, r.ci_low, r.ci_high, r.measure) == "inconsistent"
-                for r in part.itertuples())),
-            "certainty": _span(best, weakest),
-            "wording_level": level,
-            "statement": statement,
-            "time_points": ", ".join(dict.fromkeys(part["time_point"])),
-            "reviews": ", ".join(dict.fromkeys(part["review"])),
-            "pools_acupuncture": bool(part["pools_acupuncture"].any()),
-            "preprint": bool(part["preprint"].any()),
-            "all_msk_conditions": bool(part["all_msk_conditions"].any()),
-        })
-    return pd.DataFrame(rows)
+    Numbers win over words: with an estimate, both limits and a direction (``favours_when``), the interval
+    decides (:func:`favours_dry_needling`: one that includes no effect is 'uncertain', and a probable typo in a
+    bound counts only if both corrections agree). Without them, the source's own conclusion is used ('not
+    stated' reads as 'uncertain')."""
+    direction = favours_dry_needling({"estimate": row["estimate"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
+                                      "favours_dn_when": row["favours_when"], "measure": row["measure"]})
+    if direction in _DIRECTION:
+        return _DIRECTION[direction]
+    return _CONCLUSION[row["review_conclusion"]]
+
+
+def _certainty(row) -> str | None:
+    return None if row["certainty"] == "not assessed" else row["certainty"]
+
+
+def sof_statement(row) -> str:
+    """One SoF row as a GRADE informative statement at its certainty (the lowest end of a printed range)."""
+    name = _NAMES[row["intervention"]]
+    if row["comparison"] == "combined vs dry needling alone":
+        name += " plus other treatments"
+    return grade_statement(finding(row), _certainty(row), intervention=name,
+                           outcome=row["outcome"], comparator=row["comparator"])
+
+
+_DESIGN_START = {"systematic review of randomised trials": "high", "individual patient data meta-analysis": "high",
+                 "randomised trial": "high", "before-after study": "low", "animal study": "low"}
+
+
+def _blank(value) -> bool:
+    return value is None or (not isinstance(value, str) and pd.isna(value)) or str(value).strip() == ""
+
+
+def _printed_levels(text: str) -> list[str]:
+    """The GRADE levels a source's own words name ('very low to moderate' -> very low, moderate)."""
+    text = text.lower()
+    levels = ["very low"] if "very low" in text else []
+    text = text.replace("very low", "")
+    return levels + [lvl for lvl in ("high", "moderate", "low") if re.search(rf"\b{lvl}\b", text)]
+
+
+def sof_problems(sof: pd.DataFrame) -> list[str]:
+    """The rules a Summary-of-Findings table must keep, as readable lines (empty: it keeps them all).
+
+    - Every domain has a reason, even when not assessed (the reason says why).
+    - A certainty the collection assigns (``graded_by`` 'this collection') has all five domains judged and equals
+      :func:`certainty_from_domains` from the design's starting level; otherwise the certainty is the grading
+      review's (``graded_by`` 'review authors', with its printed words) or 'not assessed' (``not graded``).
+    - A review's certainty is the lowest end of the range it printed.
+    - One headline row per source, comparison and outcome: verdicts count one estimate per review and outcome.
+    - Limits bracket the estimate, and an effect in points follows from the estimate as ``points_scale`` says."""
+    problems: list[str] = []
+    for row in sof.to_dict("records"):
+        where = f"summary_of_findings.csv, row {row['sof_id']}"
+        for domain in DOMAINS:
+            if _blank(row[f"{domain}_reason"]):
+                problems.append(f"{where}: {domain} has no reason")
+        judged = {d: row[d] for d in DOMAINS}
+        certainty, graded = row["certainty"], row["graded_by"]
+        if graded == "this collection":
+            computed = certainty_from_domains(judged, _DESIGN_START[row["design"]])
+            if computed is None:
+                missing = [d for d in DOMAINS if judged[d] == "not assessed"]
+                problems.append(f"{where}: certainty {certainty!r} assigned by this collection, but "
+                                f"{', '.join(missing)} not assessed (all five domains must be judged)")
+            elif computed != certainty:
+                problems.append(f"{where}: certainty {certainty!r}, but the domains give {computed!r}")
+        elif graded == "review authors":
+            if certainty == "not assessed":
+                problems.append(f"{where}: graded by the review authors but certainty 'not assessed'")
+            else:
+                printed = _printed_levels(str(row["certainty_as_printed"]))
+                lowest = max(printed, key=CERTAINTY_LEVELS.index) if printed else None
+                if lowest is None:
+                    problems.append(f"{where}: graded by the review authors, but certainty_as_printed names no level")
+                elif lowest != certainty:
+                    problems.append(f"{where}: the review printed {row['certainty_as_printed']!r}; its lowest end is "
+                                    f"{lowest!r}, not {certainty!r}")
+        elif certainty != "not assessed":
+            problems.append(f"{where}: certainty {certainty!r} but graded_by 'not graded'")
+        numbers = [row["estimate"], row["ci_low"], row["ci_high"]]
+        if any(not _blank(v) for v in numbers):
+            if any(_blank(v) for v in numbers):
+                problems.append(f"{where}: estimate and both limits go together")
+            elif not row["ci_low"] <= row["estimate"] <= row["ci_high"]:
+                problems.append(f"{where}: the limits {row['ci_low']:g} to {row['ci_high']:g} do not bracket "
+                                f"{row['estimate']:g}")
+        points = row["effect_in_points"]
+        if not _blank(points):
+            scale = str(row["points_scale"])
+            expected = (round(row["estimate"] / 10, 2) if "divided by 10" in scale
+                        else row["estimate"] if "as printed" in scale else None)
+            if expected is None or _blank(expected) or not math.isclose(points, expected, abs_tol=1e-9):
+                problems.append(f"{where}: effect_in_points {points:g} does not follow from the estimate as "
+                                f"points_scale says ({scale!r})")
+    heads = sof.groupby(["source_id", "comparison", "outcome"])["headline"].sum()
+    for (source, comparison, outcome), count in heads.items():
+        if count != 1:
+            problems.append(f"summary_of_findings.csv: {source}, {comparison}, {outcome}: {int(count)} headline rows "
+                            "(exactly one: the estimate verdicts count)")
+    return problems
+
+
+class SummaryOfFindingsError(ValueError):
+    """The SoF table breaks one of :func:`sof_problems`' rules."""
+
+
+def summary_of_findings(data_dir=None) -> pd.DataFrame:
+    """``data/summary_of_findings.csv``, validated by the data package and by :func:`sof_problems`, with the
+    ``finding`` and GRADE ``statement`` of each row added. Raises :class:`SummaryOfFindingsError` listing every
+    broken rule."""
+    from . import data
+
+    sof = data.load("summary_of_findings", data_dir)
+    problems = sof_problems(sof)
+    if problems:
+        raise SummaryOfFindingsError("\n".join(problems))
+    return sof.assign(finding=[finding(r) for r in sof.to_dict("records")],
+                      statement=[sof_statement(r) for r in sof.to_dict("records")])
+
+
+def _effect_text(row) -> str:
+    if _blank(row["estimate"]):
+        return f"no numbers seen ({row['review_conclusion']})"
+    return f"{row['measure']} {row['estimate']:.2f} ({row['ci_low']:.2f} to {row['ci_high']:.2f})"
+
+
+def _domain_text(row) -> str:
+    short = {"no serious": "no serious", "serious": "serious", "very serious": "very serious", "not assessed": "?"}
+    names = {"risk_of_bias": "bias", "inconsistency": "inconsistency", "indirectness": "indirectness",
+             "imprecision": "imprecision", "publication_bias": "publication"}
+    return "; ".join(f"{names[d]} {short[row[d]]}" for d in DOMAINS)
+
+
+def sof_display(sof: pd.DataFrame, headline_only: bool = True) -> pd.DataFrame:
+    """The SoF table as a reader takes it in, in :func:`sof_by_comparison` order: who, what, the effect with its
+    interval, the effect in points, the certainty (as printed), the five domains ('?' not assessed) and the
+    GRADE statement. ``sof`` is :func:`summary_of_findings`' table."""
+    rows = sof_by_comparison(sof[sof["headline"]] if headline_only else sof)
+    return pd.DataFrame({
+        "comparison": rows["comparison"], "review": rows["review"], "outcome": rows["outcome"],
+        "time point": rows["time_point"],
+        "effect (95 % CI)": [_effect_text(r) for r in rows.to_dict("records")],
+        "in points": [("" if _blank(r["effect_in_points"]) else f"{r['effect_in_points']:.2f}")
+                      for r in rows.to_dict("records")],
+        "certainty": [r["certainty"] if r["certainty_as_printed"] == r["certainty"] or r["certainty"] == "not assessed"
+                      else f"{r['certainty']} (printed: {r['certainty_as_printed'].split(' (')[0]})"
+                      for r in rows.to_dict("records")],
+        "domains": [_domain_text(r) for r in rows.to_dict("records")],
+        "statement": rows["statement"],
+    }).reset_index(drop=True)
+
+
+_OUTCOME_ORDER = ["pain", "function", "quality of life", "pressure pain threshold", "blood flow", "muscle stiffness",
+                  "biochemical markers", "spontaneous electrical activity"]
+
+
+def sof_by_comparison(sof: pd.DataFrame) -> pd.DataFrame:
+    """The table in reading order: comparisons as :data:`SOF_COMPARISON_ORDER`, then outcome, headline rows first."""
+    rank = {c: i for i, c in enumerate(SOF_COMPARISON_ORDER)}
+    outcomes = {o: i for i, o in enumerate(_OUTCOME_ORDER)}
+    return sof.assign(_c=sof["comparison"].map(rank), _o=sof["outcome"].map(outcomes), _h=~sof["headline"]).sort_values(
+        ["_c", "_o", "_h"], kind="stable").drop(columns=["_c", "_o", "_h"])
 
 
 def rule_of_three(n: int) -> float:

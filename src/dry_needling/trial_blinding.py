@@ -11,7 +11,7 @@ import pandas as pd
 
 from .blinding import bang_index, wilson_interval
 
-__all__ = ["recompute_bang", "james_table", "sensation_table"]
+__all__ = ["recompute_bang", "james_table", "sensation_table", "scenario_inputs"]
 
 
 def recompute_bang(trials, confidence: float = 0.95):
@@ -20,7 +20,9 @@ def recompute_bang(trials, confidence: float = 0.95):
     ``trials`` is the ``blinding_trials`` table. The printed denominator (``*_n_guessed``) is
     taken as the arm's total, and everyone who did not guess correctly as having guessed the
     other arm (no don't-know counts are printed in the rows we have). Returns one row per arm
-    with the recomputed estimate, SE, CI and scenario beside the printed values.
+    with the recomputed estimate, SE, CI, what the interval shows (``interpretation``: unblinded,
+    opposite guessing, or not shown to be unblinded) and the point estimate's ``scenario`` by the
+    +/-0.2 rule (the classification the review prints), beside the printed values.
     """
     rows = []
     usable = trials[trials["guess_data"] == "counts printed"]
@@ -36,7 +38,7 @@ def recompute_bang(trials, confidence: float = 0.95):
                 "n_correct": correct, "n_asked": asked,
                 "estimate": result.estimate, "se": result.se, "ci_low": result.ci_low, "ci_high": result.ci_high,
                 "lower_one_sided": result.lower_one_sided, "upper_one_sided": result.upper_one_sided,
-                "interpretation": result.interpretation,
+                "interpretation": result.interpretation, "scenario": result.scenario,
                 "printed_bi": trial[f"bi_{prefix}"], "printed_ci_low": trial[f"bi_{prefix}_lo"],
                 "printed_ci_high": trial[f"bi_{prefix}_hi"],
             })
@@ -68,3 +70,35 @@ def sensation_table(summaries: pd.DataFrame) -> pd.DataFrame:
             rows.append({"sensation": what, "needle": needle, "people": k, "of": n,
                          "percent": 100 * k / n, "low": 100 * low, "high": 100 * high})
     return pd.DataFrame(rows)
+
+
+def scenario_inputs(data_dir=None) -> pd.DataFrame:
+    """The published blinding levels behind :func:`dry_needling.simulate.scenarios`, one row per scenario and arm,
+    with the uncertainty the sources give: the 95 % interval (empty when none is printed) and what the value
+    rests on (one trial arm of a few people, or an average over trials). Read from ``data/``, like the scenarios.
+    """
+    from . import data
+
+    summaries = data.load("blinding_summaries", data_dir).set_index("id")
+    trials = data.load("blinding_trials", data_dir).set_index("comparison_id")
+    devices = data.load("blinding_by_sham_type", data_dir).set_index("id")
+    rows = []
+    for arm, key in (("active", "freed2021_bi_active"), ("sham", "freed2021_bi_sham")):
+        s = summaries.loc[key]
+        rows.append({"scenario": "back-pain trials, average", "arm": arm, "estimate": s["value"], "ci_low": s["low"],
+                     "ci_high": s["high"], "based_on": f"mean of {s['n']} {s['n_of']}", "source_id": s["source_id"]})
+    itoh = trials.loc["itoh2005_np"]
+    for arm, prefix in (("active", "ag"), ("sham", "sg")):
+        rows.append({"scenario": "needle with a non-penetrating sham", "arm": arm, "estimate": itoh[f"bi_{prefix}"],
+                     "ci_low": itoh[f"bi_{prefix}_lo"], "ci_high": itoh[f"bi_{prefix}_hi"],
+                     "based_on": f"one trial arm of {int(itoh[f'{prefix}_n_guessed'])} people",
+                     "source_id": itoh["source_id"]})
+    commercial = devices.loc["sham_commercial"]
+    for arm, column in (("active", "mean_bi_verum"), ("sham", "mean_bi_sham")):
+        rows.append({"scenario": "commercial sham devices, average", "arm": arm, "estimate": commercial[column],
+                     "ci_low": None, "ci_high": None,
+                     "based_on": f"mean of {commercial['n_studies']} trials (no interval printed)",
+                     "source_id": commercial["source_id"]})
+    out = pd.DataFrame(rows)
+    out[["ci_low", "ci_high"]] = out[["ci_low", "ci_high"]].astype(float)
+    return out

@@ -346,10 +346,35 @@ def _comparison(text: str) -> str:
 def _lost_support() -> frozenset:
     from .. import evidence
 
-    pooled = _load("pooled_estimates")
-    before = set(evidence.bottom_line(pooled)["comparison_group"])
-    after = set(evidence.bottom_line(pooled[~pooled["pools_acupuncture"]])["comparison_group"])
-    return frozenset(_comparison(c) for c in before - after)
+    sof = evidence.summary_of_findings()
+    dn_only = sof[sof["intervention"] == "dry needling"]
+    return frozenset(_comparison(c) for c in set(sof["comparison"]) - set(dn_only["comparison"]))
+
+
+@_per_data
+def _control_ranking() -> tuple[str, ...]:
+    table = _load("effect_by_control_type")
+    main = table[table["row_type"] == "main"].sort_values("estimate", ascending=False, kind="stable")
+    return tuple(main["control_type"])
+
+
+def _read_ranking(value) -> tuple[str, ...]:
+    names = set(_control_ranking())
+    described = "a list of the five `control_type` names of the main rows (e.g. [\"usual care\", ...])"
+    try:
+        raw = _first_items(value, len(names))  # bounded: an endless iterable is refused, not consumed
+        if not all(type(v) is str for v in raw):
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"{described}, not {_short(value)}") from None
+    items = tuple(" ".join(v.lower().replace("-", " - ").split()).replace(" - ", "-") for v in raw)
+    if len(items) != len(names) or set(items) != names:
+        raise ValueError(f"{described}, not {_short(value)}")
+    return items
+
+
+CONTROL_RANKING = Kind("a list of the five control types, largest difference first", _read_ranking,
+                       lambda a, b: a == b, lambda v: " > ".join(v))
 
 
 # --- 06: re-analysis --------------------------------------------------------------------------------------------
@@ -578,19 +603,19 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in [
                               "a larger SD turns the same SMD into more points."),
         teacher_answer="evidence.smd_to_points(-0.42, 2.5)", facts=_points_facts),
     Exercise(
-        "05-2", "the comparison groups that disappear when estimates pooling acupuncture are dropped",
-        label_set("a list of comparison groups such as [\"vs sham\"]", _comparison), _lost_support,
-        right="\"vs no intervention\" and \"vs usual care\" rest only on the WHO review, which pools acupuncture; "
-              "\"vs sham\" keeps only Hu 2018, whose numbers we could not see.",
-        hint="compare `summary[\"comparison_group\"]` before and after dropping the rows where `pools_acupuncture` is "
-             "true.",
-        wrong=((lambda a: "sham" in a, "\"vs sham\" keeps one estimate that does not pool acupuncture (Hu 2018), "
-                                       "though its numbers are not visible."),
-               (lambda a: a and a < _lost_support(), "not all: another comparison loses all its support too.")),
-        prediction=Prediction("which comparisons", label_set("a list of comparison groups", _comparison),
-                              _lost_support, "only the WHO review pools acupuncture, and it is the only source for "
-                                             "two comparisons."),
-        teacher_answer="set(evidence.bottom_line(pooled)[\"comparison_group\"]) - set(table[\"comparison_group\"])"),
+        "05-2", "the comparisons that lose every row when rows not about dry needling alone are dropped",
+        label_set("a list of comparisons such as [\"vs sham\"]", _comparison), _lost_support,
+        right="only \"vs usual care\" rests entirely on acupuncture (Mu 2020, Vickers 2018) or on needling therapies "
+              "pooled (the WHO review); sham and no treatment keep dry-needling rows (Hu 2018, Gattie 2017).",
+        hint="compare `set(sof[\"comparison\"])` before and after keeping only the rows whose `intervention` is "
+             "\"dry needling\".",
+        wrong=((lambda a: "sham" in a, "\"vs sham\" keeps two dry-needling rows (Hu 2018 and Gattie 2017), though "
+                                       "neither is graded above very low."),
+               (lambda a: "no treatment" in a, "\"vs no treatment\" keeps Gattie 2017, a dry-needling review (all "
+                                               "musculoskeletal conditions).")),
+        prediction=Prediction("which comparisons", label_set("a list of comparisons", _comparison),
+                              _lost_support, "every usual-care row is about acupuncture or pools it."),
+        teacher_answer="set(sof[\"comparison\"]) - set(dn_only[\"comparison\"])"),
     Exercise(
         "06-1", "the pooled mean difference of analysis 5.1 without Molsberger 2002 (DL)", number(0.01),
         lambda: float(_without_heaviest().estimate),
@@ -626,4 +651,21 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in [
                               "larger."),
         teacher_answer="reanalysis.reanalyse(arms, reference, \"furlan2005_a12_1\", method=\"REML\")[1].tau2",
         facts=_reml_facts),
+    Exercise(
+        "06-3", "the five kinds of control of the main rows, largest difference in effect first",
+        CONTROL_RANKING, lambda: _control_ranking(),
+        right="that is Table 7's order. Penetrating shams leave the smallest difference; note where non-penetrating "
+              "shams land, and how far that row moves when the Vas trials are left out.",
+        hint="keep the rows of `controls` whose `row_type` is \"main\", sort them by `estimate` (largest first) and "
+             "list their `control_type`.",
+        wrong=((lambda a: a == tuple(reversed(_control_ranking())), "the list runs the other way: it should start "
+                                                                   "with the largest difference."),
+               (lambda a: a[0] == _control_ranking()[0] and a[-1] == _control_ranking()[-1],
+                "both ends are right; compare the estimates of the rows in between once more.")),
+        prediction=Prediction("the five kinds of control, largest difference first", CONTROL_RANKING,
+                              lambda: _control_ranking(),
+                              "the difference is a contrast with the control: a control that does more (or fools "
+                              "better) leaves less of a difference, whichever the reason."),
+        teacher_answer="list(controls[controls[\"row_type\"] == \"main\"].sort_values(\"estimate\", "
+                       "ascending=False)[\"control_type\"])"),
 ]}

@@ -34,7 +34,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from .. import paths
-from . import explorer, site  # noqa: E402
+from . import explorer, findings, site  # noqa: E402
 
 # nbformat, nbconvert and the data validator are imported only where needed: importing them costs
 # seconds, and a rebuild with nothing changed needs none of them.
@@ -64,7 +64,18 @@ from .execution import (  # noqa: F401
     skipped_notebooks,
     write_notebook,
 )
-from .pages import CSS, REPORTED_PACKAGES, _figure_index, build_page, data_page, guide_page, index_page, sources_page  # noqa: F401
+from .pages import (  # noqa: F401
+    CSS,
+    METHOD_HREF,
+    REPORTED_PACKAGES,
+    _figure_index,
+    build_page,
+    data_page,
+    guide_page,
+    index_page,
+    method_page,
+    sources_page,
+)
 from .pdf import CHROMIUM_ARGS, PDFS, chromium_path, pdf_key, print_page, print_pdf  # noqa: F401
 from .render import Page, _page_key, _summary, _title, latex_to_mathml, prepare_for_html, render_html  # noqa: F401
 from .safety import CSP, CSP_META, neutralise, web_url  # noqa: F401
@@ -200,7 +211,7 @@ def _write_search_index(staging: Path, previous: Path, manifest: dict, pages: li
     """assets/search-index.js from every HTML page of the report (reused while no page changed)."""
     files = [(pg.href, pg.title) for pg in pages] + [
         ("index.html", "Contents and figures"), ("sources.html", "Sources"), ("teaching-guide.html", "Teaching guide"),
-        ("data/index.html", "Data tables")]
+        ("data/index.html", "Data tables"), (METHOD_HREF, "How this was made")]
     key = fingerprint(*[(staging / href).read_bytes() for href, _ in files], files, *builder_code())
     target, old = staging / "assets" / "search-index.js", previous / "assets" / "search-index.js"
     if manifest.get("_search") == key and old.is_file():
@@ -324,6 +335,8 @@ def build(execute_notebooks: bool = True, out_dir: Path | None = None, force: bo
             (staging / "sources.html").write_text(sources_page(data.load("sources")), encoding="utf-8")
             page_keys["sources.html"] = sources_key
         (staging / "teaching-guide.html").write_text(guide_page(citations), encoding="utf-8")
+        (staging / findings.PAGE).write_text(findings.findings_page(citations), encoding="utf-8")
+        (staging / METHOD_HREF).write_text(method_page(), encoding="utf-8")
         log(f"  rendered {rendered} of {len(pages)} pages in {time.perf_counter() - render_started:.1f} s"
             f"{' (the others are unchanged)' if rendered < len(pages) else ''}")
 
