@@ -59,9 +59,10 @@ def _run(command: list, **kwargs) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    """`python -m build` (sdist, then the wheel from the sdist), with the pinned setuptools (no isolation)."""
+    """`python -m build` (sdist, then the wheel from the sdist), in its isolated environment with the setuptools
+    that pyproject.toml's [build-system] pins (the project's .venv keeps its own setuptools)."""
     out = tmp_path_factory.mktemp("dist")
-    _run([sys.executable, "-m", "build", "--no-isolation", "--outdir", out, ROOT], cwd=ROOT)
+    _run([sys.executable, "-m", "build", "--outdir", out, ROOT], cwd=ROOT, timeout=900)
     wheels = list(out.glob("dry_needling_evidence-*-py3-none-any.whl"))
     assert len(wheels) == 1, list(out.iterdir())
     return wheels[0]
