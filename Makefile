@@ -7,12 +7,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: report test lab validate bench mutation classroom clean help
+.PHONY: report test test-hub lab validate bench mutation classroom clean help
 
 help:
 	@echo "make report    execute every notebook, write figures/, render build/report/"
 	@echo "make test      lint, then the whole test suite in parallel (unit, data, strict nbval, browser)"
 	@echo "make lab       open JupyterLab on the repository at the start-here notebook (clean workspace)"
+	@echo "make test-hub  build the wheel, install it outside the repository, run a class of ten on a real JupyterHub"
 	@echo "make classroom write the student and teacher editions to build/classroom/ (and a zip of each)"
 	@echo "make validate  check the data package in data/"
 	@echo "make bench     measure the tests, the report build and the simulation (prints a table)"
@@ -35,6 +36,12 @@ report: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check conftest.py src tests notebooks benchmarks tools
 	$(BIN)/python -m pytest   # in parallel on every core (-n auto --dist loadfile, see pyproject.toml)
+
+# The teacher's route (tests/test_hub.py, a few minutes): `python -m build`, a fresh environment outside the
+# repository from the wheel and the pins, a student notebook there; then JupyterHub with ten students (proxy from the
+# npm registry into build/hub/proxy). Prints and writes the memory figures to build/bench/hub.json.
+test-hub: $(STAMP)
+	$(BIN)/python -m pytest tests/test_hub.py -m hub -n 0 -s
 
 classroom: $(STAMP)
 	$(BIN)/python -m dry_needling classroom

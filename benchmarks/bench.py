@@ -18,6 +18,11 @@
     notebook, the memory of one idle single-user Jupyter server, and the memory N kernels (default 10) really use
     when they run the heaviest notebook at the same time (sampled from /proc/meminfo, not one kernel times N);
     prints how many concurrent students fit in 8 GB and 16 GB. `--class` runs (g) only; `--kernels N` sets N.
+(i) a class on a real JupyterHub (`make test-hub`'s hub test, tests/test_hub.py): ten students, each with a
+    single-user server started by SimpleLocalProcessSpawner, pull the student edition with nbgitpuller and run notebook
+    03 at the same time through the hub's proxy; the peak memory per student (server + kernel, PSS and RSS) and of the
+    whole hub (hub, proxy, servers, kernels), sampled every 0.5 s, and the wall times. `--hub` runs (i) only;
+    otherwise (i) reports the last run's build/bench/hub.json when there is one, and runs the test when there is not.
 (h) data validation: `python -m dry_needling validate` on the shipped data as a fresh process (cold: start-up and
     imports included; goal <= 1 s) against a fresh process that only reads the same CSV files with pandas, and
     `data.validate` on a copy of the data package whose pooled_estimates table is repeated to 200,000 rows (ids
@@ -315,6 +320,32 @@ def class_sizing(n_kernels: int = 10) -> None:
             print(f"  {gb} GB: {int((gb * 1024 - reserve) // per_student)} concurrent students")
 
 
+HUB_RESULTS = ROOT / "build" / "bench" / "hub.json"
+
+
+def hub_class(run: bool) -> None:
+    """(i): the hub test's memory and timings (running it first when asked or when it has never run)."""
+    import json
+
+    if run or not HUB_RESULTS.is_file():
+        subprocess.run([sys.executable, "-m", "pytest", "tests/test_hub.py", "-m", "hub", "-n", "0", "-q", "-k",
+                        "class_of_ten"], cwd=ROOT, check=True)
+    r = json.loads(HUB_RESULTS.read_text(encoding="utf-8"))
+    pss = sorted(m["pss"] for m in r["per_student_peak_mb"].values())
+    print(f"{r['students']} students on JupyterHub, {r['notebook']} run by all at once ({r['cores']} cores):")
+    print("| measure | value |")
+    print("|---|---|")
+    print(f"| per student at the peak (server + kernel), PSS | {r['per_student_peak_pss_mb_mean']} MB "
+          f"(range {pss[0]}-{pss[-1]} MB) |")
+    print(f"| per student at the peak, RSS (shared pages counted in each) | {r['per_student_peak_rss_mb_mean']} MB |")
+    print(f"| whole hub at the peak (hub, proxy, {r['students']} servers and kernels), PSS | "
+          f"{r['hub_total_peak_pss_mb']} MB |")
+    print(f"| whole hub idle with {r['students']} servers started, PSS | {r['hub_total_idle_pss_mb']} MB |")
+    for name, seconds in r["seconds"].items():
+        print(f"| {name} | {seconds:.0f} s |")
+    print(f"| slowest student's notebook 03, all running at once | {r['notebook_seconds_max']:.0f} s |")
+
+
 def validate_shipped_cold(repeats: int = 5) -> tuple[float, float]:
     """(median wall time of `python -m dry_needling validate`, of a fresh process reading the same CSVs with pandas)."""
     read = ("import pandas as pd, pathlib; [pd.read_csv(p, dtype=str, keep_default_na=False) "
@@ -421,6 +452,9 @@ def stop_under_load(repeats: int = 3) -> tuple[float, float]:
 
 
 def main() -> None:
+    if "--hub" in sys.argv:
+        hub_class(run=True)
+        return
     if "--class" in sys.argv:
         n = int(sys.argv[sys.argv.index("--kernels") + 1]) if "--kernels" in sys.argv else 10
         class_sizing(n)
@@ -472,8 +506,10 @@ def main() -> None:
         print(f"| (i) Ctrl-C during a build, two kernels busy, every core loaded | {stop:.1f} s to exit (slowest "
               f"{slowest:.1f} s) | 1 s (a kernel ends within 1 s of its parent) | {stop:.1f}x | <= 2 s |")
     if not quick:
-        print("\n(g) Sizing a class on a JupyterHub\n")
+        print("\n(g) Sizing a class on a JupyterHub: one notebook's kernel at a time, then ten kernels at once\n")
         class_sizing()
+        print("\n(i) A class of ten on a real JupyterHub\n")
+        hub_class(run=False)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,6 @@ Modules (docs/maintenance.md, "Map of the package", says more about each):
 from importlib.metadata import PackageNotFoundError, version
 
 try:
-    __version__ = version("dry-needling")  # the one place it is written is pyproject.toml
+    __version__ = version("dry-needling-evidence")  # the one place it is written is pyproject.toml
 except PackageNotFoundError:  # pragma: no cover - the package is always installed (editable) by make
     __version__ = "0+unknown"
