@@ -6,10 +6,10 @@ import doctest
 
 import pytest
 
-from dry_needling import blinding, meta
+from dry_needling import blinding, meta, simulate
 
 
-@pytest.mark.parametrize("module", [blinding, meta], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [blinding, meta, simulate], ids=lambda m: m.__name__)
 def test_examples_in_docstrings_run(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 3, "the public functions carry examples"

@@ -129,4 +129,5 @@ def test_blinding_scenarios_and_slider_defaults_come_from_the_data(tmp_path):
     summaries.write_text(text.replace(old, old.replace("0.26", "0.31")), encoding="utf-8")
     assert simulate.scenarios(data)["back-pain trials, average"][:2] == (0.31, 0.01)
     assert simulate.SCENARIOS["back-pain trials, average"][:2] == (0.26, 0.01)
-    assert explorer._default_indexes() == (0.26, 0.01)
+    assert [s.value for s in explorer.sliders()][:2] == [0.26, 0.01]
+    assert [s.value for s in explorer.sliders(data)][:2] == [0.31, 0.01]

@@ -430,6 +430,7 @@ def test_the_phone_menu_opens_the_sidebar(built, browser):
 
 
 def test_the_unblinding_explorer_matches_python_without_a_kernel(built, browser):
+    from dry_needling.explorer import sliders
     from dry_needling.simulate import expected_observed_effect
 
     context, page, errors = _open(browser, built / "03_why_blinding_is_hard.html")
@@ -446,12 +447,12 @@ def test_the_unblinding_explorer_matches_python_without_a_kernel(built, browser)
             .find(t => t.startsWith('bias '));
         return {ms, value: Number(out.dataset.value), text: out.textContent, label};
     }"""
-    state = {"bi_active": 0.26, "bi_sham": 0.01, "expectation": 1.0}
-    for name, value in [("bi_active", 0.8), ("bi_sham", -0.32), ("expectation", 2.0), ("bi_active", 0.47),
-                        ("expectation", 0.3), ("bi_sham", 1.0), ("bi_active", -1.0)]:
+    state = {s.name: s.value for s in sliders()}  # the starting values, from data/
+    for name, value in [("bang_active", 0.8), ("bang_sham", -0.32), ("expectation_effect", 2.0), ("bang_active", 0.47),
+                        ("expectation_effect", 0.3), ("bang_sham", 1.0), ("bang_active", -1.0)]:
         state[name] = value
         shown = page.evaluate(move, [name, value])
-        expected = expected_observed_effect(0.0, state["expectation"], state["bi_active"], state["bi_sham"])
+        expected = expected_observed_effect(0.0, **state)
         assert shown["value"] == pytest.approx(expected, abs=1e-12), (state, shown)
         assert shown["text"].replace("\u2212", "-") == f"{expected:+.3f}", (state, shown)
         assert shown["label"] == f"bias {expected:+.3f}", (state, shown)
@@ -674,7 +675,7 @@ def test_escape_closes_the_phone_menu(built, browser):
 
 def test_the_explorer_works_from_the_keyboard_alone(built, browser):
     """Tab reaches the first slider; arrow keys move it; the readout (aria-live) follows."""
-    from dry_needling.report.explorer import SLIDERS
+    from dry_needling.explorer import sliders
     from dry_needling.simulate import expected_observed_effect
 
     context, page, errors = _open(browser, built / "03_why_blinding_is_hard.html")
@@ -687,13 +688,13 @@ def test_the_explorer_works_from_the_keyboard_alone(built, browser):
         if page.evaluate("() => document.activeElement.type === 'range'"):
             break
     name = page.evaluate("() => document.activeElement.name")
-    assert name == "bi_active", f"Tab did not reach the first slider (focus on {name!r})"
+    assert name == "bang_active", f"Tab did not reach the first slider (focus on {name!r})"
     for _ in range(5):
         page.keyboard.press("ArrowRight")
     page.evaluate("() => window.dnExplorer.runAsync()")
-    low, high, step, value, _ = SLIDERS["bi_active"]
-    moved = round(value + 5 * step, 2)
-    expected = expected_observed_effect(0.0, SLIDERS["expectation"][3], moved, SLIDERS["bi_sham"][3])
+    start = {s.name: s for s in sliders()}
+    moved = round(start["bang_active"].value + 5 * start["bang_active"].step, 2)
+    expected = expected_observed_effect(0.0, start["expectation_effect"].value, moved, start["bang_sham"].value)
     shown = page.text_content("#explorer-bias").replace("\u2212", "-")
     assert shown == f"{expected:+.3f}", (shown, expected)
     assert not errors, errors

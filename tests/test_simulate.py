@@ -117,3 +117,69 @@ def test_explorer_widget_builds():
     assert len(sliders.children) == 3
     sliders.children[0].value = 0.8  # moving a slider redraws the picture and the numbers
     assert "BI active 0.80" in label.value
+
+
+def _vega_value(expression: str, values: dict[str, float]) -> float:
+    """Evaluate a Vega expression made only of names, numbers, brackets and + - * / (the same grammar as
+    Python's for these), without eval: what Vega computes from the spec's expression."""
+    operators = {ast.Add: float.__add__, ast.Sub: float.__sub__, ast.Mult: float.__mul__, ast.Div: float.__truediv__}
+
+    def value(node: ast.expr) -> float:
+        if isinstance(node, ast.BinOp) and type(node.op) in operators:
+            return operators[type(node.op)](value(node.left), value(node.right))
+        if isinstance(node, ast.Name):
+            return float(values[node.id])
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return float(node.value)
+        raise AssertionError(f"unexpected in a Vega expression: {ast.dump(node)}")
+
+    return value(ast.parse(expression, mode="eval").body)
+
+
+def test_the_in_page_explorer_computes_the_closed_form():
+    """report/explorer.py does not write the formula: its Vega expression is simulate.unblinding_bias run on the
+    sliders' parameters (same names, same arithmetic)."""
+    from dry_needling import explorer
+    from dry_needling.report import explorer as page
+
+    names = [s.name for s in explorer.sliders()]
+    assert names == ["bang_active", "bang_sham", "expectation_effect"]
+    expression = page.bias_expression()
+    rng = np.random.default_rng(26)
+    for active, sham, expectation in rng.uniform([-1, -1, 0], [1, 1, 2], size=(50, 3)):
+        values = dict(zip(names, (active, sham, expectation), strict=True))
+        assert _vega_value(expression, values) == simulate.expected_observed_effect(0.0, expectation, active, sham)
+    spec = page.spec()
+    params = {p["name"]: p for p in spec["params"]}
+    assert params["bias"]["expr"] == expression
+    calculated = [t.get("calculate") for layer in spec["layer"] for t in layer.get("transform", [])]
+    assert expression.replace("expectation_effect", "datum.expectation") in calculated  # the line along the x axis
+
+
+@pytest.mark.slow
+def test_both_explorers_start_at_the_data(tmp_path, monkeypatch):
+    """Neither explorer types a starting value: both sliders start at the Bang indexes in data/, so a changed value
+    in data/ moves them (and the page's text and starting bias)."""
+    import shutil
+
+    from dry_needling import explorer, paths
+    from dry_needling.report import explorer as page
+
+    data = tmp_path / "data"
+    shutil.copytree(paths.data_dir(), data)
+    summaries = data / "blinding_summaries.csv"
+    old = "freed2021_bi_active,back-pain trials,Mean Bang index in active arms,0.26,"
+    text = summaries.read_text(encoding="utf-8")
+    assert old in text
+    summaries.write_text(text.replace(old, old.replace("0.26", "0.31")), encoding="utf-8")
+    monkeypatch.setenv("DRY_NEEDLING_DATA", str(data))
+    monkeypatch.setenv("DRY_NEEDLING_BUILD", str(tmp_path / "build"))
+    assert [s.value for s in explorer.sliders()] == [0.31, 0.01, 1.0]
+    assert {p["name"]: p["value"] for p in page.spec()["params"] if "bind" in p} == dict(
+        bang_active=0.31, bang_sham=0.01, expectation_effect=1.0)
+    assert page.initial_bias() == simulate.expected_observed_effect(0.0, 1.0, 0.31, 0.01)
+    assert "Starting values: BI active 0.31, BI sham 0.01, expectation 1.0, bias +0.160 points" in page.placeholder()
+    start = explorer.UnblindingExplorer(n_trials=50)
+    start.update()
+    assert (start.state.bang_active, start.state.bang_sham, start.state.expectation_effect) == (0.31, 0.01, 1.0)
+    plt.close("all")

@@ -5,12 +5,17 @@ and tick labels that never change. The explorer draws the static parts once, the
 slider move re-simulates the chosen scenario, restores the saved background, draws only the
 parts that change (two histograms, two lines, the title) and sends a PNG to an
 ``ipywidgets.Image``. ``python benchmarks/bench.py`` measures the redraw time.
+
+:func:`sliders` describes the three sliders once, for JupyterLab and for the report's in-page explorer
+(``report/explorer.py``): their ranges, steps, labels and starting values, the Bang indexes starting at the
+back-pain trials' averages read from ``data/``.
 """
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -20,7 +25,31 @@ from PIL import Image
 from . import charts
 from .simulate import expected_observed_effect, simulate_trials
 
-__all__ = ["UnblindingExplorer", "ExplorerState"]
+__all__ = ["UnblindingExplorer", "ExplorerState", "Slider", "sliders"]
+
+
+@dataclass(frozen=True)
+class Slider:
+    """One slider of the explorer, the same in JupyterLab and in the report."""
+
+    name: str  #: the argument it sets: of :meth:`UnblindingExplorer.update` and :func:`simulate.unblinding_bias`
+    label: str  #: what the report's slider says
+    short: str  #: what JupyterLab's slider says
+    low: float
+    high: float
+    step: float
+    value: float  #: where it starts
+
+
+def sliders(data_dir: str | Path | None = None) -> tuple[Slider, ...]:
+    """The explorer's sliders, in the order they are shown. The Bang indexes start at the average of back-pain
+    trials read from the data (:func:`dry_needling.simulate.scenarios`); the expectation effect at 1 point."""
+    from .simulate import scenarios
+
+    active, sham, _ = scenarios(data_dir)["back-pain trials, average"]
+    return (Slider("bang_active", "Bang index, active arm", "BI active", -1.0, 1.0, 0.01, active),
+            Slider("bang_sham", "Bang index, sham arm", "BI sham", -1.0, 1.0, 0.01, sham),
+            Slider("expectation_effect", "Expectation effect (points)", "expectation", 0.0, 2.0, 0.1, 1.0))
 
 
 @dataclass(frozen=True)
@@ -85,13 +114,14 @@ class UnblindingExplorer:
         return counts
 
     def update(self, bang_active: float | None = None, bang_sham: float | None = None,
-               expectation_effect: float = 1.0) -> bytes:
-        """Re-simulate and redraw; returns the PNG bytes (also kept in ``self.png``). The indexes default to
-        the average of back-pain trials, read from the data (:func:`dry_needling.simulate.scenarios`)."""
-        if bang_active is None or bang_sham is None:
-            default_active, default_sham = _default_indexes()
-            bang_active = default_active if bang_active is None else bang_active
-            bang_sham = default_sham if bang_sham is None else bang_sham
+               expectation_effect: float | None = None) -> bytes:
+        """Re-simulate and redraw; returns the PNG bytes (also kept in ``self.png``). Each value left out is its
+        slider's starting value (:func:`sliders`: the indexes are the average of back-pain trials, from the data)."""
+        if bang_active is None or bang_sham is None or expectation_effect is None:
+            start = {slider.name: slider.value for slider in sliders()}
+            bang_active = start["bang_active"] if bang_active is None else bang_active
+            bang_sham = start["bang_sham"] if bang_sham is None else bang_sham
+            expectation_effect = start["expectation_effect"] if expectation_effect is None else expectation_effect
         expected = expected_observed_effect(self.true_effect, expectation_effect, bang_active, bang_sham)
         chosen = simulate_trials(self.n_trials, self.n_per_arm, self.true_effect, expectation_effect, bang_active,
                                  bang_sham, sd=self.sd, seed=self.seed)["observed_effect"].to_numpy()
@@ -124,27 +154,15 @@ class UnblindingExplorer:
         """Sliders plus the chart, for JupyterLab (needs a live kernel)."""
         import ipywidgets as widgets
 
-        active, sham = _default_indexes()
-        sliders = {
-            "bang_active": widgets.FloatSlider(value=active, min=-1, max=1, step=0.01, description="BI active"),
-            "bang_sham": widgets.FloatSlider(value=sham, min=-1, max=1, step=0.01, description="BI sham"),
-            "expectation_effect": widgets.FloatSlider(value=1.0, min=0, max=2, step=0.1, description="expectation"),
-        }
-        image = widgets.Image(format="png", value=self.update(**{k: s.value for k, s in sliders.items()}))
+        controls = {s.name: widgets.FloatSlider(value=s.value, min=s.low, max=s.high, step=s.step, description=s.short)
+                    for s in sliders()}
+        image = widgets.Image(format="png", value=self.update(**{k: c.value for k, c in controls.items()}))
         label = widgets.Label(str(self.state))
 
         def redraw(_change=None):
-            image.value = self.update(**{k: s.value for k, s in sliders.items()})
+            image.value = self.update(**{k: c.value for k, c in controls.items()})
             label.value = str(self.state)
 
-        for slider in sliders.values():
-            slider.observe(redraw, names="value")
-        return widgets.VBox([widgets.HBox(list(sliders.values())), image, label])
-
-
-def _default_indexes() -> tuple[float, float]:
-    """The sliders' starting point: back-pain trials' average Bang indexes, from the data."""
-    from .simulate import scenarios
-
-    active, sham, _ = scenarios()["back-pain trials, average"]
-    return active, sham
+        for control in controls.values():
+            control.observe(redraw, names="value")
+        return widgets.VBox([widgets.HBox(list(controls.values())), image, label])

@@ -20,7 +20,9 @@ Closed form. Only the difference in the share believing "active" between arms ma
     E[observed effect] = true_effect + expectation_effect * (P(believe active | active) - P(believe active | sham))
                        = true_effect + expectation_effect * (bang_active + bang_sham) / 2
 
-independent of ``dont_know``. So a sham arm that guesses *right* (positive ``bang_sham``) inflates the
+independent of ``dont_know``. :func:`unblinding_bias` is this formula, written once: every function here that
+uses it calls it, and the report's in-page explorer calls it with Vega parameters to generate its expression.
+So a sham arm that guesses *right* (positive ``bang_sham``) inflates the
 effect just as an active arm that guesses right does, and "opposite guessing" in the sham arm
 (negative ``bang_sham``, sham participants believing they got the real thing) deflates it.
 """
@@ -29,12 +31,14 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 __all__ = [
     "simulate_trials",
+    "unblinding_bias",
     "expected_observed_effect",
     "expectation_effect_needed",
     "expectation_effect_for_gap",
@@ -86,24 +90,52 @@ def guess_probabilities(bang_active: float, bang_sham: float, dont_know: float =
     }
 
 
+def unblinding_bias(expectation_effect: Any, bang_active: Any, bang_sham: Any) -> Any:
+    """The model's closed form: how far unblinding moves the expected observed effect from the true effect,
+    ``expectation_effect * (bang_active + bang_sham) / 2``.
+
+    The one place the formula is written. It checks nothing and works on anything with ``+``, ``*`` and ``/``:
+    numbers (the functions below check them first), NumPy arrays, or Altair parameters, from which the report's
+    in-page explorer gets its Vega expression (``report/explorer.py``).
+
+    Examples
+    --------
+    >>> unblinding_bias(1.0, 0.26, 0.01)
+    0.135
+    """
+    return expectation_effect * (bang_active + bang_sham) / 2
+
+
 def expected_observed_effect(true_effect: float, expectation_effect: float, bang_active: float,
                              bang_sham: float) -> float:
-    """Closed-form expected observed effect: true + expectation x (bang_active + bang_sham) / 2."""
+    """Closed-form expected observed effect: ``true_effect`` plus :func:`unblinding_bias`.
+
+    Examples
+    --------
+    >>> expected_observed_effect(0.5, 1.0, 0.26, 0.01)
+    0.635
+    """
     guess_probabilities(bang_active, bang_sham)  # validates the indexes
-    return _number(true_effect, "true_effect") + _number(expectation_effect, "expectation_effect") * (
-        float(bang_active) + float(bang_sham)) / 2
+    return _number(true_effect, "true_effect") + unblinding_bias(
+        _number(expectation_effect, "expectation_effect"), float(bang_active), float(bang_sham))
 
 
 def expectation_effect_needed(observed_effect: float, bang_active: float, bang_sham: float,
                               true_effect: float = 0.0) -> float:
     """The expectation effect that, in this model, turns ``true_effect`` into ``observed_effect``.
 
-    Inverts :func:`expected_observed_effect`: ``(observed - true) / ((bang_active + bang_sham) / 2)``.
+    Inverts :func:`expected_observed_effect`: ``(observed - true)`` over the bias per point of expectation effect.
     With ``true_effect = 0`` it answers "how large would the expectation effect have to be for
     unblinding alone to produce the whole observed effect?". Raises ``ValueError`` when the two
-    indexes average to 0 (no unblinding: no expectation effect can bias the result)."""
+    indexes average to 0 (no unblinding: no expectation effect can bias the result).
+
+    Examples
+    --------
+    >>> expectation_effect_needed(0.135, 0.26, 0.01)
+    1.0
+    """
     guess_probabilities(bang_active, bang_sham)  # validates the indexes
-    mean_bi = (float(bang_active) + float(bang_sham)) / 2
+    mean_bi = unblinding_bias(1.0, float(bang_active), float(bang_sham))  # the bias per point of expectation
     if mean_bi == 0:
         raise ValueError("bang_active + bang_sham is 0: with balanced guessing no expectation effect biases the "
                          "result, so no size of it can explain an observed effect")
@@ -114,13 +146,13 @@ def expectation_effect_for_gap(gap: float, first: tuple[float, float], second: t
     """The expectation effect that, in this model, opens a ``gap`` between two kinds of trial with the same true
     effect whose arms guess as ``first`` and ``second`` do (each a pair ``(bang_active, bang_sham)``).
 
-    From the closed form, the two trials' expected effects differ by ``expectation_effect x (m2 - m1)`` with
-    ``m = (bang_active + bang_sham) / 2``; so the effect is ``gap / (m2 - m1)``. Raises ``ValueError`` when the two
-    pairs share the same mean index (then no expectation effect opens a gap)."""
+    From the closed form, the two trials' expected effects differ by ``expectation_effect x (m2 - m1)``, ``m`` being
+    each pair's :func:`unblinding_bias` per point of expectation effect; so the effect is ``gap / (m2 - m1)``.
+    Raises ``ValueError`` when the two pairs share the same mean index (then no expectation effect opens a gap)."""
     for pair in (first, second):
         guess_probabilities(*pair)  # validates the indexes
-    m1 = (float(first[0]) + float(first[1])) / 2
-    m2 = (float(second[0]) + float(second[1])) / 2
+    m1 = unblinding_bias(1.0, float(first[0]), float(first[1]))
+    m2 = unblinding_bias(1.0, float(second[0]), float(second[1]))
     if m1 == m2:
         raise ValueError("the two pairs of Bang indexes have the same mean: in this model no expectation effect "
                          "opens a gap between them")

@@ -1,13 +1,11 @@
 """Notebook 03's unblinding explorer in the page, without a kernel.
 
-A Vega-Lite chart made with Altair: three sliders (Bang index of the active arm, of the sham arm, and the
-expectation effect) are Vega parameters, and the expected bias is the closed form of
-``dry_needling.simulate.expected_observed_effect`` with a true effect of 0::
-
-    bias = expectation × (BI_active + BI_sham) / 2
-
-computed by Vega's CSP-safe expression interpreter (no eval) as the reader moves a slider. The Vega,
-Vega-Lite and vega-embed JavaScript is vl-convert-python's bundled copy, written into the report at build
+A Vega-Lite chart made with Altair: the three sliders of ``dry_needling.explorer.sliders`` (Bang index of the
+active arm, of the sham arm, and the expectation effect; ranges, labels, and starting values read from ``data/``)
+are Vega parameters of the same names, and the expected bias is ``dry_needling.simulate.unblinding_bias`` called
+with those parameters: Altair turns the Python arithmetic into the Vega expression, so the formula is written
+once, in ``simulate``. Vega's CSP-safe expression interpreter (no eval) computes it as the reader moves a slider.
+The Vega, Vega-Lite and vega-embed JavaScript is vl-convert-python's bundled copy, written into the report at build
 time: nothing is loaded from a CDN and no third-party JavaScript is in the repository.
 """
 
@@ -19,16 +17,28 @@ from importlib.metadata import version
 
 from .common import fingerprint
 
-#: Slider ranges and starting values: the same as the JupyterLab sliders (dry_needling.explorer).
-SLIDERS = {"bi_active": (-1.0, 1.0, 0.01, 0.26, "Bang index, active arm"),
-           "bi_sham": (-1.0, 1.0, 0.01, 0.01, "Bang index, sham arm"),
-           "expectation": (0.0, 2.0, 0.1, 1.0, "Expectation effect (points)")}
-BIAS_EXPR = "expectation * (bi_active + bi_sham) / 2"
 MARKER = "UnblindingExplorer("  # a code cell that builds the JupyterLab explorer gets the in-page one
 
 
 def key() -> str:
-    return fingerprint(version("altair"), version("vl-convert-python"), SLIDERS, BIAS_EXPR, __doc__)
+    return fingerprint(version("altair"), version("vl-convert-python"), sliders(), bias_expression(), __doc__)
+
+
+def sliders():
+    """The sliders (``dry_needling.explorer.sliders``), their starting values read from ``data/``."""
+    from ..explorer import sliders as explorer_sliders
+
+    return explorer_sliders()
+
+
+def bias_expression() -> str:
+    """The Vega expression of the bias: :func:`dry_needling.simulate.unblinding_bias` run on the sliders'
+    Vega parameters (Altair builds the expression from the Python arithmetic)."""
+    import altair as alt
+
+    from ..simulate import unblinding_bias
+
+    return unblinding_bias(**{s.name: alt.param(name=s.name) for s in sliders()}).to_dict()["expr"]
 
 
 def spec() -> dict:
@@ -37,37 +47,41 @@ def spec() -> dict:
     import pandas as pd
 
     from .. import charts
+    from ..simulate import unblinding_bias
 
-    params = []
-    for name, (low, high, step, value, label) in SLIDERS.items():
-        params.append(alt.param(name=name, value=value,
-                                bind=alt.binding_range(min=low, max=high, step=step, name=label + " ")))
-    params.append(alt.param(name="bias", expr=BIAS_EXPR))
-    grid = pd.DataFrame({"expectation_effect": [i / 20 for i in range(41)]})
-    base = alt.Chart(grid).transform_calculate(bias_line="datum.expectation_effect * (bi_active + bi_sham) / 2")
-    x = alt.X("expectation_effect:Q", title="Expectation effect (points on a 0-10 pain scale)",
-              scale=alt.Scale(domain=[0, 2]))
-    y = alt.Y("bias_line:Q", title="Expected bias (points)", scale=alt.Scale(domain=[-2, 2]))
+    shown = {s.name: s for s in sliders()}
+    params = {s.name: alt.param(name=s.name, value=s.value,
+                                bind=alt.binding_range(min=s.low, max=s.high, step=s.step, name=s.label + " "))
+              for s in shown.values()}
+    bias = alt.param(name="bias", expr=bias_expression())
+    low, high = shown["expectation_effect"].low, shown["expectation_effect"].high
+    grid = pd.DataFrame({"expectation": [low + (high - low) * i / 40 for i in range(41)]})  # the x axis
+    line = dict(params, expectation_effect=alt.datum.expectation)  # the bias along the x axis
+    base = alt.Chart(grid).transform_calculate(bias_line=unblinding_bias(**line))
+    reach = unblinding_bias(high, shown["bang_active"].high, shown["bang_sham"].high)  # the largest bias possible
+    x = alt.X("expectation:Q", title="Expectation effect (points on a 0-10 pain scale)",
+              scale=alt.Scale(domain=[low, high]))
+    y = alt.Y("bias_line:Q", title="Expected bias (points)", scale=alt.Scale(domain=[-reach, reach]))
     # Every mark has a description: Vega gives each mark group an ARIA role, and a role without a name fails
     # WCAG 1.1.1 (axe: svg-img-alt). The chart as a whole is named by its description (the SVG's aria-label).
-    line = base.mark_line(color=charts.RESEARCH, strokeWidth=3,
-                          description="Line: the expected bias for expectation effects from 0 to 2 points"
-                          ).encode(x=x, y=y)
+    curve = base.mark_line(color=charts.RESEARCH, strokeWidth=3,
+                           description=f"Line: the expected bias for expectation effects from {low:g} to {high:g} "
+                                       "points").encode(x=x, y=y)
     zero = alt.Chart(grid).mark_rule(color="#888888", strokeDash=[4, 4],
                                      description="Dashed line: no bias").encode(y=alt.datum(0))
-    here = alt.Chart(grid).transform_filter("datum.expectation_effect == 0").transform_calculate(
-        e="expectation", b="bias", label="'bias ' + format(bias, '+.3f')")
+    here = alt.Chart(grid).transform_filter(f"datum.expectation == {low!r}").transform_calculate(
+        e="expectation_effect", b="bias", label="'bias ' + format(bias, '+.3f')")
     point = here.mark_point(color=charts.ARTICLE, size=140, filled=True,
                             description="Point: the bias at the chosen expectation effect").encode(
         x=alt.X("e:Q"), y=alt.Y("b:Q"))
     text = here.mark_text(align="left", dx=10, dy=-12, fontSize=14, fontWeight="bold", color="#1a1a1a",
                           description="Label: the bias at the chosen expectation effect").encode(
         x=alt.X("e:Q"), y=alt.Y("b:Q"), text="label:N")
-    chart = (zero + line + point + text).add_params(*params).properties(
+    chart = (zero + curve + point + text).add_params(*params.values(), bias).properties(
         width="container", height=280, background="#ffffff",
         title="Expected bias (true effect 0)",
-        description=("Chart of the expected bias against the expectation effect (0 to 2 points) for the Bang "
-                     "indexes set by the sliders; the number above the chart gives the bias at the chosen "
+        description=(f"Chart of the expected bias against the expectation effect ({low:g} to {high:g} points) for "
+                     "the Bang indexes set by the sliders; the number above the chart gives the bias at the chosen "
                      "expectation effect."))
     return chart.to_dict()
 
@@ -89,23 +103,39 @@ def bundle_js() -> str:
 def initial_bias() -> float:
     from ..simulate import expected_observed_effect
 
-    return expected_observed_effect(0.0, SLIDERS["expectation"][3], SLIDERS["bi_active"][3], SLIDERS["bi_sham"][3])
+    return expected_observed_effect(0.0, **{s.name: s.value for s in sliders()})
+
+
+#: How the formula's names read on the page.
+_READ_AS = {"expectation_effect": "expectation effect", "bang_active": "BI<sub>active</sub>",
+            "bang_sham": "BI<sub>sham</sub>", "*": "×"}
+
+
+def formula_html() -> str:
+    """The bias formula as the page shows it: :func:`bias_expression` with readable names (outer brackets off)."""
+    import re
+
+    expression = bias_expression()
+    if expression.startswith("(") and expression.endswith(")"):
+        expression = expression[1:-1]
+    return re.sub(r"[A-Za-z_]+|\*", lambda m: _READ_AS.get(m.group(), html.escape(m.group())), expression)
 
 
 def placeholder() -> str:
     """The HTML that stands where JupyterLab shows the sliders."""
     bias = initial_bias()
     shown = ("+" if bias >= 0 else "−") + f"{abs(bias):.3f}"
+    start = {s.name: s.value for s in sliders()}
     return (
         '<div class="explorer" id="unblinding-explorer">'
         '<p class="explorer-live"><strong>Try it here.</strong> Move the sliders: the number and the chart are '
         "recomputed in this page, without Python, from the closed form in <code>dry_needling.simulate</code>: "
-        "bias = expectation effect × (BI<sub>active</sub> + BI<sub>sham</sub>) / 2. (JupyterLab's sliders also "
-        "re-run the simulation.)</p>"
+        f"bias = {formula_html()}. (JupyterLab's sliders also re-run the simulation.)</p>"
         f'<p class="explorer-readout">Expected bias: <output id="explorer-bias" aria-live="polite" aria-atomic="true" '
         f'data-value="{bias!r}">'
         f"{html.escape(shown)}</output> points on a 0-10 pain scale</p>"
         '<div id="explorer-controls"></div><div id="explorer-chart" class="explorer-chart"></div>'
         '<p class="explorer-static">In the HTML report this is an interactive chart: three sliders set the Bang '
-        "index of each arm and the expectation effect, and the expected bias is redrawn. Starting values: BI "
-        f"active 0.26, BI sham 0.01, expectation 1.0, bias {html.escape(shown)} points.</p></div>")
+        f"index of each arm and the expectation effect, and the expected bias is redrawn. Starting values: BI "
+        f"active {start['bang_active']:g}, BI sham {start['bang_sham']:g}, expectation "
+        f"{start['expectation_effect']:.1f}, bias {html.escape(shown)} points.</p></div>")

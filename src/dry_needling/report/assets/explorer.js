@@ -1,6 +1,6 @@
 /* Notebook 03's explorer: embeds the Altair / Vega-Lite chart (window.DN_EXPLORER_SPEC) with Vega's
    expression interpreter (ast: true), so the page needs no eval and no kernel. The readout shows the
-   'bias' parameter: expectation * (bi_active + bi_sham) / 2, the closed form in dry_needling.simulate. */
+   'bias' parameter, whose expression is dry_needling.simulate.unblinding_bias (see report/explorer.py). */
 (function () {
   "use strict";
   function start() {
