@@ -47,10 +47,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import numpy as np  # noqa: E402
-from scipy import special  # noqa: E402
+import numpy as np
+from scipy import special
 
-from dry_needling import meta, paths, simulate  # noqa: E402
+from dry_needling import meta, paths, simulate
 
 REPEATS = 7
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
 
-from dry_needling import blinding, charts, simulate  # noqa: E402
+from dry_needling import blinding, charts, simulate
 
 ALT = "Bars of 10, 20 and 30 percent; the third is three times the first."
 

@@ -34,16 +34,6 @@ def test_notebook_files_lists_numbered_notebooks_in_order(tmp_path):
     assert paths.notebook_files()[0].name == "00_start_here.ipynb"
 
 
-def test_the_old_constants_still_work_with_a_deprecation_warning(monkeypatch, tmp_path):
-    monkeypatch.setenv("DRY_NEEDLING_DATA", str(tmp_path))
-    with pytest.deprecated_call(match=r"paths\.data_dir\(\)"):
-        assert paths.DATA_DIR == tmp_path
-    with pytest.deprecated_call():
-        assert paths.REPORT_DIR == paths.report_dir()
-    with pytest.raises(AttributeError):
-        paths.NO_SUCH_DIR  # noqa: B018
-
-
 def test_in_a_checkout_every_folder_is_under_the_repository(monkeypatch):
     for variable in ["DRY_NEEDLING_HOME", "DRY_NEEDLING_DATA", "DRY_NEEDLING_FIGURES"]:
         monkeypatch.delenv(variable, raising=False)

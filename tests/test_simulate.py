@@ -8,11 +8,11 @@ import inspect
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-from dry_needling import simulate  # noqa: E402
+from dry_needling import simulate
 
 
 @pytest.mark.parametrize("ba, bs, expect, true", [

@@ -25,14 +25,12 @@ function               override                     used for
 =====================  ===========================  ==================================================
 
 Functions that read or write a folder take it as a parameter where callers need another one, defaulting to
-these. The old module constants (``DATA_DIR``, ``NOTEBOOKS_DIR``, ``BUILD_DIR``, ``REPORT_DIR``) still work
-but are deprecated: they are computed when read, with a ``DeprecationWarning``.
+these.
 """
 
 from __future__ import annotations
 
 import os
-import warnings
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
@@ -140,15 +138,3 @@ def relative(path: Path) -> str:
                 continue
     return Path(path).name
 
-
-_DEPRECATED = {"DATA_DIR": data_dir, "NOTEBOOKS_DIR": notebooks_dir, "BUILD_DIR": build_dir,
-               "REPORT_DIR": report_dir}
-
-
-def __getattr__(name: str):
-    if name in _DEPRECATED:
-        function = _DEPRECATED[name]
-        warnings.warn(f"paths.{name} is deprecated; call paths.{function.__name__}()", DeprecationWarning,
-                      stacklevel=2)
-        return function()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

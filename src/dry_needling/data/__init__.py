@@ -14,12 +14,11 @@ so that one broken thing gives one clear message rather than a cascade or a trac
    CRLF line endings, parses as CSV (no unclosed quote, no giant cell), its header has exactly the
    columns the schema lists, and every row has one cell per column (a malformed row is one
    problem, not one per missing cell).
-2. Row checks on the parsed rows: the ones frictionless makes (types, constraints, unique ids,
-   primary and foreign keys, blank rows), done here column by column with frictionless's own
-   reading of each type, each distinct cell read once (frictionless itself does them, row by row
-   and about 30 times slower, only for a schema that uses its parsing options such as
-   ``missingValues``; ``tests/test_validation_equivalence.py`` checks that both give the same
-   problems); plus checks frictionless does not make (a required cell holding only spaces, NaN or
+2. Row checks on the parsed rows: frictionless reads every cell (its own cell reader per field: types, formats,
+   constraints, missing values and its parsing options), each distinct cell of a column once, and the checks
+   across rows frictionless makes (unique values, primary and foreign keys, blank rows) are done on the values it
+   read (``tests/test_validation_equivalence.py`` checks that the problems are those of frictionless's own
+   ``Package.validate``); plus checks frictionless does not make (a required cell holding only spaces, NaN or
    infinite numbers, integers too large to load, numbers and dates written with other digits than 0-9, text that
    starts a spreadsheet formula, and every ``pattern``, matched by RE2 so that no pattern can hang validation)
    and the package's cross-field rules (``x-rules`` in a schema, e.g. "when unit is percent, value
@@ -33,12 +32,11 @@ nothing. Only after a folder validates is its content hash remembered
 (``build/cache/validated.json``), so unchanged data is not validated again by every notebook.
 
 The modules, in the order a file meets them: ``problems`` (:class:`Problem`, the error, how files
-and expected values are named), ``descriptor`` (stage 0), ``csvfile`` (stage 1), ``fast_rows``
-(stage 2, column by column), ``frictionless_rows`` (stage 2 by frictionless, for its parsing
-options), ``own_checks`` (stage 2, what frictionless does not check: patterns matched by RE2 in linear time, digits
-other than 0-9, spreadsheet formulas (``spreadsheet``), and ``x-rules``),
-``validation`` (the stages in order) and ``loading`` (typed DataFrames and the memory of
-validated folders).
+and expected values are named), ``descriptor`` (stage 0), ``csvfile`` (stage 1), ``rows`` (stage 2: frictionless's
+cell readers, column by column, and the checks across rows), ``own_checks`` (stage 2, what frictionless does not
+check: patterns matched by RE2 in linear time, digits other than 0-9, spreadsheet formulas (``spreadsheet``), and
+``x-rules``), ``validation`` (the stages in order) and ``loading`` (typed DataFrames and the memory of validated
+folders).
 """
 
 from __future__ import annotations

@@ -7,7 +7,6 @@ import copy
 import json
 import math
 import re
-import sys
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
@@ -330,26 +329,8 @@ def _check_descriptor(descriptor: dict, folder: Path) -> list[Problem]:
     return _profile_problems(descriptor, shown)
 
 
-def _import_jsonschema() -> None:
-    """Import jsonschema (frictionless's profile check needs it) without its optional
-    ``rfc3987_syntax``, which compiles 38 grammars when imported (0.75 s, most of a validation run).
-    It serves only the "iri" formats, and frictionless checks profiles without a format checker,
-    so the profile check is the same either way."""
-    if "jsonschema" in sys.modules:
-        return
-    hide = "rfc3987_syntax" not in sys.modules
-    if hide:
-        sys.modules["rfc3987_syntax"] = None  # makes `import rfc3987_syntax` an ImportError
-    try:
-        import jsonschema  # noqa: F401
-    finally:
-        if hide and "rfc3987_syntax" in sys.modules and sys.modules["rfc3987_syntax"] is None:
-            del sys.modules["rfc3987_syntax"]
-
-
 def _profile_problems(descriptor: dict, shown: str) -> list[Problem]:
     """frictionless's check of the descriptor against the Data Package profile."""
-    _import_jsonschema()
     from frictionless import FrictionlessException, Package
 
     try:

@@ -6,21 +6,14 @@ from pathlib import Path
 
 from .csvfile import _read_table, _Table
 from .descriptor import _check_descriptor, _read_descriptor
-from .fast_rows import _fast_path, _fast_row_problems
-from .frictionless_rows import _frictionless_row_problems
 from .own_checks import _cross_field, _own_checks
 from .problems import PACKAGE_FILE, Problem, _cut, _data_dir, _display, _excerpt
+from .rows import _row_checks
 
 
-def _row_problems(good: list[dict], tables: dict[str, _Table], folder: Path, by_file: dict[str, list[Problem]],
-                  engine: str | None = None) -> None:
+def _row_problems(good: list[dict], tables: dict[str, _Table], folder: Path, by_file: dict[str, list[Problem]]) -> None:
     """Stage 2 for every table that parsed: row checks, own checks and cross-field rules, into ``by_file``."""
-    if engine is None:
-        engine = "fast" if _fast_path(good) else "frictionless"
-    if engine == "fast":
-        found = _fast_row_problems(good, tables, folder)
-    else:
-        found = _frictionless_row_problems(good, tables, folder, by_file)
+    found = _row_checks(good, tables, folder)
     for resource in good:
         table = tables[resource["name"]]
         shown = _display(folder, resource["path"])
@@ -51,7 +44,7 @@ def validate(data_dir: str | Path | None = None) -> list[Problem]:
                         "checked)", internal=True)]
 
 
-def _validate(folder: Path, engine: str | None = None) -> list[Problem]:
+def _validate(folder: Path) -> list[Problem]:
     descriptor, problems = _read_descriptor(folder)
     if descriptor is None:
         return problems
@@ -70,7 +63,7 @@ def _validate(folder: Path, engine: str | None = None) -> list[Problem]:
 
     if tables:
         good = [r for r in descriptor["resources"] if r["name"] in tables]
-        _row_problems(good, tables, folder, by_file, engine)
+        _row_problems(good, tables, folder, by_file)
     for shown, file_problems in by_file.items():
         file_problems.sort(key=lambda p: p.line or 0)
         problems.extend(_cut(file_problems, shown))

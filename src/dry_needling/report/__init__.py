@@ -34,7 +34,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from .. import paths
-from . import explorer, findings, site  # noqa: E402
+from . import explorer, findings, site
 
 # nbformat, nbconvert and the data validator are imported only where needed: importing them costs
 # seconds, and a rebuild with nothing changed needs none of them.
@@ -472,7 +472,7 @@ def _main(execute_notebooks: bool, force: bool) -> int:
         print(f"Report NOT built: cannot write{where}: {exc.strerror or exc}. The previous report, if any, "
               "is unchanged.", file=sys.stderr)
         return 1
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         if _INTERRUPTED:  # Ctrl-C while Chromium printed: the browser died first
             print(INTERRUPTED, file=sys.stderr)
             return 130

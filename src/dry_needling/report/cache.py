@@ -93,9 +93,3 @@ def why_execute(path: Path, manifest: dict) -> str | None:
     if figures != entry.get("figures"):
         return "a figure file changed"
     return None
-
-
-def _needs_execution(path: Path, manifest: dict) -> bool:
-    return why_execute(path, manifest) is not None
-
-

@@ -1,5 +1,6 @@
-"""Stage 2 by frictionless itself (row by row), for schemas that use its parsing options; its errors as
-located problems."""
+"""The reference for ``tests/test_validation_equivalence.py``: the row checks made by frictionless's
+``Package.validate`` itself (row by row, about 8 times slower than ``dry_needling.data.rows``), its errors turned
+into the same located findings ``rows._row_checks`` returns, so the two can be compared problem for problem."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ import copy
 import re
 from pathlib import Path
 
-from .csvfile import _Table
-from .descriptor import _names
-from .problems import _TYPE_WORDS, PACKAGE_FILE, Problem, _constraint_expected, _display, _excerpt, _field
+from dry_needling.data.csvfile import _Table
+from dry_needling.data.descriptor import _names
+from dry_needling.data.problems import _TYPE_WORDS, Problem, _constraint_expected, _excerpt, _field
+from dry_needling.data.problems import _display as display
+
+KINDS = {"unique-error": "unique", "primary-key": "pk", "foreign-key": "fk", "blank-row": "blank"}
 
 
-def _translate(error, resource: dict, shown: str, table: _Table) -> Problem | None:
+def _translate(error, resource: dict, shown: str, table: _Table) -> Problem:
     """One frictionless error as a Problem, with the physical line and the row's own value.
     frictionless numbers rows as records (header = 1); ``table`` maps them to lines."""
     kind = error.type
@@ -59,44 +63,35 @@ def _translate(error, resource: dict, shown: str, table: _Table) -> Problem | No
     return Problem(shown, line, field_name, cell, _excerpt(note or error.message, 200))
 
 
-
-def _frictionless_resource(resource: dict, table: _Table, good_names: set[str]) -> dict:
-    """The resource as frictionless validates it: the parsed rows inline (frictionless opens no
-    file), no pattern (own_checks matches them in linear time), foreign keys only into tables that parsed."""
+def _resource(resource: dict, table: _Table, good_names: set[str]) -> dict:
+    """The resource as frictionless validates it: the parsed rows inline (frictionless opens no file), no pattern
+    (matched by RE2 in own_checks, as in the validator), foreign keys only into tables that parsed."""
     schema = copy.deepcopy(resource["schema"])
     schema.pop("x-rules", None)
     for field in schema["fields"]:
-        field.get("constraints", {}).pop("pattern", None)  # matched by RE2 in own_checks: Python's re can hang
+        field.get("constraints", {}).pop("pattern", None)
     schema["foreignKeys"] = [fk for fk in schema.get("foreignKeys", [])
                              if (fk["reference"].get("resource") or resource["name"]) in good_names]
     return {"name": resource["name"], "data": [table.header, *table.rows], "schema": schema}
 
 
-
-def _frictionless_row_problems(good: list[dict], tables: dict[str, _Table], folder: Path,
-                               by_file: dict[str, list[Problem]]) -> dict[str, list]:
-    """The same as ``_fast_row_problems``, by frictionless (row by row); problems with the package
-    itself go straight into ``by_file``."""
+def row_checks(good: list[dict], tables: dict[str, _Table], folder: Path) -> dict[str, list]:
+    """What ``dry_needling.data.rows._row_checks`` returns, found by frictionless's ``Package.validate``."""
     from frictionless import Package
 
-    checked = {"resources": [_frictionless_resource(r, tables[r["name"]], set(tables)) for r in good]}
+    checked = {"resources": [_resource(r, tables[r["name"]], set(tables)) for r in good]}
     report = Package(checked).validate(limit_errors=10**7)
+    assert not report.errors, [error.message for error in report.errors]  # the package itself: checked in stage 0
     by_name = {r["name"]: r for r in good}
-    for error in report.errors:
-        shown = _display(folder, PACKAGE_FILE)
-        by_file.setdefault(shown, []).append(Problem(shown, None, None, None, _excerpt(error.message, 200)))
     found: dict[str, list] = {}
-    kinds = {"unique-error": "unique", "primary-key": "pk", "foreign-key": "fk", "blank-row": "blank"}
     for task in report.tasks:
         resource, table = by_name[task.name], tables[task.name]
-        shown, names = _display(folder, resource["path"]), table.header
+        shown, names = display(folder, resource["path"]), table.header
         out = found[task.name] = []
         for error in task.errors:
             record = getattr(error, "row_number", None)
             k = record - 2 if isinstance(record, int) else None
             field_name = getattr(error, "field_name", None)
             j = names.index(field_name) if field_name in names else None
-            problem = _translate(error, resource, shown, table)
-            if problem is not None:
-                out.append((kinds.get(error.type, "cell"), k, j, problem))
+            out.append((KINDS.get(error.type, "cell"), k, j, _translate(error, resource, shown, table)))
     return found
