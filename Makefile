@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 
 help:
 	@echo "make report    execute every notebook, write figures/, render build/report/"
-	@echo "make test      lint, then the whole test suite in parallel (unit, data, strict nbval, browser)"
+	@echo "make test      lint and type check, then the whole test suite in parallel (unit, data, strict nbval, browser)"
 	@echo "make lab       open JupyterLab on the repository at the start-here notebook (clean workspace)"
 	@echo "make test-hub  build the wheel, install it outside the repository, run a class of ten on a real JupyterHub"
 	@echo "make classroom write the student and teacher editions to build/classroom/ (and a zip of each)"
@@ -35,6 +35,7 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check conftest.py src tests notebooks benchmarks tools
+	$(BIN)/mypy   # type check of src/ (configuration: [tool.mypy] in pyproject.toml)
 	$(BIN)/python -m pytest   # in parallel on every core (-n auto --dist loadfile, see pyproject.toml)
 
 # The teacher's route (tests/test_hub.py, a few minutes): `python -m build`, a fresh environment outside the

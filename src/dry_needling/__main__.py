@@ -10,8 +10,8 @@ import sys
 # Ctrl-C and `kill` are handled from the first line on, before any heavy import: the first signal unwinds the
 # command (which cleans up), every later one is only noted, and the run ends with one line and exit 130.
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
-_STOPPING = []
-_RUNNING = []
+_STOPPING: list[int] = []
+_RUNNING: list[bool] = []
 
 #: The one line each command prints when it is interrupted (report: the same line as report.INTERRUPTED).
 INTERRUPTED = {"report": "Interrupted; the previous report in build/report is unchanged.",

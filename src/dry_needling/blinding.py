@@ -36,6 +36,12 @@ blinding (:data:`NOT_SHOWN`).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+
 import math
 import numbers
 from dataclasses import dataclass
@@ -122,7 +128,7 @@ def _count(value, name: str) -> int:
     if isinstance(value, numbers.Integral):
         number = int(value)
     elif math.isfinite(float(value)) and float(value).is_integer():
-        number = int(value)
+        number = int(math.trunc(value))
     else:
         raise ValueError(f"{name} must be a non-negative whole number, got {shown()}")
     if number < 0:
@@ -282,7 +288,7 @@ def bang_index(n_correct: int, n_incorrect: int, n_dont_know: int = 0, confidenc
                          estimate - z_one * se, estimate + z_one * se, n, interpretation, scenario)
 
 
-def james_index(table, confidence: float = 0.95, weights=None,
+def james_index(table: ArrayLike, confidence: float = 0.95, weights: ArrayLike | None = None,
                 alternative: Alternative = "two-sided") -> BlindingIndex:
     """James' blinding index for a whole two-arm trial, with its standard error and interval.
 

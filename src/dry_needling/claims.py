@@ -30,6 +30,7 @@ verdict fails the suite until the ledger is updated too.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
@@ -253,7 +254,7 @@ def _side_effect_verdicts(tables: dict[str, pd.DataFrame]) -> dict[str, Verdict]
 _TABLES = ["article_figures", "burden_context", "us_states", "training_hours", "adverse_events", "article_items"]
 
 
-def computed_verdicts(data_dir=None) -> dict[str, Verdict]:
+def computed_verdicts(data_dir: str | Path | None = None) -> dict[str, Verdict]:
     """Claim id -> :class:`Verdict`, computed from the data for every claim a rule covers."""
     tables = {name: data.load(name, data_dir) for name in _TABLES}
     tables["summary_of_findings"] = evidence.summary_of_findings(data_dir)
@@ -267,7 +268,7 @@ def _text(value) -> str:
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
-def disagreements(data_dir=None) -> list[str]:
+def disagreements(data_dir: str | Path | None = None) -> list[str]:
     """Ledger rows that disagree with the data, as readable lines (empty: all agree): a stored verdict, SoF link
     or evidence date other than the computed one; a *not found* without what was searched; a SoF id that does
     not exist; a verdict on evidence that names no SoF row."""
@@ -299,7 +300,7 @@ def disagreements(data_dir=None) -> list[str]:
     return problems
 
 
-def ledger(data_dir=None) -> pd.DataFrame:
+def ledger(data_dir: str | Path | None = None) -> pd.DataFrame:
     """The ledger as a reader takes it in: verdict, claim, reason, scope, the evidence's date, where to read more."""
     claims = data.load("claims", data_dir)
     order = {v: i for i, v in enumerate(VERDICTS)}

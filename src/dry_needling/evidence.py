@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -61,16 +64,17 @@ def _scale(values, measure: str):
     return list(values)
 
 
-def interval_consistency(estimate, ci_low, ci_high, measure: str = "SMD", decimals: int = 2) -> str:
+def interval_consistency(estimate: float | None, ci_low: float | None, ci_high: float | None, measure: str = "SMD",
+                         decimals: int = 2) -> str:
     """'consistent', 'inconsistent' or 'not checkable' for a printed estimate and 95 % CI.
 
     On the analysis scale (the difference itself for MD and SMD, the log for ratios) a pooled
     estimate sits in the middle of its Wald interval. With every number rounded to ``decimals``
     places, ``2*estimate - low - high`` can differ from 0 by at most 2 units of the last decimal;
     more than that means one printed bound (or the estimate) is probably a typo."""
-    values = [estimate, ci_low, ci_high]
-    if any(v is None or pd.isna(v) for v in values):
+    if estimate is None or ci_low is None or ci_high is None or any(pd.isna(v) for v in (estimate, ci_low, ci_high)):
         return "not checkable"
+    values = [estimate, ci_low, ci_high]
     if measure in {"RR", "OR", "HR"}:
         if min(values) <= 0:
             return "not checkable"
@@ -91,7 +95,7 @@ def symmetric_alternatives(estimate: float, ci_low: float, ci_high: float) -> li
     return [(ci_low, 2 * estimate - ci_low), (2 * estimate - ci_high, ci_high)]
 
 
-def favours_dry_needling(row) -> str:
+def favours_dry_needling(row: Mapping[str, Any]) -> str:
     """'favours dry needling', 'favours comparator', 'uncertain' (CI crosses 0), 'not reported'
     or 'not applicable'.
 
@@ -125,20 +129,20 @@ def _levels(certainty) -> list[str]:
     return [certainty]
 
 
-def weakest_certainty(values) -> str | None:
+def weakest_certainty(values: Iterable[object]) -> str | None:
     """The lowest GRADE level among ``values`` (a level or a range such as 'low to very low');
     None when nothing is graded."""
     levels = [lvl for v in values for lvl in _levels(v)]
     return max(levels, key=CERTAINTY_LEVELS.index) if levels else None
 
 
-def best_certainty(values) -> str | None:
+def best_certainty(values: Iterable[object]) -> str | None:
     """The highest GRADE level among ``values``; None when nothing is graded."""
     levels = [lvl for v in values for lvl in _levels(v)]
     return min(levels, key=CERTAINTY_LEVELS.index) if levels else None
 
 
-def wording_level(certainty) -> str | None:
+def wording_level(certainty: object) -> str | None:
     """The GRADE level at which a finding may be *worded*: a single level is itself; a range (e.g. 'low to very
     low', 'very low to moderate') is worded at its lowest end, because nothing tells which outcome is the better
     graded one; ungraded: None (worded as very uncertain)."""
@@ -223,7 +227,7 @@ _CONCLUSION = {"benefit": "benefit", "little or no difference": "little or no di
                "uncertain": "uncertain", "not stated": "uncertain"}
 
 
-def finding(row) -> str:
+def finding(row: Mapping[str, Any]) -> str:
     """What one SoF row found: 'benefit', 'little or no difference', 'harm' or 'uncertain'.
 
     Numbers win over words: with an estimate, both limits and a direction (``favours_when``), the interval
@@ -241,7 +245,7 @@ def _certainty(row) -> str | None:
     return None if row["certainty"] == "not assessed" else row["certainty"]
 
 
-def sof_statement(row) -> str:
+def sof_statement(row: Mapping[str, Any]) -> str:
     """One SoF row as a GRADE informative statement at its certainty (the lowest end of a printed range)."""
     name = _NAMES[row["intervention"]]
     if row["comparison"] == "combined vs dry needling alone":
@@ -332,7 +336,7 @@ class SummaryOfFindingsError(ValueError):
     """The SoF table breaks one of :func:`sof_problems`' rules."""
 
 
-def summary_of_findings(data_dir=None) -> pd.DataFrame:
+def summary_of_findings(data_dir: str | Path | None = None) -> pd.DataFrame:
     """``data/summary_of_findings.csv``, validated by the data package and by :func:`sof_problems`, with the
     ``finding`` and GRADE ``statement`` of each row added. Raises :class:`SummaryOfFindingsError` listing every
     broken rule."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -85,7 +86,7 @@ class UnblindingExplorer:
 
         with charts.house_style():  # the style applies to this figure only, not to the caller's matplotlib
             self.figure = plt.Figure(figsize=(8, 4), dpi=100)
-            FigureCanvasAgg(self.figure)
+            self._canvas = FigureCanvasAgg(self.figure)  # blitting: Agg's copy_from_bbox and restore_region
             ax = self.figure.add_subplot()
             ax.set_xlim(self.bins[0], self.bins[-1])
             ax.set_ylim(0, peak * 1.6)
@@ -104,8 +105,8 @@ class UnblindingExplorer:
             self._chosen_line = ax.axvline(0, color=charts.ARTICLE, linestyle="--", linewidth=2, animated=True)
             ax.legend(handles=[self._blinded, self._chosen], loc="upper right", fontsize=9)
             self._title = self.figure.suptitle("", x=0.01, ha="left", fontweight="bold", fontsize=12, animated=True)
-            self.figure.canvas.draw()
-            self._background = self.figure.canvas.copy_from_bbox(self.figure.bbox)
+            self._canvas.draw()
+            self._background = self._canvas.copy_from_bbox(self.figure.bbox)
         self.state: ExplorerState | None = None
         self.png: bytes = b""
 
@@ -137,7 +138,7 @@ class UnblindingExplorer:
         self._chosen_line.set_xdata([chosen.mean()] * 2)
         self._title.set_text(f"Bias from unblinding: {expected - self.true_effect:+.2f} points "
                              f"(BI active {bang_active:.2f}, sham {bang_sham:.2f})")
-        canvas = self.figure.canvas
+        canvas = self._canvas
         canvas.restore_region(self._background)
         for artist in (self._blinded, self._chosen, self._blinded_line, self._chosen_line):
             self.ax.draw_artist(artist)
@@ -150,7 +151,7 @@ class UnblindingExplorer:
                                    self.true_effect, expected, float(chosen.mean()), float(blinded.mean()))
         return self.png
 
-    def widget(self):
+    def widget(self) -> Any:  # an ipywidgets.VBox (ipywidgets has no type information)
         """Sliders plus the chart, for JupyterLab (needs a live kernel)."""
         import ipywidgets as widgets
 

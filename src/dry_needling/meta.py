@@ -27,8 +27,10 @@ import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import optimize, special
 
 __all__ = ["EffectSizes", "PoolResult", "HeterogeneityInterval", "SequentialResult", "mean_difference",
@@ -157,7 +159,7 @@ class PoolResult:
         model = "FE model" if self.method == "FE" else f"RE model ({self.method})"
         tau = "" if self.method == "FE" else f"τ² = {self.tau2:.{decimals}f}, "
         return (f"{model}: {tau}I² = {self.i2:.0f} %, Q = {self.q:.{decimals}f}, df = {self.df}, "
-                f"{format_p(self.p_q)}".replace("-", "\u2212"))
+                f"{format_p(float(self.p_q))}".replace("-", "\u2212"))
 
 
 @dataclass(frozen=True)
@@ -315,7 +317,8 @@ def _validate_arms(label, n1, mean1, sd1, n2, mean2, sd2, studies):
 # Effect sizes
 
 
-def mean_difference(n1, mean1, sd1, n2, mean2, sd2, *, studies: Sequence[str] | None = None) -> EffectSizes:
+def mean_difference(n1: ArrayLike, mean1: ArrayLike, sd1: ArrayLike, n2: ArrayLike, mean2: ArrayLike,
+                    sd2: ArrayLike, *, studies: Sequence[str] | None = None) -> EffectSizes:
     """Mean difference (arm 1 minus arm 2) and its sampling variance, per study.
 
     Parameters
@@ -362,7 +365,8 @@ def mean_difference(n1, mean1, sd1, n2, mean2, sd2, *, studies: Sequence[str] | 
     return EffectSizes(_frozen(yi), _frozen(vi), "MD", names)
 
 
-def standardised_mean_difference(n1, mean1, sd1, n2, mean2, sd2, *,
+def standardised_mean_difference(n1: ArrayLike, mean1: ArrayLike, sd1: ArrayLike, n2: ArrayLike,
+                                 mean2: ArrayLike, sd2: ArrayLike, *,
                                  studies: Sequence[str] | None = None) -> EffectSizes:
     """Hedges' adjusted g (arm 1 minus arm 2) and its sampling variance, as RevMan 5 computes them.
 
@@ -412,11 +416,11 @@ def standardised_mean_difference(n1, mean1, sd1, n2, mean2, sd2, *,
     (-0.4901, 0.1033)
     """
     a, names = _validate_arms("standardised_mean_difference", n1, mean1, sd1, n2, mean2, sd2, studies)
-    n1, n2 = a["n1"], a["n2"]
-    total = n1 + n2
-    pooled_sd = np.sqrt(((n1 - 1) * a["sd1"] ** 2 + (n2 - 1) * a["sd2"] ** 2) / (total - 2))
+    size1, size2 = a["n1"], a["n2"]
+    total = size1 + size2
+    pooled_sd = np.sqrt(((size1 - 1) * a["sd1"] ** 2 + (size2 - 1) * a["sd2"] ** 2) / (total - 2))
     g = (a["mean1"] - a["mean2"]) / pooled_sd * (1 - 3 / (4 * total - 9))
-    vi = total / (n1 * n2) + g ** 2 / (2 * (total - 3.94))
+    vi = total / (size1 * size2) + g ** 2 / (2 * (total - 3.94))
     return EffectSizes(_frozen(g), _frozen(vi), "SMD", names)
 
 
@@ -472,7 +476,7 @@ def multi_arm_contrasts(arms: dict[str, tuple[float, float, float]], pairs: Sequ
     """
     if measure not in ("MD", "SMD"):
         raise ValueError(f"multi_arm_contrasts: measure must be 'MD' or 'SMD', got {measure!r}")
-    pairs = [tuple(pair) for pair in pairs]
+    pairs = [tuple(pair) for pair in pairs]  # type: ignore[misc]  # a wrong length is refused below
     if not pairs:
         raise ValueError("multi_arm_contrasts: no pairs given")
     for pair in pairs:
@@ -486,7 +490,7 @@ def multi_arm_contrasts(arms: dict[str, tuple[float, float, float]], pairs: Sequ
     if len(set(pairs)) != len(pairs):
         raise ValueError("multi_arm_contrasts: the same pair is listed twice")
     uses = {arm: sum(arm in pair for pair in pairs) for arm in arms}
-    columns = {"n1": [], "mean1": [], "sd1": [], "n2": [], "mean2": [], "sd2": []}
+    columns: dict[str, list[float]] = {"n1": [], "mean1": [], "sd1": [], "n2": [], "mean2": [], "sd2": []}
     for first, second in pairs:
         for side, arm in (("1", first), ("2", second)):
             n, mean, sd = arms[arm]
@@ -678,17 +682,17 @@ def _choice(value, allowed: tuple[str, ...], name: str, label: str, upper: bool)
 
 def _row_problems(y: np.ndarray, v: np.ndarray, names, batch: bool) -> dict[int, str]:
     """Per analysis, the first bad value (NaN, infinite, a variance <= 0), as a message naming it."""
-    problems = {}
+    problems: dict[int, str] = {}
     for key, arr in (("yi", y), ("vi", v)):
         bad = ~np.isfinite(arr)
-        for row in np.flatnonzero(bad.any(axis=1)):
+        for row in np.flatnonzero(bad.any(axis=1)).tolist():
             if row in problems:
                 continue
             j = int(np.flatnonzero(bad[row])[0])
             problems[row] = (f"{_where((row, j), names, batch)} has {key} = {arr[row, j]:g} "
                              f"(NaN or infinite values cannot be pooled)")
     bad = np.isfinite(v) & (v <= 0)
-    for row in np.flatnonzero(bad.any(axis=1)):
+    for row in np.flatnonzero(bad.any(axis=1)).tolist():
         if row not in problems:
             j = int(np.flatnonzero(bad[row])[0])
             problems[row] = (f"{_where((row, j), names, batch)} has vi = {v[row, j]:g} "
@@ -696,7 +700,8 @@ def _row_problems(y: np.ndarray, v: np.ndarray, names, batch: bool) -> dict[int,
     return problems
 
 
-def pool(yi, vi=None, method: str = "REML", level: float = 0.95, studies: Sequence[str] | None = None, *,
+def pool(yi: ArrayLike | EffectSizes, vi: ArrayLike | None = None, method: str = "REML", level: float = 0.95,
+         studies: Sequence[str] | None = None, *,
          ci: str = "wald", pi: str = "riley", errors: str | None = None) -> PoolResult:
     """Pool effect sizes with a fixed-effect or random-effects (inverse-variance) model.
 
@@ -808,7 +813,8 @@ def pool(yi, vi=None, method: str = "REML", level: float = 0.95, studies: Sequen
         studies = studies if studies is not None else yi.studies
         if vi is not None and not np.array_equal(np.asarray(vi, dtype=float), yi.vi):
             raise ValueError("pool: vi was given with EffectSizes that carry other variances; pass one or the other")
-        yi, vi = yi.yi, yi.vi
+        given = yi
+        yi, vi = given.yi, given.vi
     if vi is None:
         raise ValueError("pool: vi (the sampling variances) is required")
     arrays, names, batch = _as_arrays(label, {"yi": yi, "vi": vi}, studies, allow_2d=True, check_finite=False)
@@ -841,7 +847,7 @@ def pool(yi, vi=None, method: str = "REML", level: float = 0.95, studies: Sequen
         yn = (safe_y - ref[:, None]) / c[:, None]
         vn = safe_v / vmin[:, None]
     spread = np.maximum(yn.max(axis=1), -yn.min(axis=1))
-    for row in np.flatnonzero(~(spread <= _SPREAD_LIMIT)):
+    for row in np.flatnonzero(~(spread <= _SPREAD_LIMIT)).tolist():
         if row not in problems:
             problems[row] = (f"{'analysis ' + str(row + 1) + ': ' if batch else ''}the effect sizes lie about "
                              f"{float(np.ptp(safe_y[row])):.3g} apart, more than 1e100 times the smallest standard "
@@ -929,7 +935,7 @@ def pool(yi, vi=None, method: str = "REML", level: float = 0.95, studies: Sequen
             p = 2 * special.stdtr(df, -np.abs(stat))
 
     finite = np.isfinite(np.stack([estimate, se_out, ci_low, ci_high, tau2, q, i2, h2])).all(axis=0)
-    for row in np.flatnonzero(~finite | ((se_out == 0) & (ci_used == "wald"))):
+    for row in np.flatnonzero(~finite | ((se_out == 0) & (ci_used == "wald"))).tolist():
         if row not in problems:
             problems[row] = (f"{'analysis ' + str(row + 1) + ': ' if batch else ''}the pooled result lies outside "
                              f"what double precision can hold (yi from {np.min(y[row]):.3g} to {np.max(y[row]):.3g}, "
@@ -978,7 +984,7 @@ def _q_root(y, v, target: float, scale: float) -> float:
                                  rtol=8.9e-16, maxiter=500))
 
 
-def heterogeneity_interval(yi, vi, level: float = 0.95) -> HeterogeneityInterval:
+def heterogeneity_interval(yi: ArrayLike, vi: ArrayLike, level: float = 0.95) -> HeterogeneityInterval:
     """Q-profile confidence interval for tau^2, and the matching intervals for tau, I^2 and H^2.
 
     Parameters
@@ -1065,21 +1071,21 @@ def heterogeneity_interval(yi, vi, level: float = 0.95) -> HeterogeneityInterval
         else:
             high = _q_root(yn, vn, lo_q, scale)
         out["tau2_low"][row], out["tau2_high"][row], out["s2"][row] = low * vmin, high * vmin, s2 * vmin
-    s2 = out["s2"]
-    low, high = out["tau2_low"], out["tau2_high"]
+    s2_all = out["s2"]
+    low_all, high_all = out["tau2_low"], out["tau2_high"]
 
-    def res(values):
+    def res(values: np.ndarray) -> Any:
         return float(values[0]) if not batch else _frozen(values)
 
     return HeterogeneityInterval(
-        tau2_low=res(low), tau2_high=res(high), tau_low=res(np.sqrt(low)), tau_high=res(np.sqrt(high)),
-        i2_low=res(100 * low / (low + s2)), i2_high=res(100 * high / (high + s2)),
-        h2_low=res(1 + low / s2), h2_high=res(1 + high / s2), level=level, k=k, notes=tuple(notes))
+        tau2_low=res(low_all), tau2_high=res(high_all), tau_low=res(np.sqrt(low_all)), tau_high=res(np.sqrt(high_all)),
+        i2_low=res(100 * low_all / (low_all + s2_all)), i2_high=res(100 * high_all / (high_all + s2_all)),
+        h2_low=res(1 + low_all / s2_all), h2_high=res(1 + high_all / s2_all), level=level, k=k, notes=tuple(notes))
 
 
 def _sequential(results: list[PoolResult], labels, order, method, ci, level) -> SequentialResult:
-    def col(name):
-        return _frozen([getattr(r, name) for r in results])
+    def col(name: str) -> np.ndarray:
+        return _frozen(np.array([getattr(r, name) for r in results], dtype=float))
 
     return SequentialResult(estimate=col("estimate"), se=col("se"), ci_low=col("ci_low"), ci_high=col("ci_high"),
                             p=col("p"), tau2=col("tau2"), i2=col("i2"), q=col("q"), pi_low=col("pi_low"),
@@ -1104,7 +1110,8 @@ def _one_analysis(label, yi, vi, studies):
     return y, v, labels
 
 
-def leave_one_out(yi, vi=None, method: str = "REML", *, level: float = 0.95, ci: str = "wald", pi: str = "riley",
+def leave_one_out(yi: ArrayLike | EffectSizes, vi: ArrayLike | None = None, method: str = "REML", *,
+                  level: float = 0.95, ci: str = "wald", pi: str = "riley",
                   studies: Sequence[str] | None = None) -> SequentialResult:
     """Pool the studies again without each one in turn (metafor's ``leave1out()``).
 
@@ -1132,7 +1139,7 @@ def leave_one_out(yi, vi=None, method: str = "REML", *, level: float = 0.95, ci:
 
 def _row(batch: PoolResult, i: int) -> PoolResult:
     """Row ``i`` of a batch result, as a single-analysis result (numbers only)."""
-    fields = {}
+    fields: dict[str, Any] = {}
     for name in ("estimate", "se", "ci_low", "ci_high", "z", "p", "tau2", "q", "p_q", "i2", "h2", "pi_low", "pi_high"):
         fields[name] = float(getattr(batch, name)[i])
     return PoolResult(**fields, df=batch.df, weights=batch.weights[i], method=batch.method, k=batch.k,
@@ -1140,7 +1147,8 @@ def _row(batch: PoolResult, i: int) -> PoolResult:
                       tau2_fit=batch.tau2_fit[i], notes=batch.notes)
 
 
-def cumulative(yi, vi=None, order=None, method: str = "REML", *, level: float = 0.95, ci: str = "wald",
+def cumulative(yi: ArrayLike | EffectSizes, vi: ArrayLike | None = None, order: ArrayLike | None = None,
+               method: str = "REML", *, level: float = 0.95, ci: str = "wald",
                pi: str = "riley", studies: Sequence[str] | None = None) -> SequentialResult:
     """Cumulative meta-analysis: pool the first study, then the first two, and so on (metafor's ``cumul()``).
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -79,7 +81,8 @@ def effect_sizes(table: pd.DataFrame, measure: str) -> meta.EffectSizes:
     raise ValueError(f"measure must be 'MD' or 'SMD', got {measure!r}")
 
 
-def reanalyse(arms: pd.DataFrame, reference: pd.DataFrame, analysis_id: str, method: str | None = None):
+def reanalyse(arms: pd.DataFrame, reference: pd.DataFrame, analysis_id: str,
+              method: str | None = None) -> tuple[pd.DataFrame, meta.PoolResult]:
     """Pool one analysis again: returns ``(study_table, PoolResult)``.
 
     The measure comes from ``meta_reference.csv``; the method from its printed model through
@@ -117,13 +120,13 @@ def compare_with_print(arms: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFr
     rows = []
     for ref in reference.itertuples():
         table, result = reanalyse(arms, reference, ref.analysis_id)
-        ours = {"estimate": result.estimate, "ci_low": result.ci_low, "ci_high": result.ci_high,
+        ours: dict[str, Any] = {"estimate": result.estimate, "ci_low": result.ci_low, "ci_high": result.ci_high,
                 "tau2": result.tau2, "chi2": result.q, "df": result.df, "i2": result.i2, "z": abs(result.z)}
         printed = {name: getattr(ref, name) for name in ours}
-        for study, value in _weights(ref.weights).items():
+        for study, weight in _weights(ref.weights).items():
             index = list(table["study"]).index(study)
             ours[f"weight: {study}"] = float(result.weights[index])
-            printed[f"weight: {study}"] = value
+            printed[f"weight: {study}"] = weight
         for name, value in ours.items():
             text = printed[name]
             if text is None or (isinstance(text, float) and math.isnan(text)) or str(text).strip() == "":
@@ -136,7 +139,7 @@ def compare_with_print(arms: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def plotted(table: pd.DataFrame, result) -> pd.DataFrame:
+def plotted(table: pd.DataFrame, result: meta.PoolResult) -> pd.DataFrame:
     """What a trial-level forest plot shows, as a table to save beside it: one row per study (arms,
     effect size, CI at the result's level, weight) and a last row for the pooled estimate with its CI, prediction
     interval and heterogeneity (tau2, Q, I2)."""
@@ -265,7 +268,8 @@ def three_arm_trials(arms: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def within_trial_contrasts(trials: pd.DataFrame, pairs=(("acupuncture", "no needling"), ("sham", "no needling")),
+def within_trial_contrasts(trials: pd.DataFrame,
+                           pairs: Sequence[tuple[str, str]] = (("acupuncture", "no needling"), ("sham", "no needling")),
                            *, measure: str = "MD", level: float = 0.95) -> pd.DataFrame:
     """Contrasts inside each three-arm trial of :func:`three_arm_trials`, never counting a shared arm twice: an arm
     in several of ``pairs`` has its participants split among them (:func:`meta.multi_arm_contrasts`). One row per
@@ -275,6 +279,7 @@ def within_trial_contrasts(trials: pd.DataFrame, pairs=(("acupuncture", "no need
     for trial, part in trials.groupby("trial", sort=False):
         arms = {r.arm: (r.n, r.mean, r.sd) for r in part.itertuples()}
         es = meta.multi_arm_contrasts(arms, pairs, measure=measure)
+        assert es.studies is not None  # multi_arm_contrasts labels every contrast
         uses = {arm: sum(arm in pair for pair in pairs) for arm in arms}
         for (first, second), label, yi, vi in zip(pairs, es.studies, es.yi, es.vi, strict=True):
             se = math.sqrt(float(vi))

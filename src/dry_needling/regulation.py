@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+
 import pandas as pd
 
 __all__ = ["STATUS_ORDER", "PROHIBITING", "article_vs_newest", "status_counts", "still_prohibiting",
@@ -50,7 +53,7 @@ def prohibiting_now(states: pd.DataFrame) -> pd.DataFrame:
         "postal_code").reset_index(drop=True)
 
 
-def status_on(events: pd.DataFrame, date) -> pd.DataFrame:
+def status_on(events: pd.DataFrame, date: str | dt.date) -> pd.DataFrame:
     """Each state's most recent permitting or prohibiting event on or before ``date``.
 
     Later events override earlier ones (a 2017 attorney-general opinion overrides a 2009 board
@@ -82,7 +85,7 @@ def timeline_lanes(events: pd.DataFrame) -> list[str]:
     return (["US"] if (events["state"] == "US").any() else []) + states
 
 
-def last_confirmed(states: pd.DataFrame, codes) -> pd.DataFrame:
+def last_confirmed(states: pd.DataFrame, codes: Iterable[str]) -> pd.DataFrame:
     """When the status of each state in ``codes`` was last confirmed: the newest dated source about the state
     itself (``status_as_of``, with ``source_id``) and the newest dated source of any kind that still gives the
     status (``last_confirmed``, with ``last_confirmed_by``), in the order of ``codes``."""
@@ -94,7 +97,7 @@ def last_confirmed(states: pd.DataFrame, codes) -> pd.DataFrame:
     return table.loc[list(codes), cols].reset_index()
 
 
-def inferred_window(states: pd.DataFrame, listed, dropped) -> dict:
+def inferred_window(states: pd.DataFrame, listed: Iterable[str], dropped: Iterable[str]) -> dict:
     """The dates between which a list of prohibiting states (``listed``) could have matched the law, if an older
     count also included the states in ``dropped``: from the day the last of ``dropped`` had a permitting law in
     force, to the day the first of ``listed`` did. An inference from ``effective_date``, not a source's statement.

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -252,7 +253,7 @@ def simulate_trials(n_trials: int, n_per_arm: int, true_effect: float, expectati
     })
 
 
-def scenarios(data_dir=None) -> dict[str, tuple[float, float, str]]:
+def scenarios(data_dir: str | Path | None = None) -> dict[str, tuple[float, float, str]]:
     """Blinding scenarios used in notebook 03: name -> (Bang index in the active arm, in the sham arm,
     where the values come from). Every published index is read from ``data/`` (never retyped here):
     Freed 2021's averages (``blinding_summaries``), Itoh & Katsumi's non-penetrating comparison

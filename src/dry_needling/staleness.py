@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -40,7 +41,7 @@ def _tables(data_dir=None) -> dict[str, pd.DataFrame]:
     return {name: frame for name, frame in data.load_all(data_dir).items() if "review_by" in frame}
 
 
-def overdue(as_of: dt.date | str | None = None, data_dir=None) -> list[Overdue]:
+def overdue(as_of: dt.date | str | None = None, data_dir: str | Path | None = None) -> list[Overdue]:
     """Rows whose ``review_by`` is before ``as_of`` (default: today), oldest first."""
     day = pd.Timestamp(as_of or dt.date.today()).normalize()
     rows = []
@@ -54,11 +55,11 @@ def overdue(as_of: dt.date | str | None = None, data_dir=None) -> list[Overdue]:
     return sorted(rows, key=lambda r: (r.review_by, r.table, r.row_id))
 
 
-def data_as_of(data_dir=None) -> dt.date:
+def data_as_of(data_dir: str | Path | None = None) -> dt.date:
     """The newest ``accessed`` date in sources.csv: the day the data were last checked against a source."""
     return data.load("sources", data_dir)["accessed"].max().date()
 
 
-def next_review(data_dir=None) -> dt.date:
+def next_review(data_dir: str | Path | None = None) -> dt.date:
     """The earliest ``review_by`` date of any time-sensitive row."""
     return min(frame["review_by"].min() for frame in _tables(data_dir).values()).date()

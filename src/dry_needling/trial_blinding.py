@@ -7,6 +7,10 @@ This module knows the repository's column names; the statistics themselves are i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
 import pandas as pd
 
 from .blinding import bang_index, wilson_interval
@@ -14,7 +18,7 @@ from .blinding import bang_index, wilson_interval
 __all__ = ["recompute_bang", "james_table", "sensation_table", "scenario_inputs"]
 
 
-def recompute_bang(trials, confidence: float = 0.95):
+def recompute_bang(trials: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """Recompute the Bang index of every arm that has printed guess counts.
 
     ``trials`` is the ``blinding_trials`` table. The printed denominator (``*_n_guessed``) is
@@ -46,7 +50,7 @@ def recompute_bang(trials, confidence: float = 0.95):
 
 
 
-def james_table(trial) -> list[list[int]]:
+def james_table(trial: Mapping[str, Any]) -> list[list[int]]:
     """The 3 x 2 table of a ``blinding_trials`` row for :func:`dry_needling.blinding.james_index`: rows
     guessed active, guessed sham, don't know; columns actually active, actually sham. Everyone who did
     not guess correctly is counted as guessing the other arm (the rows print no don't-know counts)."""
@@ -72,7 +76,7 @@ def sensation_table(summaries: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def scenario_inputs(data_dir=None) -> pd.DataFrame:
+def scenario_inputs(data_dir: str | Path | None = None) -> pd.DataFrame:
     """The published blinding levels behind :func:`dry_needling.simulate.scenarios`, one row per scenario and arm,
     with the uncertainty the sources give: the 95 % interval (empty when none is printed) and what the value
     rests on (one trial arm of a few people, or an average over trials). Read from ``data/``, like the scenarios.

@@ -3,6 +3,13 @@ interval chart and the square-tile US map. Forest plots are in :mod:`dry_needlin
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+
 from collections.abc import Iterable
 
 import matplotlib.pyplot as plt
@@ -20,7 +27,7 @@ __all__ = ["waffle", "legend_handles", "dot_range_panels", "effect_distributions
 # Chart helpers
 
 
-def waffle(ax, percent: float, *, color: str = ARTICLE, rest: str = EMPTY, label: str | None = None) -> None:
+def waffle(ax: Axes, percent: float, *, color: str = ARTICLE, rest: str = EMPTY, label: str | None = None) -> None:
     """Draw a 10 x 10 waffle: ``round(percent)`` of 100 squares filled, filling row by row from
     the bottom left. ``percent`` must lie in 0-100."""
     if not 0 <= percent <= 100:
@@ -44,7 +51,7 @@ def legend_handles(items: Iterable[tuple[str, str, str]]) -> list:
 
 
 def dot_range_panels(groups: list[tuple[str, pd.DataFrame]], *, title: str, xlabel: str,
-                     xlim: tuple[float, float] = (0, 100), width: float = 10.0):
+                     xlim: tuple[float, float] = (0, 100), width: float = 10.0) -> Figure:
     """Panels of dot-and-range rows sharing one x axis: one panel per claim.
 
     Each group is ``(panel title, frame)``; the frame has columns ``label``, ``claim`` (the
@@ -86,19 +93,20 @@ def dot_range_panels(groups: list[tuple[str, pd.DataFrame]], *, title: str, xlab
     return fig
 
 
-def effect_distributions(ax, sims: list[tuple[str, pd.DataFrame, str]], *, true_effect: float,
+def effect_distributions(ax: Axes, sims: list[tuple[str, pd.DataFrame, str]], *, true_effect: float,
                          bins: np.ndarray | None = None, unit: str = "points on a 0-10 pain scale") -> None:
     """Overlaid histograms of simulated observed effects, one per scenario, with each
     scenario's mean as a dashed line and the true effect as a solid black line."""
     values = np.concatenate([df["observed_effect"].to_numpy() for _, df, _ in sims])
     if bins is None:
         bins = np.linspace(np.floor(values.min() * 4) / 4, np.ceil(values.max() * 4) / 4, 41)
+    edges = [float(b) for b in bins]
     hatches = ["", "//", "\\\\", ".."]
     for k, (label, df, colour) in enumerate(sims):
         mean = df["observed_effect"].mean()
-        ax.hist(df["observed_effect"], bins=bins, histtype="stepfilled", facecolor=colour, alpha=0.25,
+        ax.hist(df["observed_effect"], bins=edges, histtype="stepfilled", facecolor=colour, alpha=0.25,
                 hatch=hatches[k % 4], edgecolor=colour, linewidth=0)
-        ax.hist(df["observed_effect"], bins=bins, histtype="step", color=colour, linewidth=1.8,
+        ax.hist(df["observed_effect"], bins=edges, histtype="step", color=colour, linewidth=1.8,
                 label=f"{label}: mean {mean:+.2f}")
         ax.axvline(mean, color=colour, linestyle="--", linewidth=2)
     ax.axvline(true_effect, color="black", linewidth=1.5, label=f"true effect {true_effect:+.2f}")
@@ -111,7 +119,7 @@ def effect_distributions(ax, sims: list[tuple[str, pd.DataFrame, str]], *, true_
 
 
 def bang_interval_chart(rows: pd.DataFrame, *, title: str, label: str = "label", printed: bool = True,
-                        colour_by: str | None = "arm", xlim: tuple[float, float] = (-1.25, 1.25)):
+                        colour_by: str | None = "arm", xlim: tuple[float, float] = (-1.25, 1.25)) -> Figure:
     """Dot-and-interval chart of Bang indexes, one row per arm, with the +/-0.2 'random guessing'
     band shaded. ``rows`` needs ``label``, ``estimate``, ``ci_low``, ``ci_high`` (empty limits: no
     interval is drawn and the legend says so); if ``printed``
@@ -166,7 +174,8 @@ def signed(value: float, digits: int = 2) -> str:
     return text.replace("-", MINUS)
 
 
-def tile_map(ax, states: pd.DataFrame, column: str, *, colours: dict[str, str], hatches: dict[str, str] | None = None,
+def tile_map(ax: Axes, states: pd.DataFrame, column: str, *, colours: dict[str, str],
+             hatches: dict[str, str] | None = None,
              title: str | None = None, legend: bool = True, legend_title: str | None = None) -> None:
     """Square-tile US map: one square per row of ``states`` (columns ``postal_code``,
     ``tile_row``, ``tile_col``), coloured by ``column`` through ``colours`` and, as a second

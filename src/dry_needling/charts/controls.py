@@ -3,6 +3,8 @@ sensitivity row beside (just under) the row it re-estimates and a combined row a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.lines import Line2D
@@ -10,6 +12,9 @@ from matplotlib.lines import Line2D
 from .basic import signed
 from .forest import _favours
 from .style import CONTEXT, INK, RESEARCH, RULE
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["control_type_plot", "control_type_order"]
 
@@ -47,7 +52,7 @@ def control_type_order(table: pd.DataFrame) -> pd.DataFrame:
 
 def control_type_plot(table: pd.DataFrame, *, title: str, xlabel: str, labels: dict[str, str] | None = None,
                       favours: tuple[str, str] = ("favours the control", "favours acupuncture"),
-                      decimals: int = 2, width: float = 12.0):
+                      decimals: int = 2, width: float = 12.0) -> Figure:
     """One row per kind of control (``table`` as :func:`control_type_order` returns it, or raw: it is ordered
     here): the estimate as a marker (filled square for a main row, open circle for a sensitivity row, grey diamond
     for two kinds combined) with its confidence interval, the comparisons as bold headers, the estimate [CI]
@@ -58,7 +63,7 @@ def control_type_plot(table: pd.DataFrame, *, title: str, xlabel: str, labels: d
     rows = control_type_order(table) if "label" not in table else table
     if labels:
         rows = rows.assign(label=[labels.get(i, lab) for i, lab in zip(rows["id"], rows["label"], strict=True)])
-    lines = []
+    lines: list[tuple[str, Any, Any]] = []
     for comparison, part in rows.groupby("comparison", sort=False):
         lines.append(("header", comparison, None))
         lines.extend(("row", None, r) for r in part.itertuples())

@@ -3,12 +3,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from .basic import signed
 from .style import INK, RESEARCH, RULE
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from ..meta import PoolResult
 
 __all__ = ["forest_plot", "meta_forest_plot", "FONT", "WIDTH"]
 
@@ -20,7 +27,7 @@ FONT = 11.0
 WIDTH = 9.2
 TITLE_FONT = 12.5
 LINE = FONT * 1.3 / 72  # inches per line of text
-MONO = {"family": "DejaVu Sans Mono"}
+MONO: dict[str, Any] = {"family": "DejaVu Sans Mono"}
 
 
 def _text_width(text: str, size: float = FONT, weight: str = "normal", family: str = "DejaVu Sans") -> float:
@@ -81,7 +88,7 @@ def forest_plot(df: pd.DataFrame, *, label: str | list[str] = "label", estimate:
                 ci_low: str = "ci_low", ci_high: str = "ci_high", group: str | None = None, null: float = 0.0,
                 xlabel: str = "Effect size", favours: tuple[str, str] = ("favours dry needling", "favours comparator"),
                 xlim: tuple[float, float] | None = None, title: str | None = None, decimals: int = 2,
-                width: float = WIDTH, missing_text: str | None = None):
+                width: float = WIDTH, missing_text: str | None = None) -> Figure:
     """Forest plot in metafor's manner: labels on the left, estimate [95 % CI] printed on the right
     with a true minus sign, a dashed reference line at ``null``, the favoured direction written
     under the axis (``favours`` = (left of null, right of null)), rows grouped under bold headers
@@ -130,7 +137,7 @@ def forest_plot(df: pd.DataFrame, *, label: str | list[str] = "label", estimate:
 
     # Layout, top to bottom in the given order: a header line per group, then its rows; each as tall as its
     # longest wrapped text.
-    lines = []
+    lines: list[tuple[str, Any, Any]] = []  # ("header", its text, None) or ("row", None, the row's index)
     for name, part in (frame.groupby("group", sort=False) if group else [("", frame)]):
         if group:
             lines.append(("header", _wrap(name, label_room, weight="bold"), None))
@@ -159,7 +166,8 @@ def forest_plot(df: pd.DataFrame, *, label: str | list[str] = "label", estimate:
         row = frame.loc[i]
         ax.text(-0.02, centre, wrapped[i], transform=trans, ha="right", va="center", fontsize=FONT,
                 linespacing=1.15)
-        right = {"fontsize": FONT, "va": "center", "ha": "left", "transform": trans, "linespacing": 1.15}
+        right: dict[str, Any] = {"fontsize": FONT, "va": "center", "ha": "left", "transform": trans,
+                                 "linespacing": 1.15}
         if pd.isna(row["est"]):
             ax.text(1.02, centre, right_text[i], color=RULE, **right)
             ax.plot([], [], gid=f"forest-row-{i}")  # a row with nothing to draw still counts as drawn
@@ -186,12 +194,12 @@ def forest_plot(df: pd.DataFrame, *, label: str | list[str] = "label", estimate:
     return fig
 
 
-def meta_forest_plot(result, *, arms: pd.DataFrame | None = None, labels: list[str] | None = None,
+def meta_forest_plot(result: PoolResult, *, arms: pd.DataFrame | None = None, labels: list[str] | None = None,
                      xlabel: str = "Effect size", favours: tuple[str, str] = ("favours dry needling",
                                                                                  "favours comparator"),
                      null: float = 0.0, title: str | None = None, decimals: int = 2,
                      arm_names: tuple[str, str] = ("Needling", "Control"), width: float = WIDTH,
-                     means: bool = False):
+                     means: bool = False) -> Figure:
     """Trial-level forest plot of a :func:`dry_needling.meta.pool` result, in metafor's conventions.
 
     Columns, left to right: study label; per-arm N (and, with ``means=True``, "mean (SD)" when ``arms`` has
@@ -210,6 +218,8 @@ def meta_forest_plot(result, *, arms: pd.DataFrame | None = None, labels: list[s
 
     if np.ndim(result.estimate):
         raise ValueError("meta_forest_plot draws one analysis; pool a 1-D set of studies")
+    est_f, ci_low_f, ci_high_f = float(result.estimate), float(result.ci_low), float(result.ci_high)
+    pi_low_f, pi_high_f = float(result.pi_low), float(result.pi_high)
     k = result.k
     names = list(labels) if labels is not None else list(result.studies or [f"Study {i + 1}" for i in range(k)])
     if len(names) != k:
@@ -221,8 +231,8 @@ def meta_forest_plot(result, *, arms: pd.DataFrame | None = None, labels: list[s
 
     crit = float(ndtri(0.5 + result.level / 2))
     lo, hi = yi - crit * se, yi + crit * se
-    has_pi = result.random_effects and np.isfinite(result.pi_low)
-    ends = [lo.min(), hi.max(), null] + ([result.pi_low, result.pi_high] if has_pi else [])
+    has_pi = result.random_effects and np.isfinite(pi_low_f)
+    ends = [lo.min(), hi.max(), null] + ([pi_low_f, pi_high_f] if has_pi else [])
     pad = 0.06 * (max(ends) - min(ends) or 1)
     xlim = (min(ends) - pad, max(ends) + pad)
 
@@ -244,7 +254,7 @@ def meta_forest_plot(result, *, arms: pd.DataFrame | None = None, labels: list[s
 
     ys = (np.arange(k)[::-1] + 3.0) * row_in
     with_means = means and arms is not None and {"mean1", "sd1", "mean2", "sd2"} <= set(arms.columns)
-    arm_texts = []
+    arm_texts: list[tuple[str, Any, list[str], int]] = []
     if arms is not None:
         for a, (n_col, mean_cols) in enumerate((("n1", ("mean1", "sd1")), ("n2", ("mean2", "sd2")))):
             arm_texts.append(("N", n_col, [f"{arms.iloc[i][n_col]:g}" for i in range(k)], a))
@@ -263,7 +273,8 @@ def meta_forest_plot(result, *, arms: pd.DataFrame | None = None, labels: list[s
             if need > 0:
                 for c in members:
                     col_width[c] += need / len(members)
-    col_right, x = [], -12.0
+    col_right: list[float] = []
+    x = -12.0
     for c in reversed(range(len(arm_texts))):
         col_right.insert(0, x)
         x -= col_width[c] + (26 if c and arm_texts[c][3] != arm_texts[c - 1][3] else 10)
@@ -271,9 +282,9 @@ def meta_forest_plot(result, *, arms: pd.DataFrame | None = None, labels: list[s
     weight_w = max(_text_width("Weight", weight="bold"), _text_width("100.0 %", family="DejaVu Sans Mono")) * 72
     est_x = 10 + weight_w + 14
     estimates = [f"{signed(yi[i], decimals)} [{signed(lo[i], decimals)}, {signed(hi[i], decimals)}]" for i in range(k)]
-    summary = (f"{signed(result.estimate, decimals)} [{signed(result.ci_low, decimals)}, "
-               f"{signed(result.ci_high, decimals)}]")
-    pi_text = (f"{result.level * 100:.0f} % PI [{signed(result.pi_low, decimals)}, {signed(result.pi_high, decimals)}]"
+    summary = (f"{signed(est_f, decimals)} [{signed(ci_low_f, decimals)}, "
+               f"{signed(ci_high_f, decimals)}]")
+    pi_text = (f"{result.level * 100:.0f} % PI [{signed(pi_low_f, decimals)}, {signed(pi_high_f, decimals)}]"
                if has_pi else "")
     est_w = max(_text_width(t, family="DejaVu Sans Mono") for t in [*estimates, summary, pi_text]) * 72
     right_in = (est_x + est_w + 8) / 72
@@ -310,12 +321,12 @@ def meta_forest_plot(result, *, arms: pd.DataFrame | None = None, labels: list[s
 
     y_d = 1.5 * row_in
     half = 0.38 * row_in
-    ax.add_patch(Polygon([(result.ci_low, y_d), (result.estimate, y_d + half), (result.ci_high, y_d),
-                          (result.estimate, y_d - half)], closed=True, facecolor=INK, edgecolor=INK,
+    ax.add_patch(Polygon([(ci_low_f, y_d), (est_f, y_d + half), (ci_high_f, y_d),
+                          (est_f, y_d - half)], closed=True, facecolor=INK, edgecolor=INK,
                          zorder=4, gid="meta-diamond"))
     if has_pi:
-        ax.plot([result.pi_low, result.pi_high], [y_d, y_d], color=INK, linewidth=1.2, zorder=3, gid="meta-pi")
-        for end in (result.pi_low, result.pi_high):
+        ax.plot([pi_low_f, pi_high_f], [y_d, y_d], color=INK, linewidth=1.2, zorder=3, gid="meta-pi")
+        for end in (pi_low_f, pi_high_f):
             ax.plot([end, end], [y_d - half / 2, y_d + half / 2], color=INK, linewidth=1.2, zorder=3)
     put(label_right, y_d, model, fontweight="bold")
     put(10, y_d, "100.0 %", side="right", ha="left", **mono)

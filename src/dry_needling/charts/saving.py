@@ -5,6 +5,12 @@ and only when their bytes change."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
 import csv
 import fcntl
 import io
@@ -71,7 +77,7 @@ def _stamp_source(fig, source: str) -> None:
              wrap=True, gid=_SOURCE_GID)
 
 
-def figure_data(fig) -> pd.DataFrame:
+def figure_data(fig: Figure) -> pd.DataFrame:
     """The data drawn in ``fig`` as a tidy table: one row per plotted point or bar.
 
     Covers lines, scatter points and bars (rectangles with a label or in a bar container);
@@ -81,21 +87,23 @@ def figure_data(fig) -> pd.DataFrame:
     for a, ax in enumerate(fig.axes):
         panel = ax.get_title(loc="left") or ax.get_title() or f"panel {a + 1}"
         for line in ax.get_lines():
-            label = line.get_label()
+            label = str(line.get_label())
             if label.startswith("_child") or label.startswith("_line"):
                 label = ""
             for x, y in zip(np.asarray(line.get_xdata()), np.asarray(line.get_ydata()), strict=True):
                 rows.append({"panel": panel, "kind": "line", "series": label, "x": x, "y": y})
         for coll in ax.collections:
             if isinstance(coll, PathCollection):
-                label = coll.get_label() if not coll.get_label().startswith("_") else ""
+                label = str(coll.get_label())
+                label = "" if label.startswith("_") else label
                 for x, y in np.asarray(coll.get_offsets()):
                     rows.append({"panel": panel, "kind": "point", "series": label, "x": x, "y": y})
         for container in ax.containers:
-            label = container.get_label() if not str(container.get_label()).startswith("_") else ""
+            series = container.get_label()  # None for a bar container without a label
+            series = "" if str(series).startswith("_") else series
             for patch in getattr(container, "patches", []):
                 if isinstance(patch, Rectangle):
-                    rows.append({"panel": panel, "kind": "bar", "series": label, "x": patch.get_x(),
+                    rows.append({"panel": panel, "kind": "bar", "series": series, "x": patch.get_x(),
                                  "y": patch.get_y(), "width": patch.get_width(), "height": patch.get_height()})
     return pd.DataFrame(rows)
 
@@ -131,7 +139,7 @@ def _update_index(folder: Path, entry: dict) -> None:
         _atomic_write(path, buffer.getvalue().encode("utf-8"), skip_unchanged=True)
 
 
-def save_figure(fig, name: str, *, alt: str, source: str, data: pd.DataFrame | None = None,
+def save_figure(fig: Figure, name: str, *, alt: str, source: str, data: pd.DataFrame | None = None,
                 title: str | None = None) -> dict:
     """Save ``fig`` as ``figures/<name>.png`` and ``.svg``, its data as ``.csv``, and index it.
 
@@ -193,7 +201,7 @@ def save_figure(fig, name: str, *, alt: str, source: str, data: pd.DataFrame | N
     return entry
 
 
-def show(fig) -> None:
+def show(fig: Figure) -> None:
     """Display a saved figure in the notebook from the PNG that :func:`save_figure` already rendered
     (no second rendering), then close it. Unsaved figures are shown the usual way."""
     png = _RENDERED.get(fig)

@@ -4,9 +4,12 @@ output that repeats byte for byte."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import matplotlib as mpl
+from matplotlib.rcsetup import cycler
 
 __all__ = ["PALETTE", "ARTICLE", "RESEARCH", "CONTEXT", "INK", "INK_SOFT", "RULE", "RULE_SOFT", "BAND", "EMPTY",
            "HOUSE_RC", "use_house_style", "house_style"]
@@ -30,7 +33,7 @@ RULE_SOFT = "#888888"  # light reference lines
 BAND = "#dddddd"  # shaded bands and grids
 EMPTY = "#e6e6e6"  # the empty part of a whole (waffle squares)
 
-HOUSE_RC = {
+HOUSE_RC: dict[Any, Any] = {  # matplotlib types its keys as a Literal of every rcParam name
     "figure.facecolor": "white",
     "axes.facecolor": "white",
     "savefig.facecolor": "white",
@@ -49,7 +52,7 @@ HOUSE_RC = {
     "legend.frameon": False,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "axes.prop_cycle": mpl.cycler(color=PALETTE),
+    "axes.prop_cycle": cycler(color=PALETTE),
     "svg.hashsalt": "dry-needling",  # fixed ids in SVG output (with metadata Date=None below)
     "svg.fonttype": "path",
     "image.cmap": "cividis",
@@ -64,7 +67,7 @@ def use_house_style() -> None:
 
 
 @contextmanager
-def house_style():
+def house_style() -> Iterator[None]:
     """The house style inside a ``with`` block only; the global matplotlib settings are restored after."""
     with mpl.rc_context(HOUSE_RC):
         yield

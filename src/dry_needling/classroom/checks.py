@@ -89,7 +89,8 @@ def solutions_open(exercise_id: str) -> bool:
     return bool(words & {"all", "on", "yes", "1"}) or exercise_id.lower() in words
 
 
-def feedback(exercise_id: str, answer=NOT_ANSWERED, prediction=NOT_ANSWERED, *, tries: int = 0) -> Feedback:
+def feedback(exercise_id: str, answer: object = NOT_ANSWERED, prediction: object = NOT_ANSWERED, *,
+             tries: int = 0) -> Feedback:
     """The feedback :func:`check` prints, as a value (for tests and for other front ends). ``tries`` is how many
     answers to this exercise were not yet right before this one."""
     exercise = EXERCISES.get(exercise_id)
@@ -149,7 +150,7 @@ def _prediction_feedback(exercise: Exercise, prediction, correct: bool | None) -
     return f"Prediction: your prediction and the result disagree{direction}: {why} Where did your reasoning differ?"
 
 
-def check(exercise_id: str, answer=NOT_ANSWERED, prediction=NOT_ANSWERED) -> None:
+def check(exercise_id: str, answer: object = NOT_ANSWERED, prediction: object = NOT_ANSWERED) -> None:
     """Print feedback on ``answer`` (and ``prediction``) for an exercise: not answered yet, correct, or not yet
     with a hint. Never raises: a learner's answer, however odd, gets a sentence."""
     try:
@@ -173,7 +174,7 @@ def worked_solution(exercise_id: str) -> str:
     lines = [f"Worked solution for exercise {exercise.id} ({_say(exercise, exercise.asks)}).",
              f"Steps: {_sentence(_say(exercise, exercise.hint))}"]
     if exercise.teacher_answer:
-        lines.append(f"The notebook's solution computes it as `{exercise.teacher_answer}`.")
+        lines.append(f"The notebook's solution computes it as `{_say(exercise, exercise.teacher_answer)}`.")
     lines.append(f"Result: {kind.show(kind.read(exercise.expected()))}: {_say(exercise, exercise.right)}")
     if exercise.prediction:
         p = exercise.prediction

@@ -8,6 +8,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,7 +129,7 @@ def teacher_note(exercise: Exercise) -> str:
     lines = [f"**Teacher's key for exercise {exercise.id}.** Expected `answer`: "
              f"**{kind.show(kind.read(exercise.expected()))}** ({_say(exercise, exercise.asks)}; {kind.describe})."]
     if exercise.teacher_answer:
-        lines.append(f"The solution computes it as `{exercise.teacher_answer}`.")
+        lines.append(f"The solution computes it as `{_say(exercise, exercise.teacher_answer)}`.")
     if exercise.prediction:
         p = exercise.prediction
         lines.append(f"Prediction asked first ({_say(exercise, p.asks)}); the result: "
@@ -189,7 +190,8 @@ def _zip(folder: Path, target: Path, edition: str) -> None:
             archive.writestr(info, data)
 
 
-def build(out_dir: Path | None = None, notebooks: list[Path] | None = None, log=print) -> Path:
+def build(out_dir: Path | None = None, notebooks: list[Path] | None = None,
+          log: Callable[[str], object] = print) -> Path:
     """Write the student and teacher editions of every ``NN_*.ipynb`` notebook (and a zip of each) into
     ``out_dir`` (default ``build/classroom``). Every notebook is checked first; nothing is replaced unless all pass."""
     from ..report import notebooks as collection
@@ -226,7 +228,7 @@ def build(out_dir: Path | None = None, notebooks: list[Path] | None = None, log=
     return out_dir
 
 
-def main(args=None) -> int:
+def main(args: object = None) -> int:
     import sys
 
     from ..report import BuildFailed

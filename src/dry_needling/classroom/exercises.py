@@ -287,7 +287,11 @@ def _inoue_active(scale: int = 1):
 def _sterling_sham() -> tuple[int, int]:
     """Sterling 2015's sham arm: correct guesses, and the others (the note gives 1 of 36; the split is unknown)."""
     row = _load("blinding_trials").set_index("comparison_id").loc["sterling2015"]
-    asked = int(re.search(r"of (\d+) sham participants", row.note).group(1))
+    found = re.search(r"of (\d+) sham participants", row.note)
+    if found is None:
+        raise ValueError(f"blinding_trials.csv, sterling2015: the note no longer says how many sham participants "
+                         f"were asked ({row.note!r})")
+    asked = int(found.group(1))
     return int(row.sg_correct), asked - int(row.sg_correct)
 
 
@@ -298,7 +302,10 @@ def _sterling_extremes() -> tuple[float, float]:
 
 def _inoue_facts() -> dict:
     small, large = _inoue_active(), _inoue_active(SCALE)
-    return {"index": large.estimate, "low": large.ci_low, "high": large.ci_high, "small_low": small.ci_low,
+    row = _load("blinding_trials").set_index("comparison_id").loc["inoue2006"]
+    correct, guessed = int(row.ag_correct), int(row.ag_n_guessed)
+    return {"scaled_correct": correct * SCALE, "scaled_others": (guessed - correct) * SCALE,
+            "index": large.estimate, "low": large.ci_low, "high": large.ci_high, "small_low": small.ci_low,
             "per_arm": int(_load("blinding_trials").set_index("comparison_id").loc["inoue2006", "ag_n_guessed"]),
             "scale": SCALE}
 
@@ -334,7 +341,8 @@ def _points(smd: float, sd: float) -> float:
 
 def _points_facts() -> dict:
     smd, sd = _lara_smd(), _sd_assumed()
-    return {"smd": _minus(smd), "sd": SD_CHANGED, "sd_assumed": sd, "points": _minus(_points(smd, SD_CHANGED)),
+    return {"smd": _minus(smd), "smd_value": smd,
+            "sd": SD_CHANGED, "sd_assumed": sd, "points": _minus(_points(smd, SD_CHANGED)),
             "points_assumed": _minus(_points(smd, sd))}
 
 
@@ -456,7 +464,7 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in [
                           "{lifetime:g} with the `low` and `high` of the row `walker2000_one_year`."),),
         prediction=Prediction("inside or outside the one-year range", INSIDE_OUTSIDE, _one_year_verdict,
                               "the recall period changes what is plausible."),
-        teacher_answer="bool(one_year.low <= 80 <= one_year.high)", facts=_burden_facts),
+        teacher_answer="bool(one_year.low <= {lifetime:g} <= one_year.high)", facts=_burden_facts),
     Exercise(
         "01-2", "people per 100 who are chronic sufferers reporting distress, if 20 % of sufferers become chronic",
         number(0.1), lambda: _chain(ASSUMED_CHRONIC),
@@ -478,7 +486,7 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in [
                (Near(lambda: _chain(ASSUMED_CHRONIC) / 100, 0.002), "that is a share of 1: give people per 100.")),
         prediction=Prediction("about how many people per 100", number(1.0), lambda: _chain(ASSUMED_CHRONIC),
                               "three shares chained shrink quickly."),
-        teacher_answer="burden.chain_shares([80, 20, 72])", facts=_burden_facts),
+        teacher_answer="burden.chain_shares([{lifetime:g}, {chronic}, {distress:g}])", facts=_burden_facts),
     Exercise(
         "02-1", "which of the article's six states already permitted dry needling on 1 January 2021 (postal codes; "
                 "an empty list for none)",
@@ -569,7 +577,7 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in [
         prediction=Prediction("does the active arm's interval now exclude 0? \"yes\" or \"no\"", YES_NO,
                               lambda: "yes" if _inoue_active(SCALE).ci_low > 0 else "no",
                               "the standard error shrinks with √n while the index stays the same."),
-        teacher_answer="blinding.bang_index(90, 60).ci_low", facts=_inoue_facts),
+        teacher_answer="blinding.bang_index({scaled_correct}, {scaled_others}).ci_low", facts=_inoue_facts),
     Exercise(
         "04-2", "the sham arm's two extreme Bang indexes, as (lowest, highest)",
         numbers(2, 0.01, "two numbers such as (-0.5, 0.5)"), _sterling_extremes,
@@ -581,7 +589,8 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in [
                                         "so the denominator is {asked} in both extremes."),
                (lambda a: abs(min(a) - (_sterling_sham()[0] - _sterling_sham()[1]) / _sterling_sham()[1]) <= 0.01,
                 "that leaves the correct guesser out of the denominator: divide by all {asked}.")),
-        teacher_answer="(blinding.bang_index(1, 35, 0).estimate, blinding.bang_index(1, 0, 35).estimate)",
+        teacher_answer="(blinding.bang_index({correct}, {others}, 0).estimate, "
+                       "blinding.bang_index({correct}, 0, {others}).estimate)",
         facts=_sterling_facts),
     Exercise(
         "05-1", "Lara-Palomo's SMD of {smd} in points when the SD is {sd:g}", number(0.01),
@@ -601,7 +610,7 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in [
                               lambda: "larger" if abs(_points(_lara_smd(), SD_CHANGED))
                               > abs(_points(_lara_smd(), _sd_assumed())) else "smaller",
                               "a larger SD turns the same SMD into more points."),
-        teacher_answer="evidence.smd_to_points(-0.42, 2.5)", facts=_points_facts),
+        teacher_answer="evidence.smd_to_points({smd_value:g}, {sd:g})", facts=_points_facts),
     Exercise(
         "05-2", "the comparisons that lose every row when rows not about dry needling alone are dropped",
         label_set("a list of comparisons such as [\"vs sham\"]", _comparison), _lost_support,

@@ -61,7 +61,7 @@ def _first_duplicate(text: str) -> tuple[int, str, str]:
     """Where the first repeated key of valid JSON ``text`` is: (line, key, path of its object such as
     ``resources[1].schema.fields[2].constraints``). Walks the structure once; strings are read with json's own
     scanner."""
-    from json.decoder import scanstring
+    from json.decoder import scanstring  # type: ignore[attr-defined]  # public in CPython, absent from typeshed
 
     stack: list[list] = []  # per open container: [kind, keys seen or item index, expecting a key, current key]
     i = 0
@@ -121,7 +121,7 @@ def _names(value) -> list[str] | None:
     return None
 
 
-def _path_problem(folder: Path, path) -> tuple[str | None, str]:
+def _path_problem(folder: Path, path: object) -> tuple[str | None, str | None]:
     """Why a resource path must be refused (None if it is safe), and the value to show."""
     if not isinstance(path, str):
         return f"'path' as one relative file name in text (found {_kind(path)})", None
@@ -183,9 +183,9 @@ def _check_field(i: int, k: int, field, names: list[str], problems: list, shown:
                 elif ok and ftype == "year" and not (isinstance(value, int) and 0 <= value <= 9999):
                     bad = "a year: a whole number from 0 to 9999"
             elif ftype == "date":
-                ok = isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)
+                ok = isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) is not None
                 try:
-                    ok = ok and datetime.strptime(value, "%Y-%m-%d")
+                    ok = ok and bool(datetime.strptime(value, "%Y-%m-%d"))
                 except ValueError:
                     ok = False
                 bad = None if ok else "a date written YYYY-MM-DD"
@@ -204,7 +204,7 @@ def _check_field(i: int, k: int, field, names: list[str], problems: list, shown:
                     bad = (f"a regular expression the linear-time engine (RE2) can check ({_excerpt(str(exc), 80)}; "
                            "look-around and back-references are not supported)")
         elif key == "enum":
-            ok = isinstance(value, list) and value and all(isinstance(v, (str, int, float)) for v in value)
+            ok = isinstance(value, list) and bool(value) and all(isinstance(v, (str, int, float)) for v in value)
             bad = None if ok else "a non-empty list of allowed values"
         else:
             bad = "a known constraint (required, unique, minimum, maximum, minLength, maxLength, pattern, enum)"
@@ -271,9 +271,10 @@ def _check_descriptor(descriptor: dict, folder: Path) -> list[Problem]:
         if not isinstance(resource, dict) or not isinstance(resource.get("schema"), dict):
             continue
         name, schema, where = resource.get("name"), resource["schema"], f"resources[{i}]"
-        names = fields_of.get(name) if isinstance(name, str) else None
-        if names is None:
+        listed = fields_of.get(name) if isinstance(name, str) else None
+        if listed is None:
             continue
+        names = listed
         if "primaryKey" in schema:
             key = _names(schema["primaryKey"])
             if key is None or not set(key) <= set(names):

@@ -20,9 +20,9 @@ def resource_names(data_dir: str | Path | None = None) -> list[str]:
     """Names of the tables described in the data package, in package order."""
     folder = _data_dir(data_dir)
     descriptor, problems = _read_descriptor(folder)
-    if not problems:
+    if descriptor is not None and not problems:
         problems = _check_descriptor(descriptor, folder)
-    if problems:
+    if problems or descriptor is None:
         raise DataValidationError(problems)
     return [r["name"] for r in descriptor["resources"]]
 
@@ -49,7 +49,7 @@ def _content_key(folder: Path) -> str:
     for resource in descriptor.get("resources", []) if descriptor else []:
         path = resource.get("path") if isinstance(resource, dict) else None
         digest.update(repr(path).encode())
-        if _path_problem(folder, path)[0] is None:
+        if isinstance(path, str) and _path_problem(folder, path)[0] is None:
             try:
                 digest.update((folder / path).read_bytes() if (folder / path).is_file() else b"\0missing")
             except OSError:
@@ -82,9 +82,9 @@ def _remember(key: str) -> None:
 
 def _ensure_valid(folder: Path) -> dict:
     descriptor, problems = _read_descriptor(folder)
-    if not problems:
+    if descriptor is not None and not problems:
         problems = _check_descriptor(descriptor, folder)
-    if problems:
+    if problems or descriptor is None:
         raise DataValidationError(problems)
     key = _content_key(folder)
     if key not in _validated and key not in _cached_keys():

@@ -6,6 +6,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .. import paths
 
@@ -145,7 +146,7 @@ def _constraint_expected(resource: dict, field_name: str, note: str) -> str:
 _PATTERNS: dict[str, object] = {}
 
 
-def linear_pattern(pattern: str):
+def linear_pattern(pattern: str) -> Any:  # an re2 pattern (re2 has no type information)
     """``pattern`` compiled by RE2 (its ``fullmatch`` runs in time linear in the text); raises ``ValueError``
     saying why RE2 cannot check it."""
     compiled = _PATTERNS.get(pattern)

@@ -154,7 +154,7 @@ def _primary_key(schema: dict, typed: _Typed, shown: str, out: list[Finding]) ->
             before = seen.get(cells)
             seen[cells] = k
             duplicate = before is not None
-            if duplicate:
+            if before is not None:
                 other = f" (the same value is on line {table.lines[before]})"
         if duplicate:
             value = ", ".join(table.rows[k][j] for j in at)
