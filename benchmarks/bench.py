@@ -402,7 +402,7 @@ def validate_big() -> tuple[tuple[float, float], tuple[float, float], int]:
 
 
 def stop_under_load(repeats: int = 3) -> tuple[float, float]:
-    """(i) Ctrl-C during `python -m dry_needling report --force` with two kernels busy and every core loaded by
+    """(k) Ctrl-C during `python -m dry_needling report --force` with two kernels busy and every core loaded by
     other work: seconds from SIGINT until the build has exited (median), and the slowest of the runs. The floor is
     the 1 s within which ipykernel ends a kernel whose parent is gone."""
     import signal
@@ -503,7 +503,7 @@ def main() -> None:
           f"{read:.1f} s, {read_mb:.0f} MB (pandas reads the table) | {big / read:.1f}x | |")
     if not quick or "--stop" in sys.argv:
         stop, slowest = stop_under_load()
-        print(f"| (i) Ctrl-C during a build, two kernels busy, every core loaded | {stop:.1f} s to exit (slowest "
+        print(f"| (k) Ctrl-C during a build, two kernels busy, every core loaded | {stop:.1f} s to exit (slowest "
               f"{slowest:.1f} s) | 1 s (a kernel ends within 1 s of its parent) | {stop:.1f}x | <= 2 s |")
     if not quick:
         print("\n(g) Sizing a class on a JupyterHub: one notebook's kernel at a time, then ten kernels at once\n")

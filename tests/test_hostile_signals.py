@@ -12,6 +12,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from processes import alive as _alive
+from processes import kernels_of as _kernels_of
 
 from dry_needling import __main__ as cli
 from dry_needling import report
@@ -78,25 +80,6 @@ def test_a_signal_while_the_program_starts_is_one_line_and_130(sandbox, delay, s
     if proc.returncode == 0:  # the build finished before the signal arrived: nothing to check
         pytest.skip("the build was faster than the signal")
     assert (proc.returncode, err) == (130, report.INTERRUPTED + "\n"), err
-
-
-def _kernels_of(pid: int) -> list[int]:
-    found = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                if f"JPY_PARENT_PID={pid}".encode() in (proc / "environ").read_bytes().split(b"\0"):
-                    found.append(int(proc.name))
-            except OSError:
-                continue
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 @pytest.mark.parametrize("second", [signal.SIGINT, signal.SIGTERM])

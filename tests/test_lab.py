@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from processes import chromium_or_skip
 
 from dry_needling import paths, report
 
@@ -26,12 +27,7 @@ def _free_port() -> int:
 
 
 def test_make_lab_opens_the_first_notebook_without_pop_ups_or_trust_warnings(tmp_path):
-    executable = report.chromium_path()
-    if executable is None:
-        message = "Chromium is not installed: apt-get install chromium (the JupyterLab test needs it)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    executable = chromium_or_skip("the JupyterLab test")
     from playwright.sync_api import sync_playwright
 
     port, token = _free_port(), secrets.token_hex(16)

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
+from processes import chromium_or_skip
 
 from dry_needling import data, paths, report
 
@@ -190,12 +191,7 @@ def test_a_failing_notebook_is_named_and_keeps_the_old_report(tmp_path, monkeypa
 
 @pytest.fixture(scope="module")
 def browser():
-    executable = report.chromium_path()
-    if executable is None:
-        message = "Chromium is not installed: apt-get install chromium (the browser test needs it)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    executable = chromium_or_skip("the browser test")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from processes import alive as _alive
+from processes import kernels_of as _kernels_of
 
 from dry_needling import paths, report
 
@@ -31,27 +33,6 @@ def _notebook(folder: Path, name: str, *sources: str) -> Path:
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def _kernels_of(pid: int) -> list[int]:
-    """Kernel processes launched by ``pid`` (jupyter_client sets JPY_PARENT_PID in their environment)."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                if f"JPY_PARENT_PID={pid}\0".encode() in (proc / "environ").read_bytes():
-                    found.append(int(proc.name))
-            except OSError:
-                continue
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 @pytest.fixture

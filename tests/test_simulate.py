@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+from conftest import replace_in
 from dry_needling import simulate
 
 
@@ -157,22 +158,15 @@ def test_the_in_page_explorer_computes_the_closed_form():
 
 
 @pytest.mark.slow
-def test_both_explorers_start_at_the_data(tmp_path, monkeypatch):
+def test_both_explorers_start_at_the_data(data_copy, tmp_path, monkeypatch):
     """Neither explorer types a starting value: both sliders start at the Bang indexes in data/, so a changed value
     in data/ moves them (and the page's text and starting bias)."""
-    import shutil
-
-    from dry_needling import explorer, paths
+    from dry_needling import explorer
     from dry_needling.report import explorer as page
 
-    data = tmp_path / "data"
-    shutil.copytree(paths.data_dir(), data)
-    summaries = data / "blinding_summaries.csv"
     old = "freed2021_bi_active,back-pain trials,Mean Bang index in active arms,0.26,"
-    text = summaries.read_text(encoding="utf-8")
-    assert old in text
-    summaries.write_text(text.replace(old, old.replace("0.26", "0.31")), encoding="utf-8")
-    monkeypatch.setenv("DRY_NEEDLING_DATA", str(data))
+    replace_in(data_copy / "blinding_summaries.csv", old, old.replace("0.26", "0.31"))
+    monkeypatch.setenv("DRY_NEEDLING_DATA", str(data_copy))
     monkeypatch.setenv("DRY_NEEDLING_BUILD", str(tmp_path / "build"))
     assert [s.value for s in explorer.sliders()] == [0.31, 0.01, 1.0]
     assert {p["name"]: p["value"] for p in page.spec()["params"] if "bind" in p} == dict(

@@ -81,6 +81,16 @@ def _compare(descriptor: dict, items: str, sources: str = SOURCES) -> None:
     assert sorted(fast) == sorted(reference)
 
 
+def _package(tmp_path: Path, descriptor: dict, items: str) -> Path:
+    """The tiny package in ``tmp_path / "data"`` with this descriptor and items.csv."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    (folder / "sources.csv").write_text(SOURCES, encoding="utf-8")
+    (folder / "items.csv").write_text(items, encoding="utf-8")
+    return folder
+
+
 def _reference(folder: Path) -> list[str]:
     """The validator's problems when frictionless's ``Package.validate`` makes the row checks."""
     with mock.patch.object(validation, "_row_checks", frictionless_reference.row_checks):
@@ -135,12 +145,8 @@ def test_the_shipped_package(tmp_path, case):
 def test_a_schema_with_frictionless_parsing_options_is_read_by_frictionless(tmp_path):
     descriptor = _descriptor()
     descriptor["resources"][1]["schema"]["missingValues"] = ["", "NA"]
-    folder = tmp_path / "data"
-    folder.mkdir()
-    (folder / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
-    (folder / "sources.csv").write_text(SOURCES, encoding="utf-8")
-    (folder / "items.csv").write_text(ITEMS.replace(",3,src_a,", ",NA,src_a,").replace(",4,src_b,", ",four,src_b,"),
-                                      encoding="utf-8")
+    items = ITEMS.replace(",3,src_a,", ",NA,src_a,").replace(",4,src_b,", ",four,src_b,")
+    folder = _package(tmp_path, descriptor, items)
     assert [(p.line, p.column, p.value) for p in data.validate(folder)] == [(3, "count", "four")]  # NA is missing
     assert sorted(str(p) for p in data.validate(folder)) == sorted(_reference(folder))
 
@@ -150,11 +156,7 @@ def test_a_row_of_missing_values_is_a_blank_row(tmp_path):
     cell is empty: one problem for the row, none for its cells."""
     descriptor = _descriptor()
     descriptor["resources"][1]["schema"]["missingValues"] = ["", "NA"]
-    folder = tmp_path / "data"
-    folder.mkdir()
-    (folder / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
-    (folder / "sources.csv").write_text(SOURCES, encoding="utf-8")
-    (folder / "items.csv").write_text(ITEMS + "NA,NA,,NA,NA,NA\nthird,54,hours,4,src_b,p. 3\n", encoding="utf-8")
+    folder = _package(tmp_path, descriptor, ITEMS + "NA,NA,,NA,NA,NA\nthird,54,hours,4,src_b,p. 3\n")
     found = data.validate(folder)
     assert (4, None, "no blank lines") in [(p.line, p.column, p.expected) for p in found]
     assert not [p for p in found if p.column in ("value", "unit", "count", "source_id", "locator")], found
@@ -167,11 +169,7 @@ def test_a_signalling_nan_is_a_located_problem(tmp_path):
     validator names the cell. One of the reasons the checks across rows are ours (docs/maintenance.md)."""
     descriptor = _descriptor()
     descriptor["resources"][1]["schema"]["fields"][1]["constraints"] = {"unique": True}
-    folder = tmp_path / "data"
-    folder.mkdir()
-    (folder / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
-    (folder / "sources.csv").write_text(SOURCES, encoding="utf-8")
-    (folder / "items.csv").write_text(ITEMS.replace(",54,", ",sNaN,"), encoding="utf-8")
+    folder = _package(tmp_path, descriptor, ITEMS.replace(",54,", ",sNaN,"))
     found = data.validate(folder)
     assert [(p.line, p.column, p.value) for p in found] == [(3, "value", "sNaN")], found
     assert not [p for p in found if p.internal]
