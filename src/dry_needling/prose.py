@@ -75,7 +75,7 @@ NOT_DATA_PATTERNS = [
     r"\bk\s*[−-]\s*2\b",                                    # k − 2 degrees of freedom
     r"\b\d{1,2}\s*(?:×|by)\s*\d{1,2}\b",                     # 10×10 grid, 10 by 10
     r"#+ [^\n]*",                                           # headings
-    r"\$[^$]*\$",                                           # inline and display math
+    r"\$\$[\s\S]*?\$\$|\$[^$\n]*\$",                         # display and inline math
     r"\b(?:19|20)\d{2}[a-z]?\b(?=[^%]|$)",                  # years (of sources, studies and events): checked by the
                                                              # source ids and dated tables, not as quantities
     r"\b\d+\s*(?:minutes|min)\b",                           # reading times
@@ -165,8 +165,10 @@ def numbers_in(text: str, not_data: Sequence[str] = ()) -> list[Number]:
     """The numbers in ``text`` that claim to be data: every number and dated day except those inside a generic
     not-data pattern or inside one of the ``not_data`` strings (marked in the cell's metadata)."""
     covered = [(m.start(), m.end()) for m in _NOT_DATA.finditer(text)]
-    for marked in not_data:
-        covered += [(m.start(), m.end()) for m in re.finditer(re.escape(marked), text)]
+    for marked in not_data:  # exact text, a space matching any white space (line breaks included)
+        if marked.strip():
+            pattern = r"\s+".join(re.escape(part) for part in marked.split())
+            covered += [(m.start(), m.end()) for m in re.finditer(pattern, text)]
     return [n for n in _all_numbers(text)
             if not any(a <= n.start and n.start + len(n.text) <= b for a, b in covered)]
 
@@ -300,13 +302,22 @@ def _conditions(text: str, table: _Table, name: str) -> list[tuple[str, bool, st
     return out
 
 
+def _same(cell: str, value: str) -> bool:
+    """A cell equals a condition's value as text, or as numbers (``0`` selects ``-2.77556e-17``, ``0.0``)."""
+    if cell == value:
+        return True
+    try:
+        return math.isclose(float(cell), float(value), abs_tol=1e-9)
+    except ValueError:
+        return False
+
+
 def _select(table: _Table, name: str, selector: str | None) -> list[dict[str, str]]:
     if selector is None:
         return table.rows
     if _CONDITION.match(selector.split(" & ")[0]) and selector.split("=")[0].strip().rstrip("!") in table.columns:
         conds = _conditions(selector, table, name)
-        return [r for r in table.rows
-                if all(((r.get(c) or "").strip() == v) is equal for c, equal, v in conds)]
+        return [r for r in table.rows if all(_same((r.get(c) or "").strip(), v) is equal for c, equal, v in conds)]
     values = [v.strip() for v in selector.split(" | ")]
     if len(values) != len(table.key):
         raise BindingError(f"{name} is keyed by {' | '.join(table.key)}: {selector!r} gives {len(values)} "
