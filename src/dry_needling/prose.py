@@ -66,7 +66,7 @@ NOT_DATA_PATTERNS = [
     r"`[^`]*`",                                              # code and ids: `braithwaite2019`, `0.26` in code
     r"\[[^\]]*\]\([^)]*\)",                                  # markdown links
     r"https?://\S+",                                         # URLs
-    r"(?:Exercise|exercise|Notebook|notebook|notebooks|Table|table|Analysis|analysis|analyses|Figure|figure|"
+    r"(?:Exercise|exercise|Notebook|notebook|notebooks|Tables|tables|Table|table|Analysis|analysis|analyses|Figure|figure|"
     r"Section|section|Step|step|Question|Q|row|rows|line|lines|page|pages|version|Level|level|cell|S)"
     r"\s*\d+(?:\.\d+)?(?:\s*(?:,|and|to|or|–|-)\s*\d+(?:\.\d+)?)*",
     r"\b0\s*(?:–|-|to)\s*(?:10|100)\b(?:\s*(?:mm|points?|scale|pain scale))?",  # scale ranges 0-10, 0 to 100
