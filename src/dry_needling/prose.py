@@ -66,7 +66,7 @@ NOT_DATA_PATTERNS = [
     r"`[^`]*`",                                              # code and ids: `braithwaite2019`, `0.26` in code
     r"\[[^\]]*\]\([^)]*\)",                                  # markdown links
     r"https?://\S+",                                         # URLs
-    r"(?:Exercise|exercise|Notebook|notebook|notebooks|Tables|tables|Table|table|Analysis|analysis|analyses|Figure|figure|"
+    r"(?:Exercise|exercise|Notebooks|Notebook|notebooks|notebook|Tables|tables|Table|table|Analysis|analysis|analyses|Figure|figure|"
     r"Section|section|Step|step|Question|Q|row|rows|line|lines|page|pages|version|Level|level|cell|S)"
     r"\s*\d+(?:\.\d+)?(?:\s*(?:,|and|to|or|–|-)\s*\d+(?:\.\d+)?)*",
     r"\b0\s*(?:–|-|to)\s*(?:10|100)\b(?:\s*(?:mm|points?|scale|pain scale))?",  # scale ranges 0-10, 0 to 100
@@ -89,6 +89,8 @@ _NOT_DATA = re.compile("|".join(f"(?:{p})" for p in NOT_DATA_PATTERNS))
 #: (a composite key's values joined by `` | ``; a figure's data: its first column), or conditions
 #: ``COLUMN=VALUE`` / ``COLUMN!=VALUE`` joined by `` & `` that select one row; CELL is a cell id, of this
 #: notebook or of another (``06_reanalysing_the_trials.ipynb#c30``); ``: TEXT`` keeps only the lines holding TEXT.
+#: Any form may start with a minus (the number is written as the value's opposite) and end with ``×N`` (the
+#: number is written in a unit N times smaller: 0.04 per 100 quoted as 4 per 10,000 is ``... ×100``).
 REFERENCE_FORMS = (
     "TABLE[KEY].COLUMN",
     "count(TABLE)", "count(TABLE[CONDITIONS])",
@@ -102,7 +104,7 @@ _REFERENCE = re.compile(
     rf"(?P<fn>count|sum)\((?P<ftable>{_NAME})(?:\[(?P<fsel>[^\]]*)\])?(?:\.(?P<fcol>\w+))?\)"
     rf"|(?P<kind>output|code)\[(?:(?P<nb>[\w.-]+\.ipynb)#)?(?P<cell>[\w-]+)(?::\s*(?P<text>[^\]]+?))?\s*\]"
     rf"|(?P<table>{_NAME})\[(?P<sel>[^\]]+)\]\.(?P<col>\w+)"
-    rf")$")
+    rf")(?:\s*[×*]\s*(?P<times>\d+(?:\.\d+)?))?$")
 _CONDITION = re.compile(r"^\s*(?P<col>\w+)\s*(?P<op>!?=)\s*(?P<value>.*?)\s*$")
 
 
@@ -347,7 +349,7 @@ def resolve(reference: str, sources: Sources, notebook: str | None = None) -> li
     m = _REFERENCE.match(reference.strip())
     if not m:
         raise BindingError(f"{reference!r} is not a reference (forms: {', '.join(REFERENCE_FORMS)})")
-    sign = -1.0 if m.group("neg") else 1.0
+    sign = (-1.0 if m.group("neg") else 1.0) * (float(m.group("times")) if m.group("times") else 1.0)
     if m.group("kind"):
         nb_name = m.group("nb") or notebook
         if nb_name is None:
@@ -389,7 +391,7 @@ def resolve(reference: str, sources: Sources, notebook: str | None = None) -> li
         found = _cell_quantities(rows[0].get(column) or "")
         if not found:
             raise BindingError(f"{name}[{m.group('sel')}].{column} holds no number")
-    return [Quantity(sign * q.value, q.is_date) for q in found]
+    return [q if q.is_date else Quantity(sign * q.value) for q in found]
 
 
 # --- checking a cell --------------------------------------------------------------------------------------------
