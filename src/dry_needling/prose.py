@@ -67,8 +67,9 @@ NOT_DATA_PATTERNS = [
     r"\[[^\]]*\]\([^)]*\)",                                  # markdown links
     r"https?://\S+",                                         # URLs
     r"(?:Exercise|exercise|Notebooks|Notebook|notebooks|notebook|Tables|tables|Table|table|Analysis|analysis|analyses|Figure|figure|"
-    r"Section|section|Step|step|Question|Q|row|rows|line|lines|page|pages|version|Level|level|cell|S)"
+    r"Section|section|Step|step|Question|row|rows|line|lines|page|pages|version|Level|level|cell)"
     r"\s*\d+(?:\.\d+)?(?:\s*(?:,|and|to|or|–|-)\s*\d+(?:\.\d+)?)*",
+    r"\b[QS]\d+\b",                                         # question and supplement numbers: Q3, S1 (not "Q 2.43")
     r"\b0\s*(?:–|-|to)\s*(?:10|100)\b(?:\s*(?:mm|points?|scale|pain scale))?",  # scale ranges 0-10, 0 to 100
     r"\b(?:90|95|99)\s*(?:%|percent)\s*(?:CI|confidence|uncertainty|prediction|interval|Wilson|Wald)",
     r"(?:^|\n)\s*\d+[.)]\s",                                # numbered list markers
