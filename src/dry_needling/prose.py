@@ -318,7 +318,7 @@ def _same(cell: str, value: str) -> bool:
 def _select(table: _Table, name: str, selector: str | None) -> list[dict[str, str]]:
     if selector is None:
         return table.rows
-    if _CONDITION.match(selector.split(" & ")[0]) and selector.split("=")[0].strip().rstrip("!") in table.columns:
+    if re.match(r"^\s*\w+\s*!?=", selector):  # conditions COLUMN=VALUE & ...; otherwise a key
         conds = _conditions(selector, table, name)
         return [r for r in table.rows if all(_same((r.get(c) or "").strip(), v) is equal for c, equal, v in conds)]
     values = [v.strip() for v in selector.split(" | ")]
@@ -349,12 +349,12 @@ def resolve(reference: str, sources: Sources, notebook: str | None = None) -> li
     is missing."""
     m = _REFERENCE.match(reference.strip())
     if not m:
-        raise BindingError(f"{reference!r} is not a reference (forms: {', '.join(REFERENCE_FORMS)})")
+        raise BindingError(f"not a reference (forms: {', '.join(REFERENCE_FORMS)})")
     sign = (-1.0 if m.group("neg") else 1.0) * (float(m.group("times")) if m.group("times") else 1.0)
     if m.group("kind"):
         nb_name = m.group("nb") or notebook
         if nb_name is None:
-            raise BindingError(f"{reference!r}: which notebook? write NOTEBOOK.ipynb#CELL")
+            raise BindingError("which notebook? write NOTEBOOK.ipynb#CELL")
         cells = [c for c in sources.notebook(nb_name)["cells"] if c.get("id") == m.group("cell")]
         if not cells or cells[0]["cell_type"] != "code":
             raise BindingError(f"no code cell with id {m.group('cell')!r} in {nb_name}")
@@ -371,16 +371,16 @@ def resolve(reference: str, sources: Sources, notebook: str | None = None) -> li
         rows = _select(table, name, m.group("fsel") if m.group("fsel") is not None else None)
         if m.group("fn") == "count":
             if m.group("fcol"):
-                raise BindingError(f"{reference!r}: count() takes a table, not a column")
+                raise BindingError("count() takes a table, not a column")
             found = [Quantity(float(len(rows)))]
         else:
             column = m.group("fcol")
             if not column or column not in table.columns:
-                raise BindingError(f"{reference!r}: sum() needs a column of {name}")
+                raise BindingError(f"sum() needs a column of {name}")
             try:
                 found = [Quantity(math.fsum(float(r[column]) for r in rows if (r.get(column) or "").strip()))]
             except ValueError as err:
-                raise BindingError(f"{reference!r}: column {column!r} of {name} is not all numbers") from err
+                raise BindingError(f"column {column!r} of {name} is not all numbers") from err
     else:
         name, column = m.group("table"), m.group("col")
         table = sources.table(name)
@@ -419,6 +419,22 @@ def _occurrences(key: str, text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in re.finditer(pattern, text)]
 
 
+def _template(key: str) -> str | None:
+    """``key`` as a pattern in which its numbers match any number (or date): how a binding whose number was edited
+    is still found. None when the key holds no number."""
+    numbers = numbers_in(key)
+    if not numbers:
+        return None
+    date = re.sub(r"\(\?P<\w+>", "(?:", _DATE.pattern)  # unnamed groups: a key may hold two dates
+    any_number = rf"(?:{date}|{_NUMBER.pattern})"
+    parts, at = [], 0
+    for n in numbers:
+        parts += [r"\s+".join(re.escape(p) for p in key[at:n.start].split(" ")), any_number]
+        at = n.start + len(n.text)
+    parts.append(r"\s+".join(re.escape(p) for p in key[at:].split(" ")))
+    return "".join(parts)
+
+
 def _check_text(text: str, marks: dict[str, Any], sources: Sources, notebook: str, where: str) -> list[str]:
     """Problems with the numbers of one text (a markdown cell, or a figure's alt text) under its cell's marks."""
     problems: list[str] = []
@@ -428,6 +444,7 @@ def _check_text(text: str, marks: dict[str, Any], sources: Sources, notebook: st
         return [f"{where}: dry_needling.bind must map a piece of the text to a reference or a list of them"]
     # Each number takes the longest key occurrence that covers it; each occurrence maps its numbers to references.
     chosen: dict[int, tuple[int, str, str]] = {}  # number start -> (key length, key, reference)
+    stale: list[tuple[str, list[str]]] = []
     for key, refs in bindings.items():
         refs = [refs] if isinstance(refs, str) else list(refs)
         used = False
@@ -444,7 +461,28 @@ def _check_text(text: str, marks: dict[str, Any], sources: Sources, notebook: st
                 if number.start not in chosen or chosen[number.start][0] < len(key):
                     chosen[number.start] = (len(key), key, ref)
         if not used:
+            stale.append((key, refs))
+    # A key whose text is gone is still found if, with its numbers read as any number, it occurs exactly once
+    # around numbers nothing else binds: the edited number is then checked against the reference (a sentence changed
+    # to quote the wrong value fails with what the source holds); a number that still matches asks for the key to be
+    # updated, so bindings never rot.
+    renamed: dict[int, tuple[str, str]] = {}  # number start -> (old key, the text now)
+    for key, refs in stale:
+        template = _template(key)
+        spots = []
+        if template is not None:
+            for m in re.finditer(rf"(?<![\w.]){template}(?![\w])", text):
+                inside = [n for n in numbers if m.start() <= n.start and n.start + len(n.text) <= m.end()]
+                if len(inside) == len(refs) and all(n.start not in chosen for n in inside):
+                    spots.append((m.group(0), inside))
+        if len(spots) != 1:
             problems.append(f"{where}: the binding {key!r} binds no number of the text (reword it or remove it)")
+            continue
+        now, inside = spots[0]
+        for number, ref in zip(inside, refs, strict=True):
+            chosen[number.start] = (len(key), key, ref)
+            renamed[number.start] = (key, " ".join(now.split()))
+    out_of_date: set[str] = set()
     for number in numbers:
         context = _context(text, number.start)
         if number.start not in chosen:
@@ -461,6 +499,11 @@ def _check_text(text: str, marks: dict[str, Any], sources: Sources, notebook: st
             shown = ", ".join(_show(v, number.is_date) for v in values[:6]) or "no " + (
                 "date" if number.is_date else "number")
             problems.append(f"{where}: {number.text} in '…{context}…' does not match {ref} ({shown})")
+        elif number.start in renamed:
+            out_of_date.add(number.start)
+    for key, now in {renamed[start] for start in out_of_date}:
+        if all(start in out_of_date for start, (k, _) in renamed.items() if k == key):
+            problems.append(f"{where}: the binding {key!r} is out of date: the text now reads {now!r} (rename the key)")
     return problems
 
 
