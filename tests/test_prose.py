@@ -92,7 +92,8 @@ def test_binding_a_sentence_to_the_wrong_table_fails(tmp_path):
     edited = tmp_path / src.name
     edited.write_text(json.dumps(nb), encoding="utf-8")
     problems = prose.unbound_numbers(edited, paths.data_dir(), paths.figures_dir())
-    assert len(problems) == 1 and problems[0].startswith("01_burden_of_back_pain.ipynb, cell 0: 72 in ")
+    index = nb["cells"].index(cell)
+    assert len(problems) == 1 and problems[0].startswith(f"01_burden_of_back_pain.ipynb, cell {index}: 72 in ")
     assert problems[0].endswith("does not match burden_context[spineuniverse2013_depression].estimate (53)")
 
 
@@ -133,7 +134,8 @@ def test_a_number_changed_in_the_data_makes_the_sentences_quoting_it_fail(tmp_pa
     nb = paths.notebooks_dir() / "05_what_the_evidence_says.ipynb"
     problems = prose.unbound_numbers(nb, data, paths.figures_dir())
     assert len(problems) == 2  # the claim section and the heterogeneity section both quote it
-    assert all(" −1.77 in " in p and p.endswith("pooled_estimates[liu2018_pain_other].ci_low (-1.87)") for p in problems)
+    assert all(" −1.77 in " in p and p.endswith("pooled_estimates[liu2018_pain_other].ci_low (-1.87)")
+               for p in problems)
 
 
 def test_a_changed_output_makes_the_sentence_quoting_it_fail(tmp_path):
@@ -202,7 +204,8 @@ def folders(tmp_path) -> tuple[Path, Path]:
 def _check(tmp_path, folders, text: str, bind: dict | None = None, **marks) -> list[str]:
     if bind is not None:
         marks["bind"] = bind
-    nb = _notebook(tmp_path / "nb.ipynb", [_md(text, **marks), _code("k1", "N = 50\nSD = 2.0", "mean -0.014\nSD 0.411\n")])
+    nb = _notebook(tmp_path / "nb.ipynb",
+                   [_md(text, **marks), _code("k1", "N = 50\nSD = 2.0", "mean -0.014\nSD 0.411\n")])
     return [p.split(": ", 1)[1] for p in prose.unbound_numbers(nb, *folders)]
 
 
@@ -242,7 +245,8 @@ def test_counts_sums_and_figure_data(tmp_path, folders):
 
 @pytest.mark.parametrize("text, reference, expected", [
     ("an SMD of 0.42", "trials[t1].estimate", "0.42 in '…an SMD of 0.42…' does not match trials[t1].estimate (-0.42)"),
-    ("an SMD of −0.43", "trials[t1].estimate", "−0.43 in '…an SMD of −0.43…' does not match trials[t1].estimate (-0.42)"),
+    ("an SMD of −0.43", "trials[t1].estimate",
+     "−0.43 in '…an SMD of −0.43…' does not match trials[t1].estimate (-0.42)"),
     ("an SMD of −0.4", "trials[t1].estimate", None),                        # rounded to the decimals written
     ("32 people", "trials[t1].n", "32 in '…32 people…' does not match trials[t1].n (31)"),
     ("on 20 April 2021", "trials[t1].effective",

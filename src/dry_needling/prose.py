@@ -44,7 +44,7 @@ from typing import Any
 
 __all__ = ["Number", "Quantity", "NOT_DATA_PATTERNS", "REFERENCE_FORMS", "BindingError", "numbers_in",
            "quantities_in", "bound", "Sources", "resolve", "unbound_numbers", "unbound_alt_numbers", "suggest",
-           "Suggestion", "main"]
+           "Suggestion", "SUMMARY_TAG", "VERDICT_WORDS", "summary_cells", "unbound_certainty", "main"]
 
 _MINUS = "\u2212"
 # A number: optional sign, digits with optional thousands separators, optional decimals.
@@ -569,6 +569,128 @@ def unbound_alt_numbers(notebook: Path, data_dir: Path, figures_dir: Path | None
     return problems
 
 
+# --- certainty words, bound to the evidence ----------------------------------------------------------------------
+
+#: The tag of a notebook's plain-language summary cell (right after the title).
+SUMMARY_TAG = "plain-language-summary"
+
+#: How plain words say each verdict of the claims ledger (``data/claims.csv``). A piece of text bound to a claim
+#: must say its verdict and no other: "not found" is never worded as "wrong", nor "partly supported" as "supported".
+VERDICT_WORDS = {
+    "supported": r"\bsupported\b|\bconfirmed\b",
+    "partly supported": r"\bpartly\b|\bin part\b",
+    "contradicted": r"\bcontradict|\bwrong\b|\bfalse\b|\bdisproved?\b",
+    "outdated": r"\bout of date\b|\boutdated\b|\bno longer\b",
+    "not found": r"\bnot (?:be )?found\b|\bfound (?:no|nothing)\b|\bcould not find\b|\bdid not find\b",
+    "not checked": r"\bnot checked\b|\bdid not check\b",
+}
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n|\n(?=\s*[-*] )")
+
+
+def summary_cells(nb: dict[str, Any]) -> list[int]:
+    """The indexes of the cells tagged :data:`SUMMARY_TAG`."""
+    return [i for i, c in enumerate(nb["cells"]) if SUMMARY_TAG in c.get("metadata", {}).get("tags", [])]
+
+
+def _sentences(text: str) -> Iterator[tuple[int, int]]:
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        yield start, m.start()
+        start = m.end()
+    yield start, len(text)
+
+
+def _expected_wording(refs: list[str], sof: Any) -> str:
+    """The GRADE level the words for ``refs`` (Summary-of-Findings rows) must claim: the lowest wording level among
+    them; an ungraded row, or one whose interval includes no effect, is worded as very low."""
+    from . import evidence
+
+    levels = []
+    for ref in refs:
+        m = re.fullmatch(r"summary_of_findings\[([^\]]+)\]", ref)
+        if not m or m.group(1) not in sof.index:
+            raise BindingError(f"{ref}: no such row of summary_of_findings (write summary_of_findings[SOF_ID])")
+        row = sof.loc[m.group(1)]
+        level = evidence.wording_level(row["certainty"])
+        levels.append("very low" if level is None or evidence.finding(row) == "uncertain" else level)
+    return max(levels, key=evidence.CERTAINTY_LEVELS.index)
+
+
+def _verdicts_in(text: str) -> set[str]:
+    said = {v for v, pattern in VERDICT_WORDS.items() if re.search(pattern, text, re.IGNORECASE)}
+    if "partly supported" in said:
+        said.discard("supported")
+    return said
+
+
+def unbound_certainty(notebook: Path, data_dir: Path) -> list[str]:
+    """Certainty words bound to the evidence, as numbers are to the data. A markdown cell's
+    ``"dry_needling": {"certainty": {TEXT: REFS}}`` binds an exact piece of its text to Summary-of-Findings rows
+    (``summary_of_findings[SOF_ID]``, one or a list) or to a claim (``claims[CLAIM_ID]``):
+
+    * for SoF rows the words must claim exactly the certainty GRADE allows at the lowest of them
+      (``evidence.wording_certainty``: "uncertain" very low, "may" low, "probably" moderate, an unhedged verb high);
+    * for a claim they must say its verdict in words (:data:`VERDICT_WORDS`) and no other.
+
+    In a plain-language summary (tag :data:`SUMMARY_TAG`) every sentence that claims an effect (any wording
+    ``evidence.wording_certainty`` reads a certainty from) must be bound, or listed in the cell's ``"not_findings"``
+    (a hypothesis, or the article's own words). Lines start ``"<notebook>, cell <i>: "``."""
+    from . import evidence
+
+    nb = _read_notebook(notebook)
+    sof = claims = None
+    problems = []
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "markdown":
+            continue
+        where, text, marks = f"{notebook.name}, cell {i}", "".join(cell["source"]), _marks(cell)
+        covered: list[tuple[int, int]] = []
+        for key, refs in marks.get("certainty", {}).items():
+            refs = [refs] if isinstance(refs, str) else list(refs)
+            spans = _occurrences(key, text)
+            if not spans:
+                problems.append(f"{where}: the certainty binding {key!r} is not in the text (reword it or remove it)")
+                continue
+            covered += spans
+            if any(r.startswith("claims[") for r in refs):
+                if claims is None:
+                    claims = {r["id"]: r for r in Sources(data_dir, data_dir, notebook.parent).table("claims").rows}
+                ids = [r[len("claims["):-1] if r.startswith("claims[") and r.endswith("]") else r for r in refs]
+                unknown = [r for r, c in zip(refs, ids, strict=True) if c not in claims]
+                if unknown:
+                    problems.append(f"{where}: {', '.join(unknown)}: no such claim in claims.csv (write claims[ID])")
+                    continue
+                verdicts, said = {claims[c]["verdict"] for c in ids}, _verdicts_in(key)
+                if said != verdicts:
+                    problems.append(f"{where}: {key!r} says {' and '.join(sorted(said)) or 'no verdict'}; "
+                                    f"{', '.join(refs)}: {' and '.join(sorted(verdicts))} (words for a verdict: "
+                                    "prose.VERDICT_WORDS)")
+                continue
+            if sof is None:
+                sof = evidence.summary_of_findings(data_dir).set_index("sof_id", drop=False)
+            try:
+                expected = _expected_wording(refs, sof)
+            except BindingError as err:
+                problems.append(f"{where}: {key!r}: {err}")
+                continue
+            claimed = evidence.wording_certainty(key)
+            if claimed != expected:
+                problems.append(f"{where}: {key!r} is worded at {claimed or 'no'} certainty; {', '.join(refs)} "
+                                f"allow {expected} (GRADE wording at the lowest certainty)")
+        if SUMMARY_TAG not in cell.get("metadata", {}).get("tags", []):
+            continue
+        for marked in marks.get("not_findings", []):
+            covered += _occurrences(marked, text)
+        for a, b in _sentences(text):
+            sentence = " ".join(text[a:b].split())
+            if sentence and evidence.wording_certainty(sentence) is not None and not any(
+                    x < b and a < y for x, y in covered):
+                problems.append(f"{where}: {sentence!r} claims an effect ({evidence.wording_certainty(sentence)} "
+                                "certainty) but is bound to no Summary-of-Findings row or claim")
+    return problems
+
+
 # --- suggesting references --------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -670,7 +792,8 @@ def suggest(notebook: Path, data_dir: Path, figures_dir: Path | None = None) -> 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m dry_needling.prose check [NOTEBOOK ...]`` prints every problem (exit 1 if any);
+    """``python -m dry_needling.prose check [NOTEBOOK ...]`` prints every problem of numbers and certainty words
+    (exit 1 if any);
     ``python -m dry_needling.prose suggest NOTEBOOK ...`` lists candidate references for each unbound number."""
     from . import paths
 
@@ -681,8 +804,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     notebooks = [Path(a) for a in args[1:]] or paths.notebook_files()
     if args[0] == "check":
         problems = [p for nb in notebooks for p in (unbound_numbers(nb, paths.data_dir())
-                                                    + unbound_alt_numbers(nb, paths.data_dir()))]
-        print("\n".join(problems) or "every number is bound")
+                                                    + unbound_alt_numbers(nb, paths.data_dir())
+                                                    + unbound_certainty(nb, paths.data_dir()))]
+        print("\n".join(problems) or "every number and certainty word is bound")
         return 1 if problems else 0
     for nb in notebooks:
         for s in suggest(nb, paths.data_dir()):
