@@ -145,13 +145,13 @@ def kernel_floor() -> float:
     import nbformat
     from nbclient import NotebookClient
 
-    from dry_needling.report import _kernel_config  # IPC: no "running over TCP" warning
+    from dry_needling.report import kernel_config  # IPC: no "running over TCP" warning
 
     def once():
         nb = nbformat.v4.new_notebook()
         nb.cells = [nbformat.v4.new_code_cell(IMPORTS)]
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        NotebookClient(nb, kernel_name="python3", timeout=120, config=_kernel_config()).execute()
+        NotebookClient(nb, kernel_name="python3", timeout=120, config=kernel_config()).execute()
 
     return _median_time(once, repeats=3)
 
@@ -168,11 +168,12 @@ def parallel_execution() -> float:
     rendered or printed."""
     import tempfile
 
-    from dry_needling.report import _execute_all, notebooks
+    from dry_needling.notebooks import collection
+    from dry_needling.report import execute_all
 
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        _execute_all(notebooks(), Path(tmp), log=lambda *_: None)
+        execute_all(collection(), Path(tmp), log=lambda *_: None)
         return time.perf_counter() - start
 
 
@@ -271,11 +272,11 @@ def class_sizing(n_kernels: int = 10) -> None:
     import tempfile
     import threading
 
-    from dry_needling.report import notebooks
+    from dry_needling.notebooks import collection
 
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, DRY_NEEDLING_FIGURES=str(Path(tmp) / "figures"))  # never the repository's figures
-        copies = [_with_usage_cell(p, Path(tmp)) for p in notebooks()]
+        copies = [_with_usage_cell(p, Path(tmp)) for p in collection()]
         print("| notebook | kernel peak RSS | kernel CPU |")
         print("|---|---|---|")
         single = {}

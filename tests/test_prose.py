@@ -14,7 +14,7 @@ import pytest
 from nbclient import NotebookClient
 
 from dry_needling import paths, prose
-from dry_needling.files import figure_names_in
+from dry_needling.notebooks import figure_names
 
 NOTEBOOKS = paths.notebook_files()
 
@@ -99,7 +99,7 @@ def _figure_marks() -> dict[str, list[str]]:
     for nb in NOTEBOOKS:
         for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
             source = "".join(cell["source"])
-            for name in figure_names_in(source):
+            for name in figure_names(source):
                 marks[name] = cell.get("metadata", {}).get("dry_needling", {}).get("not_data", [])
     return marks
 

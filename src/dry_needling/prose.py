@@ -19,11 +19,12 @@ A number that is neither is reported with the notebook, the cell and the number
 from __future__ import annotations
 
 import csv
-import json
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from .notebooks import read_json
 
 __all__ = ["Number", "NOT_DATA_PATTERNS", "numbers_in", "known_values", "unbound_numbers", "unbound_alt_numbers",
            "bound"]
@@ -117,7 +118,7 @@ def known_values(notebook: Path, data_dir: Path) -> set[float]:
     """Absolute values a notebook's prose may quote: every numeric cell of the tables it loads
     (``data.load("name")``), numbers in their ``note`` column, and every number in its stored text
     outputs (printed text and the plain-text form of tables)."""
-    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    nb = read_json(notebook)
     code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
     values: set[float] = set()
     for table in sorted(set(re.findall(r"data\.load\(\s*[\"'](\w+)[\"']", code))):
@@ -142,7 +143,7 @@ def bound(number: Number, values: set[float]) -> bool:
 def unbound_numbers(notebook: Path, data_dir: Path) -> list[str]:
     """Every number in the notebook's markdown that is neither bound nor marked, as
     ``"<notebook>, cell <i>: <number> in '…context…'"``."""
-    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    nb = read_json(notebook)
     values = known_values(notebook, data_dir)
     problems = []
     for i, cell in enumerate(nb["cells"]):
