@@ -231,7 +231,7 @@ def test_each_input_forces_re_execution_and_a_no_op_build_reuses_everything(sand
                                                                             tmp_path):
     monkeypatch.setenv("DRY_NEEDLING_DATA", str(data_copy))
     package = tmp_path / "package"
-    shutil.copytree(report.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(report.cache.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(report.cache, "PACKAGE_DIR", package)
     _notebook(sandbox.books, "00_a.ipynb", "print(1 + 1)")
 

@@ -169,22 +169,19 @@ class Assets:
     made: dict[str, Future[str]] = field(default_factory=dict)
 
     @classmethod
-    def start(cls, previous: Path, manifest: dict[str, Any], workers: Workers) -> Assets:
+    def start(cls, previous: Path, manifest: dict[str, Any], stack: ExitStack) -> Assets:
+        """Reuse the previous report's assets, or start making them: each in a process of its own (vl-convert holds
+        the GIL while it bundles, and Altair's import is Python work), beside the page workers."""
         key = fingerprint(explorer.key(), version("nbconvert"), *builder_code())
         if manifest.get("_assets") == key and all((previous / name).is_file() for name in MADE_ASSETS):
             return cls(key, True)
+        from .workers import Workers
+
+        makers = stack.enter_context(Workers(2, renderer=False))
         assets = cls(key, False)
-        assets.made["explorer-spec.js"] = workers.call(explorer.spec_js)
-        bundle: Future[str] = Future()
-
-        def make_bundle() -> None:
-            try:
-                bundle.set_result(explorer.bundle_js())
-            except BaseException as exc:  # noqa: BLE001  (handed to the build)
-                bundle.set_exception(exc)
-
-        threading.Thread(target=make_bundle, name="vega-bundle", daemon=True).start()
-        assets.made["vega-bundle.js"] = bundle
+        assets.made["vega-bundle.js"] = makers.call(explorer.bundle_js)
+        assets.made["explorer-spec.js"] = makers.call(explorer.spec_js)
+        makers.stop()
         return assets
 
     def write(self, target: Path, previous: Path, manifest: dict[str, Any], log: Log) -> None:
@@ -279,10 +276,13 @@ def _build(execute: bool, out_dir: Path, force: bool, pdf: bool, log: Log) -> Pa
             renderer = Renderer(workers, steps.navigation, publish.citations(data_dir), site.repository_url(),
                                 out_dir, manifest.setdefault("_pages", {}))
             render_started = time.perf_counter()
+            assets = Assets.start(out_dir / "assets", manifest, stack)  # first: the longest jobs
             alt_now = _alt_texts(figures_dir)
-            for k, page in enumerate(steps.pages):
-                if page.path not in steps.todo:
-                    renderer.notebook_ready(k, page, page.path.read_text(encoding="utf-8"), alt_now, figures_dir)
+            reused = [(k, page, page.path.read_text(encoding="utf-8")) for k, page in enumerate(steps.pages)
+                      if page.path not in steps.todo]
+            # The explorer's page last: its placeholder imports NumPy (the others need not wait for that).
+            for k, page, text in sorted(reused, key=lambda item: explorer.MARKER in item[2]):
+                renderer.notebook_ready(k, page, text, alt_now, figures_dir)
             figures_staging: Path | None = None
             if steps.todo:
                 log(f"Executing {len(steps.todo)} of {len(books)} notebooks "
@@ -304,8 +304,7 @@ def _build(execute: bool, out_dir: Path, force: bool, pdf: bool, log: Log) -> Pa
                     log(f"  {page.path.name}: reused (inputs unchanged)" if execute
                         else f"  {page.path.name}: rendering stored outputs")
 
-            # While the kernels run and the workers render: the footer, the pages made from data, the assets.
-            assets = Assets.start(out_dir / "assets", manifest, workers)
+            # While the kernels run and the workers render: the footer, the pages made from data.
             footer = site.provenance(data_dir=data_dir)
             info = site.Site(steps.navigation, footer)
             from .. import data
@@ -343,6 +342,9 @@ def _build(execute: bool, out_dir: Path, force: bool, pdf: bool, log: Log) -> Pa
             figures = figure_index(figures_dir)
             rendered = renderer.finish(steps.pages, footer, staging)
             (staging / "report.css").write_text(CSS, encoding="utf-8")
+            for made_asset in assets.made.values():
+                made_asset.result()
+            workers.stop()  # every job is done: the workers end while the build goes on
             log(f"  rendered {rendered} of {len(steps.pages)} pages in {time.perf_counter() - render_started:.1f} s"
                 f"{' (the others are unchanged)' if rendered < len(steps.pages) else ''}")
 
