@@ -76,8 +76,9 @@ def _limited_client_class() -> type[NotebookClient]:
                 return super().output(outs, msg, display_id, cell_index)
             if cell_index not in self.too_big:  # stop the kernel: nothing more of this run is kept
                 self.too_big[cell_index] = size
-                if self.km is not None:
-                    self._interrupts.append(asyncio.ensure_future(self.km.shutdown_kernel(now=True)))
+                manager: Any = self.km  # nbclient's kernel manager is asynchronous
+                if manager is not None:
+                    self._interrupts.append(asyncio.ensure_future(manager.shutdown_kernel(now=True)))
             self.too_big[cell_index] = size
             return None
 

@@ -83,7 +83,7 @@ def bundle_js() -> str:
 
     return (f"/* Vega {vl_convert.get_vega_version()}, vega-embed {vl_convert.get_vega_embed_version()} and "
             f"Vega-Lite, bundled by vl-convert-python {version('vl-convert-python')} (BSD-3-Clause). */\n"
-            + vl_convert.javascript_bundle())
+            + vl_convert.javascript_bundle())  # type: ignore[call-arg]  # (its stub makes the optional snippet required)
 
 
 def initial_bias() -> float:

@@ -232,7 +232,7 @@ def guide_page(citations: dict[str, str] | None = None, site_info: site.Site = s
     import mistune
 
     guide = paths.ROOT / "docs" / "teaching-guide.md"
-    body = mistune.html(guide.read_text(encoding="utf-8")) if guide.exists() else "<p>Guide not found.</p>"
+    body = str(mistune.html(guide.read_text(encoding="utf-8"))) if guide.exists() else "<p>Guide not found.</p>"
     return _page("Teaching guide", body, "teaching-guide.html", citations=citations, site_info=site_info)
 
 

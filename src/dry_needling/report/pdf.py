@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import html
 import os
 import re
@@ -71,7 +72,8 @@ def print_pages(report: Path, pages: list[Page]) -> dict[str, str]:
         body = _main_of(text)
         body = re.sub(r'<details class="notebook-tools".*?</details>', "", body, flags=re.DOTALL)
         body = re.sub(r"<nav class=\"report-nav\".*?</nav>", "", body, flags=re.DOTALL)
-        body = re.sub(r'(\sid|href)="#?([^"]+)"', lambda m, p=f"n{number}-": _prefixed(m, p), body)
+        prefix = f"n{number}-"
+        body = re.sub(r'(\sid|href)="#?([^"]+)"', functools.partial(_prefixed, prefix=prefix), body)
         sections = toc(body).replace("<details open>", "<div>").replace("</details>", "</div>")
         sections = re.sub(r"<summary>.*?</summary>", "", sections)
         contents.append(f'<li><a href="#n{number}-top">{html.escape(page.title)}</a>'
@@ -163,10 +165,11 @@ class Printer:
         return self.start(report, pages).result()
 
     async def _print(self, report: Path, pages: list[Page]) -> str | None:
+        failure: type[Exception]
         try:
-            from playwright.async_api import Error as PlaywrightError
+            from playwright.async_api import Error as failure
         except ImportError:
-            PlaywrightError = RuntimeError  # noqa: N806  (then Playwright is reported missing below)
+            failure = RuntimeError  # (then Playwright is reported missing below)
         try:
             missing = await asyncio.wrap_future(self._launched)
             if missing is not None:
@@ -176,10 +179,10 @@ class Printer:
             printed = print_pages(report, pages)
             results = await asyncio.gather(*(self._one(report, name, printed[name], folder, date) for name in PDFS),
                                            return_exceptions=True)
-        except PlaywrightError as exc:
+        except failure as exc:
             raise _chromium_failed(exc) from None
         for result in results:
-            if isinstance(result, PlaywrightError):
+            if isinstance(result, failure):
                 raise _chromium_failed(result) from None
             if isinstance(result, BaseException):
                 raise result

@@ -85,6 +85,7 @@ class _Pending:
 
     job: PageJob
     key_parts: tuple[Any, ...]
+    figures_dir: Path
     future: Future[RenderedPage] | None = None
 
 
@@ -116,7 +117,7 @@ class Renderer:
                   "chrome_bottom": site.chrome_bottom(site.Site(self.navigation, FOOTER_MARK)),
                   "tools_html": site.notebook_tools(page.path.name, notebooks.figures_saved_by(nb), self.repository)}
         job = PageJob(page.href, page.title, text, chrome, own, figures_dir, self.citations, explorer_html)
-        pending = _Pending(job, (nb, chrome, own, self.citations, explorer_html, figures_dir))
+        pending = _Pending(job, (nb, chrome, own, self.citations, explorer_html), figures_dir)
         if not (self.page_keys.get(page.href) and (self.previous / page.href).exists()):
             pending.future = self.workers.render(job)
         with self.lock:
@@ -128,9 +129,9 @@ class Renderer:
         rendered = 0
         for page in pages:
             pending = self.pending[page.href]
-            nb, chrome, own, cites, explorer_html, figures_dir = pending.key_parts
+            nb, chrome, own, cites, explorer_html = pending.key_parts
             chrome = {**chrome, "chrome_bottom": site.chrome_bottom(site.Site(self.navigation, footer))}
-            key = page_key(nb, chrome, own, cites, explorer_html, figures_dir=figures_dir)
+            key = page_key(nb, chrome, own, cites, explorer_html, figures_dir=pending.figures_dir)
             target = staging / page.href
             if self.page_keys.get(page.href) == key and (self.previous / page.href).exists():
                 if pending.future is not None:
@@ -270,11 +271,16 @@ def _build(execute: bool, out_dir: Path, force: bool, pdf: bool, log: Log) -> Pa
     os.chmod(staging, 0o755)  # mkdtemp makes it private; a report is for reading by anyone
     execution: Execution | None = None
     try:
+        page_keys = manifest.setdefault("_pages", {})
+        # Pages to render, or a PDF to print (most likely): start the workers and Chromium now, so that they are
+        # ready when the first page is (a rebuild with nothing changed needs neither).
+        eager = bool(steps.todo) or not all(page_keys.get(pg.href) and (out_dir / pg.href).exists()
+                                            for pg in steps.pages)
         with ExitStack() as stack:
-            workers = stack.enter_context(Workers())
-            printer = stack.enter_context(Printer()) if pdf else None
+            workers = stack.enter_context(Workers(start=eager))
+            printer = stack.enter_context(Printer()) if pdf and eager else None
             renderer = Renderer(workers, steps.navigation, publish.citations(data_dir), site.repository_url(),
-                                out_dir, manifest.setdefault("_pages", {}))
+                                out_dir, page_keys)
             render_started = time.perf_counter()
             assets = Assets.start(out_dir / "assets", manifest, stack)  # first: the longest jobs
             alt_now = _alt_texts(figures_dir)
@@ -315,7 +321,6 @@ def _build(execute: bool, out_dir: Path, force: bool, pdf: bool, log: Log) -> Pa
                     "teaching-guide.html": guide_page(renderer.citations, info),
                     findings.PAGE: findings.findings_page(renderer.citations, data_dir, info),
                     METHOD_HREF: method_page(info, tables)}
-            page_keys = renderer.page_keys
             sources_key = fingerprint(data_dir / "sources.csv", data_dir / "datapackage.json",
                                       [(n.href, n.title) for n in steps.navigation], *builder_code())
             if page_keys.get("sources.html") == sources_key and (out_dir / "sources.html").exists():
@@ -327,10 +332,12 @@ def _build(execute: bool, out_dir: Path, force: bool, pdf: bool, log: Log) -> Pa
                 (staging / href).write_text(text, encoding="utf-8")
             ledger = _ledger()
 
+            executed_at = 0.0
             if execution is not None:
                 assert figures_staging is not None
                 results = execution.wait()
                 execution = None
+                executed_at = time.perf_counter()
                 # Every notebook succeeded: publish their figures and stored outputs (and only now).
                 publish.publish_staged_figures(figures_staging, figures_dir)
                 for path in steps.todo:
@@ -340,6 +347,7 @@ def _build(execute: bool, out_dir: Path, force: bool, pdf: bool, log: Log) -> Pa
                     page = steps.pages[books.index(path)]
                     page.status, page.seconds = "executed", seconds
             figures = figure_index(figures_dir)
+            render_started = max(render_started, executed_at)  # what rendering adds after the last notebook
             rendered = renderer.finish(steps.pages, footer, staging)
             (staging / "report.css").write_text(CSS, encoding="utf-8")
             for made_asset in assets.made.values():
@@ -357,8 +365,10 @@ def _build(execute: bool, out_dir: Path, force: bool, pdf: bool, log: Log) -> Pa
                 for name in PDFS:
                     shutil.copy2(out_dir / name, staging / name)
                 has_pdf = True
-            elif printer is not None:
+            elif pdf:
                 pdf_started = time.perf_counter()
+                if printer is None:
+                    printer = stack.enter_context(Printer())
                 printing = printer.start(staging, steps.pages)
             assets.write(staging / "assets", out_dir / "assets", manifest, log)
             publish.publish_figures(figures_dir, figures, staging / "figures")

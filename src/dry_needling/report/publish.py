@@ -35,9 +35,9 @@ def publish_data(data_dir: Path, target: Path) -> dict[str, Any]:
     from ..data.problems import DataValidationError
 
     descriptor, problems = _read_descriptor(data_dir)
-    if not problems:
+    if not problems and descriptor is not None:
         problems = _check_descriptor(descriptor, data_dir)
-    if problems:
+    if problems or descriptor is None:
         raise DataValidationError(problems)
     copy_file(data_dir / "datapackage.json", target / "datapackage.json")
     for resource in descriptor["resources"]:

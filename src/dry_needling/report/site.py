@@ -253,17 +253,17 @@ _SKIP_CLASSES = ("anchor-link", "jp-InputPrompt", "jp-OutputPrompt", "explorer",
 class _Sections(HTMLParser):
     """Splits a page's <main> into sections at each heading with an id: [(anchor, heading, text)]."""
 
-    def __init__(self, title: str):
+    def __init__(self, title: str) -> None:
         super().__init__(convert_charrefs=True)
-        self.sections: list[list] = [["", title, []]]
+        self.sections: list[list[Any]] = [["", title, []]]
         self.in_main = False
         self.skip: list[str] = []  # the tag that started a skipped region, and nested same tags
-        self.heading: list | None = None
+        self.heading: list[Any] | None = None
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _VOID:
             return
-        attrs = dict(attrs)
+        named = dict(attrs)
         if tag == "main":
             self.in_main = True
             return
@@ -271,14 +271,14 @@ class _Sections(HTMLParser):
             if tag == self.skip[0]:
                 self.skip.append(tag)
             return
-        classes = attrs.get("class") or ""
+        classes = named.get("class") or ""
         if tag in ("style", "script", "nav", "math") or any(c in classes for c in _SKIP_CLASSES):
             self.skip.append(tag)
             return
-        if self.in_main and re.fullmatch(r"h[1-4]", tag) and attrs.get("id"):
-            self.heading = [attrs["id"], []]
+        if self.in_main and re.fullmatch(r"h[1-4]", tag) and named.get("id"):
+            self.heading = [named["id"], []]
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if self.skip:
             if tag == self.skip[0]:
                 self.skip.pop()
@@ -290,7 +290,7 @@ class _Sections(HTMLParser):
             self.sections.append([anchor, " ".join("".join(words).split()), []])
             self.heading = None
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if not self.in_main or self.skip:
             return
         (self.heading[1] if self.heading is not None else self.sections[-1][2]).append(data)

@@ -65,15 +65,24 @@ def serve(jobs: IO[bytes], results: IO[bytes], renderer: bool = True) -> None:
 
 
 class Workers:
-    """A pool of ``count`` worker processes (default one per core), started at once; ``renderer``: each makes its
-    page renderer as it starts (for any other job, False)."""
+    """A pool of ``count`` worker processes (default one per core), started at once (``start``) or with the first
+    job; ``renderer``: each makes its page renderer as it starts (for any other job, False)."""
 
-    def __init__(self, count: int | None = None, renderer: bool = True) -> None:
+    def __init__(self, count: int | None = None, renderer: bool = True, start: bool = True) -> None:
         self.count = count or os.cpu_count() or 1
+        self.renderer = renderer
         self._jobs: queue.Queue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]] | None] = queue.Queue()
         self._processes: list[subprocess.Popen[bytes]] = []
         self._threads: list[threading.Thread] = []
         self._stopping = False
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        """Start the processes (once)."""
+        if self._processes:
+            return
+        renderer = self.renderer
         for k in range(self.count):
             command = [sys.executable, "-m", __name__, *([] if renderer else ["--no-renderer"])]
             process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -111,6 +120,7 @@ class Workers:
 
     def submit(self, function: Callable[..., T], *args: Any) -> Future[T]:
         """Run ``function(*args)`` (a module-level function and picklable arguments) in a worker."""
+        self.start()
         future: Future[T] = Future()
         self._jobs.put((future, function, args))
         return future
