@@ -605,8 +605,9 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in [
     Exercise(
         "05-2", "the comparisons that lose every row when rows not about dry needling alone are dropped",
         label_set("a list of comparisons such as [\"vs sham\"]", _comparison), _lost_support,
-        right="only \"vs usual care\" rests entirely on acupuncture (Mu 2020, Vickers 2018) or on needling therapies "
-              "pooled (the WHO review); sham and no treatment keep dry-needling rows (Hu 2018, Gattie 2017).",
+        right="\"vs usual care\" and \"vs high-intensity no-acupuncture control\" rest entirely on acupuncture (Mu "
+              "2020, Vickers 2018) or on needling therapies pooled (the WHO review); sham and no treatment keep "
+              "dry-needling rows (Hu 2018, Gattie 2017).",
         hint="compare `set(sof[\"comparison\"])` before and after keeping only the rows whose `intervention` is "
              "\"dry needling\".",
         wrong=((lambda a: "sham" in a, "\"vs sham\" keeps two dry-needling rows (Hu 2018 and Gattie 2017), though "
@@ -614,7 +615,8 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in [
                (lambda a: "no treatment" in a, "\"vs no treatment\" keeps Gattie 2017, a dry-needling review (all "
                                                "musculoskeletal conditions).")),
         prediction=Prediction("which comparisons", label_set("a list of comparisons", _comparison),
-                              _lost_support, "every usual-care row is about acupuncture or pools it."),
+                              _lost_support, "every usual-care and high-intensity-control row is about acupuncture "
+                                             "or pools it."),
         teacher_answer="set(sof[\"comparison\"]) - set(dn_only[\"comparison\"])"),
     Exercise(
         "06-1", "the pooled mean difference of analysis 5.1 without Molsberger 2002 (DL)", number(0.01),
