@@ -662,6 +662,18 @@ def test_the_summary_of_findings_page_escapes_the_data(tmp_path):
     assert "<script>window.__pwned" not in page and "&lt;script&gt;window.__pwned" in page
 
 
+def test_every_summary_of_findings_card_has_its_own_title():
+    """Cards of one review that differ only by their control (Vickers 2018's six shams and controls) must not read
+    alike: the title names the comparator."""
+    from dry_needling.report import findings
+
+    page = findings.findings_page({})
+    titles = re.findall(r'<article class="sof-row" id="[^"]+"><h3[^>]*>(.*?)</h3>', page)
+    assert len(titles) == page.count('<article class="sof-row"') > 0
+    assert len(set(titles)) == len(titles), sorted(t for t in titles if titles.count(t) > 1)
+    assert any("versus non-penetrating needle sham," in t for t in titles)
+
+
 def test_escape_closes_the_phone_menu(built, browser):
     context, page, _ = _open(browser, built / "02_who_may_needle.html", width=390)
     page.click(".menu-toggle")

@@ -31,6 +31,11 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def _short(comparator: str) -> str:
+    """A comparator as a card's title names it: without its parenthetical (the card's 'Versus' line has it all)."""
+    return comparator.split(" (")[0]
+
+
 def _card(row: dict[str, Any]) -> str:
     esc = html.escape
     effect = (f"{esc(row['measure'])} {row['estimate']:.2f} (95 % CI {row['ci_low']:.2f} to {row['ci_high']:.2f})"
@@ -45,7 +50,8 @@ def _card(row: dict[str, Any]) -> str:
                       for key, name in _DOMAIN_NAMES.items())
     level = row["certainty"]
     return (f'<article class="sof-row" id="{esc(row["sof_id"])}">'
-            f"<h3>{esc(row['review'])}: {esc(row['outcome'])}, {esc(row['time_point'])}</h3>"
+            f"<h3>{esc(row['review'])}: {esc(row['outcome'])} versus {esc(_short(row['comparator']))}, "
+            f"{esc(row['time_point'])}</h3>"
             f"<p class=\"sof-statement\">{esc(row['statement'])}.</p>"
             f"<ul><li>Versus: {esc(row['comparator'])}; {esc(row['intervention'])}; {esc(row['population'])}</li>"
             f"<li>Effect: {effect}</li>{points}"
