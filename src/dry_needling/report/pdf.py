@@ -138,11 +138,20 @@ class Printer:
     def __init__(self, observe: Observer | None = None) -> None:
         self.observe = observe
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="print-pdfs", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="print-pdfs", daemon=True)
         self._thread.start()
         self._playwright: Any = None
         self._browser: Any = None
         self._launched = asyncio.run_coroutine_threadsafe(self._launch(), self._loop)
+
+    def _run(self) -> None:
+        """The printing thread: the loop runs until :meth:`close` stops it, and is closed here, by this thread, even
+        when :meth:`close` stopped waiting for it (under load a loop left open was found by the garbage collector in
+        a later test: "unclosed event loop")."""
+        try:
+            self._loop.run_forever()
+        finally:
+            self._loop.close()
 
     async def _launch(self) -> str | None:
         executable = chromium_path()
@@ -248,8 +257,6 @@ class Printer:
             pass
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
-        if not self._thread.is_alive():
-            self._loop.close()
 
     def __enter__(self) -> Printer:
         return self
