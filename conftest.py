@@ -63,9 +63,9 @@ class FiguresMatch(pytest.Item):
     """The figures a notebook wrote during this test run equal the committed ones, byte for byte."""
 
     def runtest(self):
-        from dry_needling.report import figures_named_in
+        from dry_needling.notebooks import figures_saved_by
 
-        names = figures_named_in(self.path)
+        names = figures_saved_by(self.path)
         produced, committed = _figures_folder(), ROOT / "figures"
         problems = []
         for name in names:
@@ -90,7 +90,7 @@ def pytest_collection_modifyitems(session, config, items):
     """Add ``<notebook>::figures-match-committed`` after each notebook's last cell, and mark every notebook item
     ``slow`` (nbval's cells carry no marks of their own), before ``-m "not slow"`` deselects: the fast loop runs
     no kernel."""
-    from dry_needling.report import figures_named_in
+    from dry_needling.notebooks import figures_saved_by
 
     result = []
     for i, item in enumerate(items):
@@ -99,7 +99,7 @@ def pytest_collection_modifyitems(session, config, items):
             continue
         item.add_marker(pytest.mark.slow)
         last_cell = i + 1 == len(items) or items[i + 1].path != item.path
-        if last_cell and figures_named_in(item.path):
+        if last_cell and figures_saved_by(item.path):
             check = FiguresMatch.from_parent(item.parent, name="figures-match-committed")
             check.add_marker(pytest.mark.slow)
             result.append(check)

@@ -27,6 +27,15 @@
     imports included; goal <= 1 s) against a fresh process that only reads the same CSV files with pandas, and
     `data.validate` on a copy of the data package whose pooled_estimates table is repeated to 200,000 rows (ids
     made unique), in a fresh process: time and peak memory (ru_maxrss), against pandas reading that table.
+(j) the report beside Jupyter Book 1.0.4 (Sphinx, myst-nb, sphinx-book-theme; notebooks not executed), on the same
+    seven notebooks with their stored outputs, in one run: Jupyter Book is installed by pip from the package registry
+    into a temporary virtual environment (never a project dependency; about a minute), set up to build offline (a local
+    mathjax_path, no widget scripts from a CDN), and timed building the book into an empty folder; ours is
+    `python -m dry_needling report --no-execute` into an empty build folder, once with `--no-pdf` (the HTML: goal
+    <= 1.0x Jupyter Book's wall time) and once with both PDFs (goal <= 2.0x). Each is a fresh process, Python start-up
+    included; the three alternate, REPEATS_PEER times, and the medians are compared (the machine is shared, so the
+    ratios are measured side by side). The CPU seconds of each (the process and its children) are printed too.
+    `--peer` runs (j) only.
 (a)-(c) and (e) take a few minutes; `python benchmarks/bench.py --quick` runs (d), (f) and (h) only.
 """
 
@@ -145,13 +154,13 @@ def kernel_floor() -> float:
     import nbformat
     from nbclient import NotebookClient
 
-    from dry_needling.report import _kernel_config  # IPC: no "running over TCP" warning
+    from dry_needling.report import kernel_config  # IPC: no "running over TCP" warning
 
     def once():
         nb = nbformat.v4.new_notebook()
         nb.cells = [nbformat.v4.new_code_cell(IMPORTS)]
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        NotebookClient(nb, kernel_name="python3", timeout=120, config=_kernel_config()).execute()
+        NotebookClient(nb, kernel_name="python3", timeout=120, config=kernel_config()).execute()
 
     return _median_time(once, repeats=3)
 
@@ -168,11 +177,12 @@ def parallel_execution() -> float:
     rendered or printed."""
     import tempfile
 
-    from dry_needling.report import _execute_all, notebooks
+    from dry_needling.notebooks import collection
+    from dry_needling.report import execute_all
 
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        _execute_all(notebooks(), Path(tmp), log=lambda *_: None)
+        execute_all(collection(), Path(tmp), log=lambda *_: None)
         return time.perf_counter() - start
 
 
@@ -271,11 +281,11 @@ def class_sizing(n_kernels: int = 10) -> None:
     import tempfile
     import threading
 
-    from dry_needling.report import notebooks
+    from dry_needling.notebooks import collection
 
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, DRY_NEEDLING_FIGURES=str(Path(tmp) / "figures"))  # never the repository's figures
-        copies = [_with_usage_cell(p, Path(tmp)) for p in notebooks()]
+        copies = [_with_usage_cell(p, Path(tmp)) for p in collection()]
         print("| notebook | kernel peak RSS | kernel CPU |")
         print("|---|---|---|")
         single = {}
@@ -344,6 +354,94 @@ def hub_class(run: bool) -> None:
     for name, seconds in r["seconds"].items():
         print(f"| {name} | {seconds:.0f} s |")
     print(f"| slowest student's notebook 03, all running at once | {r['notebook_seconds_max']:.0f} s |")
+
+
+JUPYTER_BOOK = "jupyter-book==1.0.4"
+REPEATS_PEER = 3
+PEER_CONFIG = """title: Dry needling for back pain (peer benchmark)
+author: benchmark
+only_build_toc_files: true
+execute:
+  execute_notebooks: "off"
+launch_buttons:
+  notebook_interface: ""
+  binderhub_url: ""
+sphinx:
+  config:
+    mathjax_path: mathjax/tex-chtml.js
+    nb_ipywidgets_js: {}
+"""
+
+
+def _timed(command: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the process and the children it waited for) of one run of ``command``."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(command, cwd=cwd, env=env, check=True, capture_output=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _peer_book(folder: Path, books: list[Path]) -> Path:
+    """A Jupyter Book project of ``books`` (copied with their stored outputs) in ``folder``."""
+    book = folder / "book"
+    book.mkdir()
+    for path in books:
+        shutil.copy2(path, book / path.name)
+    (book / "_config.yml").write_text(PEER_CONFIG, encoding="utf-8")
+    stems = [p.stem for p in books]
+    (book / "_toc.yml").write_text("format: jb-book\nroot: " + stems[0] + "\nchapters:\n"
+                                   + "".join(f"- file: {stem}\n" for stem in stems[1:]), encoding="utf-8")
+    return book
+
+
+def peer_comparison(repeats: int = REPEATS_PEER) -> dict[str, tuple[float, float]]:
+    """(j): {name: (median wall s, median CPU s)} for Jupyter Book, our HTML and our whole report."""
+    from dry_needling.notebooks import collection
+
+    books = collection(ROOT / "notebooks")
+    times: dict[str, list[tuple[float, float]]] = {"jupyter-book": [], "ours-html": [], "ours-full": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        venv = folder / "peer-venv"
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
+        subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                        "--disable-pip-version-check", JUPYTER_BOOK], check=True, capture_output=True)
+        book = _peer_book(folder, books)
+        peer = [str(venv / "bin" / "jupyter-book"), "build", str(book)]
+        ours = [sys.executable, "-m", "dry_needling", "report", "--no-execute"]
+
+        def run(name: str, k: int) -> None:
+            if name == "jupyter-book":
+                shutil.rmtree(book / "_build", ignore_errors=True)
+                times[name].append(_timed(peer, folder))
+            else:
+                build = folder / f"build-{name}-{k}"  # an empty build folder: no cache, no previous report
+                env = dict(os.environ, DRY_NEEDLING_BUILD=str(build))
+                times[name].append(_timed(ours + (["--no-pdf"] if name == "ours-html" else []), ROOT, env))
+                shutil.rmtree(build, ignore_errors=True)
+
+        for name in times:  # once each first: byte-compiles the peer's fresh environment, warms the disk cache
+            run(name, -1)
+            times[name].clear()
+        for k in range(repeats):
+            for name in times:
+                run(name, k)
+    return {name: (statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs))
+            for name, runs in times.items()}
+
+
+def print_peer_rows(result: dict[str, tuple[float, float]]) -> None:
+    (jb, jb_cpu), (html, html_cpu), (full, full_cpu) = (result["jupyter-book"], result["ours-html"],
+                                                        result["ours-full"])
+    print(f"| (j) our HTML for the 7 notebooks (`report --no-execute --no-pdf`, empty build folder) | {html:.1f} s "
+          f"({html_cpu:.1f} CPU s) | {jb:.1f} s ({jb_cpu:.1f} CPU s): Jupyter Book 1.0.4, the same notebooks | "
+          f"{html / jb:.2f}x | <= 1.0x |")
+    print(f"| (j) our whole report with both PDFs (`report --no-execute`, empty build folder) | {full:.1f} s "
+          f"({full_cpu:.1f} CPU s) | {jb:.1f} s (Jupyter Book, HTML) | {full / jb:.2f}x | <= 2.0x |")
 
 
 def validate_shipped_cold(repeats: int = 5) -> tuple[float, float]:
@@ -452,6 +550,14 @@ def stop_under_load(repeats: int = 3) -> tuple[float, float]:
 
 
 def main() -> None:
+    if "--peer" in sys.argv:
+        print(f"Load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        result = peer_comparison()
+        print("| benchmark | measured | floor | ratio | goal |")
+        print("|---|---|---|---|---|")
+        print_peer_rows(result)
+        print(f"Load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        return
     if "--hub" in sys.argv:
         hub_class(run=True)
         return
@@ -466,7 +572,8 @@ def main() -> None:
     reml, reml_dl, reml_mm, bounded, failed = reml_cost()
     cores = os.cpu_count() or 1
     print(f"Machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}, "
-          f"NumPy {np.__version__}; timings are medians of repeated runs where repeated")
+          f"NumPy {np.__version__}; timings are medians of repeated runs where repeated; load average "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min)")
     print()
     print("| benchmark | measured | floor | ratio | goal |")
     print("|---|---|---|---|---|")
@@ -486,6 +593,7 @@ def main() -> None:
         wall, summed = test_suite()
         print(f"| (e) test suite (`make test`, {cores} workers) | {wall:.0f} s wall | {summed:.0f} s (its tests' "
               f"durations, summed) | {wall / summed:.2f}x | <= 0.7x |")
+        print_peer_rows(peer_comparison())
     print(f"| (d) simulation, 10,000 trials x 2 arms x 100 | {sim * 1000:.0f} ms | {floor * 1000:.0f} ms "
           f"(NumPy draws only) | {sim / floor:.2f}x | <= 2x |")
     print(f"| (d) slider redraw (2,000 trials + chart + PNG) | {redraw * 1000:.0f} ms | | | < 100 ms |")

@@ -536,10 +536,10 @@ GUIDE = (paths.ROOT / "docs" / "teaching-guide.md").read_text(encoding="utf-8")
 
 def test_the_guide_lists_every_notebook_with_its_own_reading_time_and_the_index_total():
     """One reading time: the guide's table and total are the notebooks' stated times, added up the way the report's
-    contents page adds them (report.render._summary, the index's own reader)."""
-    from dry_needling.report.render import _summary
+    contents page adds them (report.summary_of, the index's own reader)."""
+    from dry_needling.report import summary_of
 
-    stated = {p.name[:2]: _summary(SOURCES[p.name])[1] for p in NOTEBOOKS}
+    stated = {p.name[:2]: summary_of(SOURCES[p.name])[1] for p in NOTEBOOKS}
     rows = dict(re.findall(r"^\| (\d\d) [^|]+\| (\d+) \|", GUIDE, re.M))
     assert {k: int(v) for k, v in rows.items()} == stated, "the guide's table of notebooks and reading times"
     totals = {int(t) for t in re.findall(r"(?:add up to|adds them up[^.]*?) \**(\d+) minutes", GUIDE)}

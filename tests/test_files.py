@@ -1,31 +1,12 @@
-"""The one atomic write and the one reader of figure names (used by the charts, the report and the tests)."""
+"""The one atomic write (used by the charts, the report, the data cache and the notebooks)."""
 
 from __future__ import annotations
 
-import doctest
 import os
 
 import pytest
 
 from dry_needling import files
-
-
-def test_examples_in_docstrings_run():
-    result = doctest.testmod(files)
-    assert result.attempted >= 2 and result.failed == 0
-
-
-@pytest.mark.parametrize(("source", "names"), [
-    ('save_figure(fig, "a_b", alt="x")', ["a_b"]),
-    ("charts.save_figure(fig, 'single', alt='x')", ["single"]),
-    ('save_figure(\n    fig,\n    name="keyword",\n    alt="x")', ["keyword"]),
-    ('save_figure(name="first", fig=fig)', ["first"]),
-    ('save_figure(fig, "one")\nsave_figure(ax.figure, "two")', ["one", "two"]),
-    ("save_figure(fig, name)", []),  # not a literal: nothing to list
-    ("# no call here", []),
-])
-def test_figure_names_in(source, names):
-    assert files.figure_names_in(source) == names
 
 
 def test_atomic_write_replaces_and_leaves_nothing_behind(tmp_path):

@@ -9,7 +9,7 @@ import pytest
 
 from dry_needling import paths
 from dry_needling.charts import HOUSE_RC, read_index
-from dry_needling.files import figure_names_in
+from dry_needling.notebooks import figure_names
 
 NOTEBOOK_TEXT = {p.name: p.read_text(encoding="utf-8") for p in paths.notebook_files()}
 
@@ -18,7 +18,7 @@ def _saved_names() -> set[str]:
     names = set()
     for text in NOTEBOOK_TEXT.values():
         source = "".join("".join(c["source"]) for c in json.loads(text)["cells"])
-        names |= set(figure_names_in(source))
+        names |= set(figure_names(source))
     return names
 
 

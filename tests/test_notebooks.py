@@ -49,7 +49,7 @@ def test_notebook_follows_the_skeleton(notebook):
 def test_widget_outputs_are_stored_as_a_stable_note():
     import nbformat
 
-    from dry_needling.report import WIDGET_MIME, WIDGET_NOTE, normalise
+    from dry_needling.notebooks import WIDGET_MIME, WIDGET_NOTE, normalise
 
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("w")
@@ -104,7 +104,7 @@ def test_a_one_digit_change_in_the_data_fails_the_suite(tmp_path):
 def test_split_prints_are_stored_as_one_output():
     import nbformat
 
-    from dry_needling.report import normalise
+    from dry_needling.notebooks import normalise
 
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("print")

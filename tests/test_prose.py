@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from dry_needling import paths, prose
-from dry_needling.files import figure_names_in
+from dry_needling.notebooks import figure_names
 
 NOTEBOOKS = paths.notebook_files()
 
@@ -36,7 +36,7 @@ def test_every_figure_in_the_index_is_saved_by_a_notebook_cell():
     """The alt-text check reads each figure's bindings from the cell that saves it: a figure no cell saves would
     escape it."""
     saved = {name for nb in NOTEBOOKS for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]
-             if cell["cell_type"] == "code" for name in figure_names_in("".join(cell["source"]))}
+             if cell["cell_type"] == "code" for name in figure_names("".join(cell["source"]))}
     with (paths.figures_dir() / "index.csv").open(encoding="utf-8", newline="") as fh:
         indexed = {row["name"] for row in csv.DictReader(fh)}
     assert indexed and indexed <= saved, sorted(indexed - saved)

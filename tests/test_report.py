@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 from processes import chromium_or_skip
 
-from dry_needling import data, paths, report
+from dry_needling import data, notebooks, paths, report
 
 pytestmark = pytest.mark.slow  # the report build and the browser
 
@@ -41,7 +41,7 @@ def _pages(folder: Path) -> list[Path]:
 
 def test_every_notebook_has_a_page_and_the_site_pages_exist(built):
     names = {p.name for p in _pages(built)}
-    for nb in report.notebooks():
+    for nb in notebooks.collection():
         assert nb.with_suffix(".html").name in names
     assert {"index.html", "sources.html", "build.html", "how-this-was-made.html"} <= names
     assert (built / "data" / "index.html").exists() and (built / "data" / "sources.csv").exists()
@@ -82,7 +82,7 @@ def test_no_third_party_javascript_or_css_is_committed():
 
 
 def test_every_notebook_page_links_every_other_and_the_reference_pages(built):
-    books = [nb.with_suffix(".html").name for nb in report.notebooks()]
+    books = [nb.with_suffix(".html").name for nb in notebooks.collection()]
     for name in books + ["index.html", "sources.html", "teaching-guide.html", "build.html", "how-this-was-made.html"]:
         text = (built / name).read_text(encoding="utf-8")
         sidebar = text.split('id="site-sidebar"', 1)[1].split("</nav>", 1)[0]
@@ -98,11 +98,11 @@ def test_every_notebook_page_links_every_other_and_the_reference_pages(built):
 
 
 def test_notebook_pages_offer_download_launch_and_local_command(built):
-    for nb in report.notebooks():
+    for nb in notebooks.collection():
         text = (built / nb.with_suffix(".html").name).read_text(encoding="utf-8")
         assert f'href="notebooks/{nb.name}" download' in text and (built / "notebooks" / nb.name).is_file()
         assert "mybinder.org/v2/gh/" in text and "git-pull?repo=" in text and "make lab" in text
-        for name in report.figures_named_in(nb):
+        for name in notebooks.figures_saved_by(nb):
             assert f'href="figures/{name}.csv"' in text and f'href="figures/{name}.svg"' in text
 
 
@@ -145,7 +145,7 @@ def test_navigation_links_previous_and_next(built):
 def test_index_lists_reading_order_with_times_and_gallery(built):
     text = (built / "index.html").read_text(encoding="utf-8").split("<main", 1)[1]
     order = re.findall(r'<li><a href="(\d\d_[^"]+\.html)">', text)
-    assert order == [nb.with_suffix(".html").name for nb in report.notebooks()]
+    assert order == [nb.with_suffix(".html").name for nb in notebooks.collection()]
     assert len(re.findall(r"\(\d+ min\)", text)) == len(order)
     assert text.count("<figure>") == len(__import__("dry_needling.charts", fromlist=["x"]).read_index())
 
@@ -471,7 +471,7 @@ def test_screenshots_at_desktop_and_phone_widths_light_and_dark(built, browser):
 
 
 def test_the_print_page_opens_solutions_lists_contents_and_drops_code_from_the_handout(built):
-    pages = [report.Page(nb, nb.with_suffix(".html").name, nb.stem, "", 1, "", 0.0) for nb in report.notebooks()]
+    pages = [report.Page(nb, nb.with_suffix(".html").name, nb.stem, "", 1, "", 0.0) for nb in notebooks.collection()]
     full = report.print_page(built, pages)
     handout = report.print_page(built, pages, handout=True)
     assert "<title>Dry needling for back pain: evidence notebooks</title>" in full
@@ -582,7 +582,7 @@ def test_a_figure_table_escapes_what_the_csv_holds(tmp_path):
 def test_each_exercise_has_one_solution_toggle(built):
     import nbformat
 
-    for nb_path in report.notebooks():
+    for nb_path in notebooks.collection():
         nb = nbformat.read(nb_path, as_version=4)
         exercises = sum("exercise" in c.metadata.get("tags", []) for c in nb.cells)
         text = (built / nb_path.with_suffix(".html").name).read_text(encoding="utf-8")

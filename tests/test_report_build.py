@@ -19,7 +19,7 @@ import pytest
 from processes import alive as _alive
 from processes import kernels_of as _kernels_of
 
-from dry_needling import paths, report
+from dry_needling import notebooks, paths, report
 
 
 def _notebook(folder: Path, name: str, *sources: str) -> Path:
@@ -174,7 +174,7 @@ def test_a_full_disk_is_one_line(sandbox, capsys, monkeypatch):
     def full(*_):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(sandbox.out))
 
-    monkeypatch.setattr(report, "swap_into_place", full)
+    monkeypatch.setattr(report.publish, "swap_into_place", full)
     code, text = _main(capsys, no_execute=True)
     assert code == 1 and "Traceback" not in text
     assert "cannot write (report): No space left on device" in text
@@ -212,7 +212,7 @@ def test_each_input_forces_re_execution_and_a_no_op_build_reuses_everything(sand
                                                                             tmp_path):
     monkeypatch.setenv("DRY_NEEDLING_DATA", str(data_copy))
     package = tmp_path / "package"
-    shutil.copytree(report.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(report.cache.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(report.cache, "PACKAGE_DIR", package)
     _notebook(sandbox.books, "00_a.ipynb", "print(1 + 1)")
 
@@ -232,7 +232,7 @@ def test_each_input_forces_re_execution_and_a_no_op_build_reuses_everything(sand
     assert build()[0] == {"00_a.ipynb": "executed"}, "a changed CSV"
     (package / "simulate.py").write_text((package / "simulate.py").read_text() + "\n# changed\n")
     assert build()[0] == {"00_a.ipynb": "executed"}, "a changed package module"
-    monkeypatch.setattr(report.execution, "WIDGET_NOTE", report.WIDGET_NOTE + " (changed)")
+    monkeypatch.setattr(notebooks, "WIDGET_NOTE", notebooks.WIDGET_NOTE + " (changed)")
     assert build()[0] == {"00_a.ipynb": "executed"}, "a changed normaliser"
     assert build()[0] == {"00_a.ipynb": "reused"}
 
@@ -267,11 +267,11 @@ def test_hand_edited_outputs_and_a_deleted_figure_force_re_execution(sandbox):
 
 def test_page_sources_and_pdf_keys_change_with_their_inputs(tmp_path):
     nb = {"cells": [], "metadata": {}}
-    base = report._page_key(nb, "<nav>", {"a": "alt"})
-    assert base == report._page_key(nb, "<nav>", {"a": "alt"})
-    assert base != report._page_key(nb, "<nav2>", {"a": "alt"})
-    assert base != report._page_key(nb, "<nav>", {"a": "other alt"})
-    assert base != report._page_key({"cells": [{"cell_type": "markdown", "source": "x"}], "metadata": {}},
+    base = report.page_key(nb, "<nav>", {"a": "alt"})
+    assert base == report.page_key(nb, "<nav>", {"a": "alt"})
+    assert base != report.page_key(nb, "<nav2>", {"a": "alt"})
+    assert base != report.page_key(nb, "<nav>", {"a": "other alt"})
+    assert base != report.page_key({"cells": [{"cell_type": "markdown", "source": "x"}], "metadata": {}},
                                     "<nav>", {"a": "alt"})
     page = tmp_path / "00.html"
     page.write_text("one")
@@ -300,8 +300,8 @@ def test_a_jupyterlab_save_changes_nothing_in_the_report(sandbox, tmp_path):
     saved = 0
     for cell in nb["cells"]:
         for output in cell.get("outputs", []):
-            if output.get("data", {}).get("text/plain") in (report.WIDGET_NOTE, [report.WIDGET_NOTE]):
-                output["data"] = {report.WIDGET_MIME: {"model_id": "4f2b0c9e8d7a6b5c", "version_major": 2,
+            if output.get("data", {}).get("text/plain") in (notebooks.WIDGET_NOTE, [notebooks.WIDGET_NOTE]):
+                output["data"] = {notebooks.WIDGET_MIME: {"model_id": "4f2b0c9e8d7a6b5c", "version_major": 2,
                                                        "version_minor": 0},
                                   "text/plain": "VBox(children=(HBox(children=(FloatSlider(value=0.0)))))"}
                 saved += 1

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from dry_needling import data, paths, report
+from dry_needling import data, notebooks, paths, report
 from dry_needling.report import safety
 
 RAN = "window.__pwned=1"
@@ -338,7 +338,7 @@ def test_only_what_the_descriptor_and_the_figure_index_name_is_published(hostile
     descriptor = json.loads((paths.data_dir() / "datapackage.json").read_text(encoding="utf-8"))
     expected_data = {"datapackage.json", "README.md", "index.html"} | {r["path"] for r in descriptor["resources"]}
     assert {p.relative_to(out / "data").as_posix() for p in (out / "data").rglob("*") if p.is_file()} == expected_data
-    figures = {name for row in report._figure_index() for name in (row["png"], row["svg"], row["csv"])}
+    figures = {name for row in report.figure_index() for name in (row["png"], row["svg"], row["csv"])}
     assert {p.name for p in (out / "figures").iterdir()} == figures | {"index.csv"}
     stray = [p for p in out.rglob("*") if p.suffix in (".js", ".html") and p.parent.name in ("data", "figures")
              and p.name != "index.html"]
@@ -433,8 +433,8 @@ def test_no_script_runs_and_no_request_leaves_the_folder_while_printing(hostile_
     _chromium()
     out, _ = hostile_build
     watch = _Watch(out)
-    pages = [report.Page(p, p.with_suffix(".html").name, report._title(report.read_json(p), p.stem), "", None, "",
-                         0.0) for p in report.notebooks()]
+    pages = [report.Page(p, p.with_suffix(".html").name, report.title_of(notebooks.read_json(p), p.stem), "", None, "",
+                         0.0) for p in notebooks.collection()]
     assert report.print_pdf(out, pages, observe=watch.attach) is None
     assert not watch.outside, watch.outside
     assert not watch.signs, watch.signs

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from dry_needling import report
+from dry_needling import notebooks, report
 
 pytestmark = pytest.mark.slow
 
@@ -87,8 +87,8 @@ def test_two_prints_in_different_folders_are_the_same_bytes(printed, tmp_path, m
     shutil.copytree(printed, copy)
     for name in report.PDFS:
         (copy / name).unlink()
-    pages = [report.Page(p, p.with_suffix(".html").name, report._title(report.read_json(p), p.stem), "", None, "", 0.0)
-             for p in report.notebooks()]
+    pages = [report.Page(p, p.with_suffix(".html").name, report.title_of(notebooks.read_json(p), p.stem), "", None,
+                         "", 0.0) for p in notebooks.collection()]
     assert report.print_pdf(copy, pages) is None
     for name in report.PDFS:
         assert (copy / name).read_bytes() == (printed / name).read_bytes(), name

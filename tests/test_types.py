@@ -10,7 +10,7 @@ from dry_needling import paths
 
 PACKAGE = paths.ROOT / "src" / "dry_needling"
 # report/ is rewritten and annotated on the `speed` branch (it excludes report/ from mypy too, see pyproject.toml).
-NOT_YET = {"report"}
+NOT_YET: set[str] = set()  # folders not yet annotated (none)
 
 
 def _public_functions(tree: ast.Module):
@@ -56,6 +56,6 @@ def test_every_public_function_is_annotated():
 def test_mypy_checks_the_package_and_is_pinned():
     config = tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]
     assert config["files"] == ["src/dry_needling"]
-    assert config["exclude"] == [f"^src/dry_needling/{folder}/" for folder in sorted(NOT_YET)]
+    assert config.get("exclude", []) == [f"^src/dry_needling/{folder}/" for folder in sorted(NOT_YET)]
     assert "mypy==" in (paths.ROOT / "requirements-dev.txt").read_text(encoding="utf-8")
     assert "$(BIN)/mypy" in (paths.ROOT / "Makefile").read_text(encoding="utf-8")

@@ -2,7 +2,8 @@
 
 Modules (docs/maintenance.md, "Map of the package", says more about each):
     paths           -- where data/, figures/, notebooks/ and build/ are; the one reader of the environment overrides
-    files           -- one atomic write, and the figure names a notebook's save_figure calls give
+    files           -- one atomic write
+    notebooks       -- the one place notebooks are listed, read, written and normalised; the figure names they save
     data            -- load and validate the data package (clear, located errors); a package of its stages
     charts          -- house style, the chart helpers, deterministic figure saving with a figure index
     blinding        -- the Bang and James blinding indexes, with standard errors and intervals

@@ -111,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     report = commands.add_parser("report", help="execute the notebooks and render the HTML report")
     report.add_argument("--no-execute", action="store_true", help="render the stored outputs without executing")
     report.add_argument("--force", action="store_true", help="execute every notebook even if its inputs are unchanged")
+    report.add_argument("--no-pdf", action="store_true", help="do not print the PDFs (the HTML pages only)")
     report.set_defaults(func=_report)
     classroom = commands.add_parser("classroom", help="write the student and teacher editions to build/classroom/")
     classroom.add_argument("--out", default=None, help="output folder (default: build/classroom)")

@@ -1,14 +1,13 @@
-"""Small helpers on files and notebook source shared by the package: one atomic write, and the figure names
-a notebook's ``save_figure`` calls give."""
+"""Small helpers on files shared by the package: one atomic write. (The figure names a notebook saves:
+:func:`dry_needling.notebooks.figure_names`.)"""
 
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write", "figure_names_in"]
+__all__ = ["atomic_write"]
 
 
 def atomic_write(path: str | Path, payload: bytes | str, *, skip_unchanged: bool = False) -> None:
@@ -29,26 +28,3 @@ def atomic_write(path: str | Path, payload: bytes | str, *, skip_unchanged: bool
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-_QUOTED = r"""(["'])(?P<name>[^"'\\\n]*)\1"""
-_POSITIONAL = re.compile(r"\s*(?:fig\s*=\s*)?[\w.\[\]]+\s*,\s*(?:name\s*=\s*)?" + _QUOTED)
-_KEYWORD = re.compile(r"[^()]*?\bname\s*=\s*" + _QUOTED)
-
-
-def figure_names_in(source: str) -> list[str]:
-    """The figure names in ``source``'s ``save_figure`` calls, in order: the second argument, or ``name=``, in
-    single or double quotes (a name that is not a string literal is not listed).
-
-    >>> figure_names_in('charts.save_figure(fig, "burden", alt="...")\\nsave_figure(ax.figure, name=\\'map\\')')
-    ['burden', 'map']
-    >>> figure_names_in("save_figure(name='late', fig=fig)")
-    ['late']
-    """
-    names = []
-    for call in re.finditer(r"\bsave_figure\(", source):
-        rest = source[call.end():]
-        match = _POSITIONAL.match(rest) or _KEYWORD.match(rest)
-        if match:
-            names.append(match.group("name"))
-    return names

@@ -191,8 +191,9 @@ def bound(number: Number, values: Iterable[float]) -> bool:
 # --- where references point -------------------------------------------------------------------------------------
 
 def _read_notebook(path: Path) -> dict[str, Any]:
-    nb: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return nb
+    from .notebooks import read_json
+
+    return read_json(path)
 
 
 _NOT_VALUES = {"id", "url", "read_at", "doi", "citation", "locator", "accessed", "source_id"}
@@ -536,11 +537,11 @@ def unbound_numbers(notebook: Path, data_dir: Path, figures_dir: Path | None = N
 
 
 def _figure_cells(nb: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any], str]]:
-    from .files import figure_names_in
+    from .notebooks import figure_names
 
     for i, cell in enumerate(nb["cells"]):
         if cell["cell_type"] == "code":
-            for name in figure_names_in("".join(cell["source"])):
+            for name in figure_names("".join(cell["source"])):
                 yield i, cell, name
 
 

@@ -194,8 +194,7 @@ def build(out_dir: Path | None = None, notebooks: list[Path] | None = None,
           log: Callable[[str], object] = print) -> Path:
     """Write the student and teacher editions of every ``NN_*.ipynb`` notebook (and a zip of each) into
     ``out_dir`` (default ``build/classroom``). Every notebook is checked first; nothing is replaced unless all pass."""
-    from ..report import notebooks as collection
-    from ..report import read_json
+    from ..notebooks import collection, read_json
 
     out_dir = Path(out_dir) if out_dir else paths.build_dir() / "classroom"
     sources = list(notebooks) if notebooks is not None else collection()
@@ -231,11 +230,11 @@ def build(out_dir: Path | None = None, notebooks: list[Path] | None = None,
 def main(args: object = None) -> int:
     import sys
 
-    from ..report import BuildFailed
+    from ..notebooks import NotebookUnreadable
 
     try:
         build(getattr(args, "out", None))
-    except (ClassroomError, BuildFailed) as exc:
+    except (ClassroomError, NotebookUnreadable) as exc:
         print(f"make classroom: {exc}", file=sys.stderr)
         return 1
     return 0

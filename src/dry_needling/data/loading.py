@@ -82,13 +82,13 @@ def _remember(key: str) -> None:
 
 def _ensure_valid(folder: Path) -> dict:
     descriptor, problems = _read_descriptor(folder)
-    if descriptor is not None and not problems:
-        problems = _check_descriptor(descriptor, folder)
     if problems or descriptor is None:
         raise DataValidationError(problems)
     key = _content_key(folder)
     if key not in _validated and key not in _cached_keys():
-        problems = validate(folder)
+        # Bytes not validated before. (Bytes that were passed every check, the descriptor's among them, so they
+        # are not checked again: a notebook's first load then imports neither frictionless nor jsonschema.)
+        problems = _check_descriptor(descriptor, folder) or validate(folder)
         if problems:
             raise DataValidationError(problems)
     if key not in _validated:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from ..files import atomic_write
@@ -14,6 +15,9 @@ from ..files import atomic_write
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 CACHE_FILE = "manifest.json"
+
+#: Where the build writes its progress lines (``print`` on the command line).
+Log = Callable[..., None]
 
 
 class BuildFailed(RuntimeError):
@@ -28,7 +32,7 @@ class NotebookFailed(BuildFailed):
 # One fingerprint helper for every content-hash cache (execution, pages, sources, PDF)
 
 
-def fingerprint(*parts) -> str:
+def fingerprint(*parts: object) -> str:
     """SHA-256 over ``parts``: bytes and str as they are, a ``Path`` as its name and bytes (or a
     marker when missing), anything else as sorted JSON. Each part is length-prefixed, so moving
     bytes from one part to the next changes the result."""
@@ -45,7 +49,6 @@ def fingerprint(*parts) -> str:
         digest.update(len(data).to_bytes(8, "big"))
         digest.update(data)
     return digest.hexdigest()
-
 
 
 def _atomic_bytes(path: Path, data: bytes) -> None:

@@ -14,8 +14,12 @@ from __future__ import annotations
 import html
 import json
 from importlib.metadata import version
+from typing import TYPE_CHECKING
 
 from .common import fingerprint
+
+if TYPE_CHECKING:
+    from ..explorer import Slider
 
 MARKER = "UnblindingExplorer("  # a code cell that builds the JupyterLab explorer gets the in-page one
 
@@ -24,7 +28,7 @@ def key() -> str:
     return fingerprint(version("altair"), version("vl-convert-python"), sliders(), bias_expression(), __doc__)
 
 
-def sliders():
+def sliders() -> tuple[Slider, ...]:
     """The sliders (``dry_needling.explorer.sliders``), their starting values read from ``data/``."""
     from ..explorer import sliders as explorer_sliders
 
@@ -97,7 +101,7 @@ def bundle_js() -> str:
 
     return (f"/* Vega {vl_convert.get_vega_version()}, vega-embed {vl_convert.get_vega_embed_version()} and "
             f"Vega-Lite, bundled by vl-convert-python {version('vl-convert-python')} (BSD-3-Clause). */\n"
-            + vl_convert.javascript_bundle())
+            + vl_convert.javascript_bundle())  # type: ignore[call-arg]  # (its stub makes the optional snippet required)
 
 
 def initial_bias() -> float:

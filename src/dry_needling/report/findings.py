@@ -9,6 +9,10 @@ site's ``script-src 'self'``. All text from the data is escaped.
 from __future__ import annotations
 
 import html
+from pathlib import Path
+from typing import Any
+
+from . import site
 
 __all__ = ["PAGE", "findings_page"]
 
@@ -19,7 +23,7 @@ _DOMAIN_NAMES = {"risk_of_bias": "Risk of bias", "inconsistency": "Inconsistency
                  "imprecision": "Imprecision", "publication_bias": "Publication bias"}
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -32,7 +36,7 @@ def _short(comparator: str) -> str:
     return comparator.split(" (")[0]
 
 
-def _card(row: dict, evidence) -> str:
+def _card(row: dict[str, Any]) -> str:
     esc = html.escape
     effect = (f"{esc(row['measure'])} {row['estimate']:.2f} (95 % CI {row['ci_low']:.2f} to {row['ci_high']:.2f})"
               if _text(row["estimate"]) else f"no numbers seen; the source concludes: {esc(row['review_conclusion'])}")
@@ -61,7 +65,8 @@ def _card(row: dict, evidence) -> str:
             f"{('. ' + esc(row['note'])) if _text(row['note']) else ''}</p></article>")
 
 
-def findings_page(citations: dict[str, str] | None = None, data_dir=None) -> str:
+def findings_page(citations: dict[str, str] | None = None, data_dir: Path | None = None,
+                  site_info: site.Site = site.BARE) -> str:
     """The page's HTML, from the validated SoF table and the claims ledger."""
     from .. import claims, data, evidence
     from .pages import _page
@@ -74,8 +79,8 @@ def findings_page(citations: dict[str, str] | None = None, data_dir=None) -> str
         part = ordered[ordered["comparison"] == comparison]
         if part.empty:
             continue
-        heads = [_card(r, evidence) for r in part[part["headline"]].to_dict("records")]
-        others = [_card(r, evidence) for r in part[~part["headline"]].to_dict("records")]
+        heads = [_card(r) for r in part[part["headline"]].to_dict("records")]
+        others = [_card(r) for r in part[~part["headline"]].to_dict("records")]
         more = (f'<details class="sof-more"><summary>{len(others)} more rows of the same reviews (other time points '
                 f"and subgroups: shown, not counted)</summary>{''.join(others)}</details>" if others else "")
         sections.append(f'<section class="sof-comparison"><h2 id="{esc(comparison.replace(" ", "-"))}">'
@@ -102,4 +107,4 @@ def findings_page(citations: dict[str, str] | None = None, data_dir=None) -> str
             f'<h2 id="verdicts">Verdicts that rest on these rows</h2><ul class="sof-verdicts">{verdicts}</ul>'
             f"<p>The rules that turn rows into verdicts: <code>dry_needling.claims</code> (notebook 05 explains "
             f"them); {len(claims.QUESTIONS)} claims are decided this way.</p>")
-    return _page("Summary of findings", body, PAGE, citations=citations)
+    return _page("Summary of findings", body, PAGE, citations=citations, site_info=site_info)

@@ -6,6 +6,8 @@ import html
 import re
 import sys
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .. import paths
@@ -16,6 +18,9 @@ from . import site
 from .common import BuildFailed
 from .render import Page
 from .safety import neutralise, web_url
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 REPORTED_PACKAGES = ["python", "numpy", "pandas", "matplotlib", "frictionless", "nbconvert", "nbclient",
                      "ipykernel", "ipywidgets", "jupyterlab", "latex2mathml", "playwright"]
@@ -30,12 +35,14 @@ CSS = (site.ASSETS / "site.css").read_text(encoding="utf-8") + (
     "   indentation. */\n" + "".join(f".code-line.ci-{n} {{ --i: {n}; }}" for n in range(1, 41)) + "\n")
 
 
-def _page(title: str, body: str, current: str = "", root: str = "", citations: dict[str, str] | None = None) -> str:
+def _page(title: str, body: str, current: str = "", root: str = "", citations: dict[str, str] | None = None,
+          site_info: site.Site = site.BARE) -> str:
     """One of the report's own pages, with the same chrome as the notebook pages."""
     page = (f'<!DOCTYPE html>\n<html lang="en" data-root="{root}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{html.escape(title)}</title>{site.head(root)}</head>\n<body class=\"report\">\n"
-            f"{site.chrome_top(current, root)}{site.add_heading_ids(neutralise(body))}{site.chrome_bottom()}\n"
+            f"{site.chrome_top(current, root, site_info)}{site.add_heading_ids(neutralise(body))}"
+            f"{site.chrome_bottom(site_info)}\n"
             "</body></html>\n")
     return site.finish(site.link_citations(page, citations or {}, root))
 
@@ -43,12 +50,12 @@ def _page(title: str, body: str, current: str = "", root: str = "", citations: d
 INDEX_COLUMNS = ("name", "title", "alt", "source", "png", "svg", "csv")
 
 
-def _figure_index() -> list[dict]:
-    """figures/index.csv as a list of rows (read with the csv module: no pandas or matplotlib needed).
-    A damaged index raises :class:`BuildFailed` naming the file and the line."""
+def figure_index(figures_dir: Path | None = None) -> list[dict[str, str]]:
+    """``index.csv`` of the figures folder as a list of rows (read with the csv module: no pandas or matplotlib
+    needed). A damaged index raises :class:`BuildFailed` naming the file and the line."""
     import csv
 
-    path = paths.figures_dir() / "index.csv"
+    path = (figures_dir or paths.figures_dir()) / "index.csv"
     if not path.exists():
         return []
     shown = f"{paths.relative(path.parent)}/{path.name}"
@@ -101,7 +108,8 @@ def _ledger_html() -> str:
             f"<th>Evidence as of</th><th>Why</th><th>Where</th></tr>{rows}</table></div>")
 
 
-def index_page(pages: list[Page], figures: list[dict], pdf: bool) -> str:
+def index_page(pages: list[Page], figures: list[dict[str, str]], pdf: bool, site_info: site.Site = site.BARE,
+               ledger_html: str | None = None) -> str:
     """The report's front page: what it is, the reading order, the figure gallery, how to run it live."""
     esc = html.escape
     total = sum(p.minutes or 0 for p in pages)
@@ -144,17 +152,17 @@ Each notebook page also offers its <code>.ipynb</code> for download and the figu
 <a href="how-this-was-made.html">how this was made</a> (authors, funding, method, review dates) ·
 <a href="build.html">how this report was built</a> ·
 <a href="data/">the data tables</a> · <a href="figures/index.csv">the figure index (CSV)</a>.</p>
-{_ledger_html()}
+{_ledger_html() if ledger_html is None else ledger_html}
 <h2 id="figures">Figures</h2>
 <div class="gallery">
 {cards}
 </div>
 <p>Code: MIT licence. Prose and our data compilation: CC BY 4.0. Facts and numbers belong to their sources.</p>
 """
-    return _page("Dry needling for back pain: evidence notebooks", body, "index.html")
+    return _page("Dry needling for back pain: evidence notebooks", body, "index.html", site_info=site_info)
 
 
-def _read_at(source) -> str:
+def _read_at(source: Any) -> str:
     """The copy actually read, as a second link, when it differs from the canonical page.
 
     ``read_at`` holds one or more addresses separated by "; ", each optionally followed by a note in
@@ -172,7 +180,7 @@ def _read_at(source) -> str:
     return f"<br>{label}: {'; '.join(links)}"
 
 
-def sources_page(sources) -> str:
+def sources_page(sources: pd.DataFrame, site_info: site.Site = site.BARE) -> str:
     esc = html.escape
     rows = []
     for _, s in sources.iterrows():
@@ -195,10 +203,10 @@ def sources_page(sources) -> str:
             '<table class="report-table stacked-table sources-table"><thead><tr><th scope="col">Id</th>'
             '<th scope="col">Citation</th><th scope="col">Used for</th><th scope="col">Licence</th>'
             f'<th scope="col">Accessed</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
-    return _page("Sources", body, "sources.html")
+    return _page("Sources", body, "sources.html", site_info=site_info)
 
 
-def build_page(pages: list[Page], total_seconds: float) -> str:
+def build_page(pages: list[Page], total_seconds: float, site_info: site.Site = site.BARE) -> str:
     esc = html.escape
     rows = "".join(f"<tr><td>{esc(p.path.name)}</td><td>{esc(p.status)}</td><td>{p.seconds:.1f} s</td></tr>"
                    for p in pages)
@@ -216,19 +224,19 @@ def build_page(pages: list[Page], total_seconds: float) -> str:
             "outputs were rendered.</p>"
             f'<table class="report-table"><tr><th>Notebook</th><th>Status</th><th>Time</th></tr>{rows}</table>'
             f'<h2>Package versions</h2><table class="report-table">{"".join(versions)}</table>')
-    return _page("How this report was built", body, "build.html")
+    return _page("How this report was built", body, "build.html", site_info=site_info)
 
 
-def guide_page(citations: dict[str, str] | None = None) -> str:
+def guide_page(citations: dict[str, str] | None = None, site_info: site.Site = site.BARE) -> str:
     """docs/teaching-guide.md as a page of the report (our own Markdown, rendered with mistune)."""
     import mistune
 
     guide = paths.ROOT / "docs" / "teaching-guide.md"
-    body = mistune.html(guide.read_text(encoding="utf-8")) if guide.exists() else "<p>Guide not found.</p>"
-    return _page("Teaching guide", body, "teaching-guide.html", citations=citations)
+    body = str(mistune.html(guide.read_text(encoding="utf-8"))) if guide.exists() else "<p>Guide not found.</p>"
+    return _page("Teaching guide", body, "teaching-guide.html", citations=citations, site_info=site_info)
 
 
-def data_page(descriptor: dict) -> str:
+def data_page(descriptor: dict[str, Any], site_info: site.Site = site.BARE) -> str:
     esc = html.escape
     rows = "".join(f'<tr><td><a href="{esc(quote(str(r["path"])))}">{esc(str(r["path"]))}</a></td>'
                    f'<td>{esc(str(r.get("title", "")))}</td>'
@@ -237,7 +245,7 @@ def data_page(descriptor: dict) -> str:
             '<a href="datapackage.json">datapackage.json</a> (Frictionless Data Package) and the '
             '<a href="README.md">codebook</a>.</p>'
             f'<table class="report-table"><tr><th>File</th><th>Title</th><th>Description</th></tr>{rows}</table>')
-    return _page("Data tables", body, "data/index.html", root="../")
+    return _page("Data tables", body, "data/index.html", root="../", site_info=site_info)
 
 
 
@@ -322,7 +330,7 @@ def _authors_from_citation() -> list[str]:
     return names
 
 
-def _review_facts(sources, tables: dict) -> dict:
+def _review_facts(sources: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
     """Dates for the review section, read from the data: the span of the sources' access dates, the next review,
     and how long after its as-of date each claim of the ledger is due for review (days, fewest and most)."""
     from .. import staleness
@@ -336,19 +344,20 @@ def _review_facts(sources, tables: dict) -> dict:
             "gap_max": int(gaps.max()) if gaps is not None and len(gaps) else None}
 
 
-def method_page(notebooks: list[site.Link] | None = None) -> str:
+def method_page(site_info: site.Site = site.BARE, tables: dict[str, pd.DataFrame] | None = None) -> str:
     """The "How this was made" page: who made the collection and in what role, funding and conflicts of interest,
     how the evidence was found, extracted and appraised, review dates, how to report an error, and a
     self-assessment against the JAMA benchmarks and DISCERN's questions, each linked to where it is met."""
     from .. import data
 
     esc = html.escape
-    books = {link.href[:2]: link for link in (notebooks if notebooks is not None else site.NOTEBOOKS)}
-    facts = _review_facts(data.load("sources"), data.load_all())
+    books = {link.href[:2]: link for link in site_info.notebooks}
+    tables = tables if tables is not None else data.load_all()
+    facts = _review_facts(tables["sources"], tables)
     authors = _authors_from_citation()
     named = ", ".join(f"“{esc(a)}”" for a in authors) if authors else "no named author"
 
-    def where(links) -> str:
+    def where(links: list[tuple[str, str]]) -> str:
         parts = []
         for target, text in links:
             if re.fullmatch(r"\d\d", target):
@@ -444,4 +453,4 @@ own, not an independent appraisal.</p>
 <th scope="col">Question</th><th scope="col">Our rating</th><th scope="col">Where</th><th scope="col">Comment</th>
 </tr></thead><tbody>{discern}</tbody></table></div>
 """
-    return _page("How this was made", body, METHOD_HREF)
+    return _page("How this was made", body, METHOD_HREF, site_info=site_info)

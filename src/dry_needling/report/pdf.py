@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import functools
 import html
 import os
 import re
 import shutil
+import threading
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 # nbformat, nbconvert and the data validator are imported only where needed: importing them costs
 # seconds, and a rebuild with nothing changed needs none of them.
@@ -52,9 +58,10 @@ def _main_of(text: str) -> str:
     return found.group(1) if found else ""
 
 
-def print_page(report: Path, pages: list[Page], handout: bool = False) -> str:
-    """One HTML page holding the contents, the front page and every notebook page, made for printing: worked
-    solutions (<details>) open, code cells left out of the handout, ids made unique per notebook."""
+def print_pages(report: Path, pages: list[Page]) -> dict[str, str]:
+    """{PDF name: the one HTML page printed into it}: the contents, the front page and every notebook page, made for
+    printing: worked solutions (<details>) open, code cells left out of the handout, ids made unique per notebook.
+    Every page is read and rewritten once; the two versions differ only in their body's class and one line."""
     from .site import toc
 
     parts, contents = [], []
@@ -66,7 +73,8 @@ def print_page(report: Path, pages: list[Page], handout: bool = False) -> str:
         body = _main_of(text)
         body = re.sub(r'<details class="notebook-tools".*?</details>', "", body, flags=re.DOTALL)
         body = re.sub(r"<nav class=\"report-nav\".*?</nav>", "", body, flags=re.DOTALL)
-        body = re.sub(r'(\sid|href)="#?([^"]+)"', lambda m, p=f"n{number}-": _prefixed(m, p), body)
+        prefix = f"n{number}-"
+        body = re.sub(r'(\sid|href)="#?([^"]+)"', functools.partial(_prefixed, prefix=prefix), body)
         sections = toc(body).replace("<details open>", "<div>").replace("</details>", "</div>")
         sections = re.sub(r"<summary>.*?</summary>", "", sections)
         contents.append(f'<li><a href="#n{number}-top">{html.escape(page.title)}</a>'
@@ -79,7 +87,7 @@ def print_page(report: Path, pages: list[Page], handout: bool = False) -> str:
     # A link to another notebook page goes to that notebook inside the PDF (its ids carry the n<k>- prefix).
     numbers = {page.href: number for number, page in enumerate(pages)}
 
-    def inside(match: re.Match) -> str:
+    def inside(match: re.Match[str]) -> str:
         number = numbers.get(match.group(1))
         if number is None:
             return match.group(0)
@@ -88,80 +96,187 @@ def print_page(report: Path, pages: list[Page], handout: bool = False) -> str:
 
     combined = re.sub(r'href="([^"#/:]+\.html)(#[^"]*)?"', inside, combined)
     front = re.sub(r'href="([^"#/:]+\.html)(#[^"]*)?"', inside, front)
-    kind = "reader's handout (no code)" if handout else "complete version, with the code"
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">{CSP_META}'
-            f"<title>{html.escape(PDF_TITLE)}</title>{styles}"
-            f'<link rel="stylesheet" href="report.css"><style>{PRINT_CSS}</style></head>'
-            f'<body class="jp-Notebook{" handout" if handout else ""}"><main class="site-main">'
-            f'<section class="print-cover">{front}<p><em>This PDF: the {kind}.</em></p>'
-            f'<nav class="print-contents"><h2>Contents</h2><ol>{"".join(contents)}</ol></nav></section>'
-            f"{combined}</main></body></html>")
+    printed = {}
+    for name, kind in PDFS.items():
+        handout = bool(kind)
+        what = "reader's handout (no code)" if handout else "complete version, with the code"
+        printed[name] = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">{CSP_META}'
+                         f"<title>{html.escape(PDF_TITLE)}</title>{styles}"
+                         f'<link rel="stylesheet" href="report.css"><style>{PRINT_CSS}</style></head>'
+                         f'<body class="jp-Notebook{" handout" if handout else ""}"><main class="site-main">'
+                         f'<section class="print-cover">{front}<p><em>This PDF: the {what}.</em></p>'
+                         f'<nav class="print-contents"><h2>Contents</h2><ol>{"".join(contents)}</ol></nav></section>'
+                         f"{combined}</main></body></html>")
+    return printed
 
 
-def _prefixed(match: re.Match, prefix: str) -> str:
+def print_page(report: Path, pages: list[Page], handout: bool = False) -> str:
+    """The HTML page printed into the handout (``handout``) or the complete PDF (:func:`print_pages`)."""
+    return print_pages(report, pages)["handout.pdf" if handout else "collection.pdf"]
+
+
+def _prefixed(match: re.Match[str], prefix: str) -> str:
     name, value = match.group(1), match.group(2)
     if name == "href" and not match.group(0).startswith('href="#'):
         return match.group(0)
     return f'{name}="{"#" if name == "href" else ""}{prefix}{value}"'
 
 
-def print_pdf(report: Path, pages: list[Page], observe=None) -> str | None:
-    """Print the collection (collection.pdf) and the reader's handout (handout.pdf), each with a contents list,
-    page numbers and the title in its metadata. Returns None when printed, otherwise what is missing.
+#: Called with each browser tab (Playwright's async Page) before it loads the print page (tests watch it).
+Observer = Callable[[Any], None]
+
+
+class Printer:
+    """One headless Chromium, in a thread of its own with its own event loop: started when the build starts (it is
+    ready when the pages are), it prints both PDFs at once, one tab each (:meth:`print`).
 
     While printing, the browser may load nothing outside the report folder (any other request is aborted and the
     build stops with one line naming it); a Playwright error is one line too. The PDFs' links to the report's files
     are made relative to the report (links between notebooks are links inside the PDF), and the creation date is
-    fixed (:func:`creation_date`), so two builds of the same sources give the same bytes. ``observe`` (for tests) is
-    called with each browser tab before it loads the print page."""
-    executable = chromium_path()
-    if executable is None:
-        return "Chromium is not installed (apt-get install chromium)"
-    try:
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        return "Playwright is not installed (pip install -r requirements-dev.txt)"
-    folder = report.resolve().as_uri() + "/"
-    outside: list[str] = []
+    fixed (:func:`creation_date`), so two builds of the same sources give the same bytes."""
 
-    def guard(route) -> None:
-        url = route.request.url
-        if url.startswith(folder) or url.startswith("data:"):
-            route.continue_()
-        else:
-            outside.append(url)
-            route.abort()
+    def __init__(self, observe: Observer | None = None) -> None:
+        self.observe = observe
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name="print-pdfs", daemon=True)
+        self._thread.start()
+        self._playwright: Any = None
+        self._browser: Any = None
+        self._launched = asyncio.run_coroutine_threadsafe(self._launch(), self._loop)
 
-    date = creation_date()
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    def _run(self) -> None:
+        """The printing thread: the loop runs until :meth:`close` stops it, and is closed here, by this thread, even
+        when :meth:`close` stopped waiting for it (under load a loop left open was found by the garbage collector in
+        a later test: "unclosed event loop")."""
+        try:
+            self._loop.run_forever()
+        finally:
+            self._loop.close()
+
+    async def _launch(self) -> str | None:
+        executable = chromium_path()
+        if executable is None:
+            return "Chromium is not installed (apt-get install chromium)"
+        try:
+            from playwright.async_api import async_playwright
+        except ImportError:
+            return "Playwright is not installed (pip install -r requirements-dev.txt)"
+        self._playwright = await async_playwright().start()
+        self._browser = await self._playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        return None
+
+    def start(self, report: Path, pages: list[Page]) -> concurrent.futures.Future[str | None]:
+        """Start printing collection.pdf and handout.pdf into ``report``, at the same time; the result is None when
+        printed, otherwise what is missing (Chromium, Playwright); a failure is :class:`BuildFailed` (one line)."""
+        return asyncio.run_coroutine_threadsafe(self._print(report, pages), self._loop)
+
+    def print(self, report: Path, pages: list[Page]) -> str | None:
+        """:meth:`start` and wait."""
+        return self.start(report, pages).result()
+
+    async def _print(self, report: Path, pages: list[Page]) -> str | None:
+        failure: type[Exception]
+        try:
+            from playwright.async_api import Error as failure
+        except ImportError:
+            failure = RuntimeError  # (then Playwright is reported missing below)
+        try:
+            missing = await asyncio.wrap_future(self._launched)
+            if missing is not None:
+                return missing
+            folder = report.resolve().as_uri() + "/"
+            date = creation_date()
+            printed = print_pages(report, pages)
+            results = await asyncio.gather(*(self._one(report, name, printed[name], folder, date) for name in PDFS),
+                                           return_exceptions=True)
+        except failure as exc:
+            raise _chromium_failed(exc) from None
+        for result in results:
+            if isinstance(result, failure):
+                raise _chromium_failed(result) from None
+            if isinstance(result, BaseException):
+                raise result
+        for name, result in zip(PDFS, results, strict=True):
+            assert isinstance(result, bytes)
+            (report / name).write_bytes(result)
+        return None
+
+    async def _one(self, report: Path, name: str, text: str, folder: str, date: str | None) -> bytes:
+        page_file = report / f".print-{PDFS[name] or 'full'}.html"
+        page_file.write_text(text, encoding="utf-8")
+        outside: list[str] = []
+
+        async def guard(route: Any) -> None:
+            url = route.request.url
+            if url.startswith(folder) or url.startswith("data:"):
+                await route.continue_()
+            else:
+                outside.append(url)
+                await route.abort()
+
+        tab = await self._browser.new_page()
+        try:
+            await tab.route("**/*", guard)
+            if self.observe is not None:
+                self.observe(tab)
+            await tab.emulate_media(media="print")
+            await tab.goto(page_file.resolve().as_uri(), wait_until="load")
+            pdf = await tab.pdf(format="A4", print_background=True, display_header_footer=True,
+                                header_template="<span></span>", footer_template=FOOTER,
+                                margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"})
+        finally:
+            await tab.close()
+            page_file.unlink(missing_ok=True)
+        if outside:
+            raise BuildFailed(f"printing {name}: the page asked for {_short(outside[0])}, outside the report folder "
+                              "(not loaded; the PDF is not written)")
+        return reproducible_pdf(pdf, folder, date)
+
+    def close(self) -> None:
+        """Close the browser and stop the thread (quickly, whatever state the browser is in)."""
+        async def stop() -> None:
             try:
-                for name, kind in PDFS.items():
-                    page_file = report / f".print-{kind or 'full'}.html"
-                    page_file.write_text(print_page(report, pages, handout=bool(kind)), encoding="utf-8")
-                    tab = browser.new_page()
-                    tab.route("**/*", guard)
-                    if observe is not None:
-                        observe(tab)
-                    tab.emulate_media(media="print")
-                    tab.goto(page_file.resolve().as_uri(), wait_until="load")
-                    pdf = tab.pdf(format="A4", print_background=True, display_header_footer=True,
-                                  header_template="<span></span>", footer_template=FOOTER,
-                                  margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"})
-                    tab.close()
-                    page_file.unlink()
-                    if outside:
-                        raise BuildFailed(f"printing {name}: the page asked for {_short(outside[0])}, outside the "
-                                          "report folder (not loaded; the PDF is not written)")
-                    (report / name).write_bytes(reproducible_pdf(pdf, folder, date))
-            finally:
-                browser.close()
-    except PlaywrightError as exc:
-        first = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
-        raise BuildFailed(f"printing the PDFs failed in Chromium: {_short(first, 160)}") from None
-    return None
+                if self._browser is not None:
+                    await self._browser.close()
+            except Exception:  # noqa: BLE001  (already gone)
+                pass
+            try:
+                if self._playwright is not None:
+                    await self._playwright.stop()
+            except Exception:  # noqa: BLE001
+                pass
+
+        try:
+            asyncio.run_coroutine_threadsafe(asyncio.wait_for(asyncio.wrap_future(self._launched), 30),
+                                             self._loop).result(35)
+        except BaseException:  # noqa: BLE001  (a launch that failed or hangs: nothing more to wait for)
+            pass
+        try:
+            asyncio.run_coroutine_threadsafe(stop(), self._loop).result(10)
+        except BaseException:  # noqa: BLE001
+            pass
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+    def __enter__(self) -> Printer:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def _chromium_failed(exc: BaseException) -> BuildFailed:
+    first = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
+    return BuildFailed(f"printing the PDFs failed in Chromium: {_short(first, 160)}")
+
+
+def print_pdf(report: Path, pages: list[Page], observe: Observer | None = None) -> str | None:
+    """Print the collection (collection.pdf) and the reader's handout (handout.pdf), each with a contents list,
+    page numbers and the title in its metadata, with one Chromium (:class:`Printer`). Returns None when printed,
+    otherwise what is missing. ``observe`` (for tests) is called with each browser tab before it loads the print
+    page."""
+    with Printer(observe) as printer:
+        return printer.print(report, pages)
 
 
 def _short(text: str, limit: int = 100) -> str:
@@ -268,7 +383,7 @@ def _apply_edits(pdf: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
     return bytes(body) + tail + b"startxref\n%d\n%%%%EOF\n" % moved(xref_at)
 
 
-def pdf_key(pages: list[Path], figures: list[dict]) -> str:
+def pdf_key(pages: list[Path], figures: list[dict[str, str]]) -> str:
     """Everything the printed PDF depends on: the rendered pages, the CSS, the figure index, this module."""
     return fingerprint(*pages, CSS, figures, *builder_code())
 

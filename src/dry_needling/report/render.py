@@ -1,20 +1,30 @@
-"""Rendering one notebook to a page with the offline nbconvert template."""
+"""Rendering one notebook to a page with the offline nbconvert template.
+
+A :class:`PageJob` holds everything one page is made from (the notebook's stored text, the site's chrome, the alt
+texts and plotted data of its figures, the citations): it is plain data, so a worker process can render it
+(:mod:`.workers`). A :class:`PageRenderer` makes the nbconvert exporter and its template once and renders page after
+page with them; the page comes back with :data:`FOOTER_MARK` where the site's footer goes (the build fills it in)
+and with its search-index sections, read while the page is in memory.
+"""
 
 from __future__ import annotations
 
 import copy
 import html
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from ..files import figure_names_in
+from .. import notebooks
 from . import site
-
-# nbformat, nbconvert and the data validator are imported only where needed: importing them costs
-# seconds, and a rebuild with nothing changed needs none of them.
 from .common import TEMPLATES, builder_code, fingerprint
 from .safety import CSP_META, neutralise
+
+if TYPE_CHECKING:
+    from nbconvert import HTMLExporter
+    from nbformat import NotebookNode
 
 # ---------------------------------------------------------------------------------------
 # Rendering
@@ -28,20 +38,20 @@ def latex_to_mathml(markdown: str) -> str:
     """Replace $$...$$ and $...$ in Markdown with MathML, which browsers render without scripts."""
     from latex2mathml.converter import convert
 
-    def block(match):
-        return "\n\n" + convert(match.group(1).strip(), display="block") + "\n\n"
+    def block(match: re.Match[str]) -> str:
+        return "\n\n" + str(convert(match.group(1).strip(), display="block")) + "\n\n"
 
-    def inline(match):
-        return convert(match.group(1).strip())
+    def inline(match: re.Match[str]) -> str:
+        return str(convert(match.group(1).strip()))
 
     return _INLINE_MATH.sub(inline, _BLOCK_MATH.sub(block, markdown))
 
 
-def prepare_for_html(nb, alt_by_name: dict[str, str]):
-    """A copy of ``nb`` ready for HTML: math as MathML, figure alt text and name attached, tagged cells removed,
-    solution code marked for collapsing, and the JupyterLab-only explorer's note replaced by the in-page
-    explorer."""
-    from .execution import WIDGET_NOTE
+def prepare_for_html(nb: NotebookNode, alt_by_name: dict[str, str],
+                     figures_dir: Path | None = None) -> NotebookNode:
+    """A copy of ``nb`` ready for HTML: math as MathML, figure alt text, name and data table (from
+    ``figures_dir``) attached, tagged cells removed, solution code marked for collapsing, and the JupyterLab-only
+    explorer's note replaced by the in-page explorer."""
     from .explorer import MARKER
 
     nb = copy.deepcopy(nb)
@@ -53,10 +63,10 @@ def prepare_for_html(nb, alt_by_name: dict[str, str]):
         if cell.cell_type == "markdown":
             cell.source = latex_to_mathml(cell.source)
         if cell.cell_type == "code":
-            names = figure_names_in(cell.source)
+            names = notebooks.figure_names(cell.source)
             if MARKER in cell.source:
                 for output in cell.get("outputs", []):
-                    if output.get("data", {}).get("text/plain") == WIDGET_NOTE:
+                    if output.get("data", {}).get("text/plain") == notebooks.WIDGET_NOTE:
                         output["data"] = {"text/html": EXPLORER_SLOT}  # the explorer goes here after sanitising
             if "remove-input" in tags:
                 cell.metadata.setdefault("transient", {})["remove_source"] = True
@@ -90,7 +100,7 @@ def prepare_for_html(nb, alt_by_name: dict[str, str]):
         for output in cell.get("outputs", []):
             figure = output.get("metadata", {}).get("figure")
             if figure:
-                output["metadata"]["figure_table"] = figure_table(figure)
+                output["metadata"]["figure_table"] = figure_table(figure, figures_dir)
     nb.cells = kept
     return nb
 
@@ -135,7 +145,7 @@ def figure_table(name: str, figures_dir: Path | None = None) -> str:
             f"<tbody>{lines}</tbody></table></div></details>")
 
 
-def _generic_alt(nb, cell) -> str:
+def _generic_alt(nb: NotebookNode, cell: NotebookNode) -> str:
     """Alt text for an image with no saved figure: the nearest preceding Markdown heading."""
     heading = "a chart"
     for other in nb.cells:
@@ -148,31 +158,39 @@ def _generic_alt(nb, cell) -> str:
     return f"Chart for the section '{heading}'; the text around it states what it shows."
 
 
-_EXPORTER = None
 #: Where notebook 03's in-page explorer goes: a plain element that survives the sanitiser; the explorer's own HTML
 #: (ours, with its inputs and output) replaces it after the notebook's HTML has been sanitised.
 EXPLORER_SLOT = '<div class="explorer" id="unblinding-explorer"></div>'
+#: Stands in a rendered notebook page where the site's footer goes (:func:`fill_footer`).
+FOOTER_MARK = "<!--site-footer-->"
 
 
-def render_html(nb, chrome: dict | None = None, title: str = "", citations: dict[str, str] | None = None) -> str:
+def exporter() -> HTMLExporter:
+    """nbconvert's HTML exporter with the offline template. Every piece of HTML the notebook brings (Markdown cells,
+    HTML and Markdown outputs, raw cells) goes through the template's clean_html filter, which is our nh3
+    sanitiser; the page around it is ours."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)], sanitize_html=True,
+                        filters={"clean_html": neutralise})
+
+
+def render_html(nb: NotebookNode, chrome: dict[str, str] | None = None, title: str = "",
+                citations: dict[str, str] | None = None, explorer_html: str | None = None,
+                html_exporter: HTMLExporter | None = None) -> str:
     """HTML for one notebook with the offline template and the site's ``chrome`` (from ``site``: head_html,
-    chrome_top, nav_html, chrome_bottom, tools_html)."""
-    global _EXPORTER
-    if _EXPORTER is None:
-        from nbconvert import HTMLExporter
-
-        # Every piece of HTML the notebook brings (Markdown cells, HTML and Markdown outputs, raw cells) goes
-        # through the template's clean_html filter, which is our nh3 sanitiser; the page around it is ours.
-        _EXPORTER = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)],
-                                 sanitize_html=True, filters={"clean_html": neutralise})
+    chrome_top, nav_html, chrome_bottom, tools_html). ``explorer_html`` replaces the explorer's slot (default: the
+    explorer's :func:`~.explorer.placeholder`)."""
     chrome = chrome or {}
-    page, _ = _EXPORTER.from_notebook_node(nb, resources={**chrome, "metadata": {"name": title},
-                                                          "csp_meta": CSP_META})
+    page, _ = (html_exporter or exporter()).from_notebook_node(
+        nb, resources={**chrome, "metadata": {"name": title}, "csp_meta": CSP_META})
     slot = neutralise(EXPLORER_SLOT)
     if slot in page:
-        from .explorer import placeholder
+        if explorer_html is None:
+            from .explorer import placeholder
 
-        page = page.replace(slot, placeholder(), 1)
+            explorer_html = placeholder()
+        page = page.replace(slot, explorer_html, 1)
     tools = chrome.get("tools_html", "")
     if tools:  # the launch / download box goes right under the title
         end = page.find("</h1>")
@@ -194,7 +212,7 @@ def _code_lines(page: str) -> str:
     across a line break (a multi-line string) are closed at the end of the line and reopened on the next, so
     the markup stays nested; the text is unchanged."""
 
-    def one(match: re.Match) -> str:
+    def one(match: re.Match[str]) -> str:
         opened: list[str] = []
         lines: list[str] = [""]
         for piece in _PIECE.findall(match.group(2)):
@@ -227,7 +245,7 @@ _DATAFRAME_HEAD = re.compile(r'(<table[^>]*class="dataframe[^"]*"[^>]*>\s*<thead
 
 def _table_headers(page: str) -> str:
     """DataFrame column headers break at their underscores (``comparison_<wbr>group``), never inside a word."""
-    def head(match: re.Match) -> str:
+    def head(match: re.Match[str]) -> str:
         inner = re.sub(r"(<th[^>]*>)([^<]*)(</th>)", lambda m: m.group(1) + m.group(2).replace("_", "_<wbr>")
                        + m.group(3), match.group(2))
         return match.group(1) + inner + match.group(3)
@@ -244,7 +262,7 @@ WIDE_TEXT = 100
 def _mark_wide_outputs(page: str) -> str:
     """Class ``wide-table`` on DataFrame tables with many columns, ``wide-text`` on text outputs with long
     lines: the print style sheet gives their cell a landscape page and keeps printed columns unwrapped."""
-    def table(match: re.Match) -> str:
+    def table(match: re.Match[str]) -> str:
         tag = match.group(0)
         end = page.find("</thead>", match.end())
         head = page[match.end():end] if end > 0 else ""
@@ -255,7 +273,7 @@ def _mark_wide_outputs(page: str) -> str:
 
     page = re.sub(r'<table[^>]*class="dataframe[^"]*"[^>]*>', table, page)
 
-    def text(match: re.Match) -> str:
+    def text(match: re.Match[str]) -> str:
         body = html.unescape(re.sub(r"<[^>]*>", "", match.group(2)))
         longest = max((len(line) for line in body.splitlines()), default=0)
         if longest <= WIDE_TEXT:
@@ -266,18 +284,23 @@ def _mark_wide_outputs(page: str) -> str:
     return re.sub(r'(<div class="jp-RenderedText[^"]*"[^>]*>\s*<pre>)(.*?)(</pre>)', text, page, flags=re.DOTALL)
 
 
-def _page_key(nb: dict, nav_html, alt_by_name: dict[str, str], *more) -> str:
-    """Everything a rendered page depends on: the (normalised) stored notebook, its navigation, the alt
-    texts, the plotted data of its figures (shown as tables), the template and this module."""
+def page_key(nb: dict[str, Any], nav_html: object, alt_by_name: dict[str, str], *more: object,
+             figures_dir: Path | None = None) -> str:
+    """Everything a rendered page depends on: the (normalised) stored notebook, its navigation, the alt texts and
+    the plotted data (shown as tables) of its figures (``figures_dir``), the template and this module."""
     from .. import paths
 
-    csvs = [paths.figures_dir() / f"{name}.csv" for name in sorted(alt_by_name)]
+    folder = figures_dir or paths.figures_dir()
+    csvs = [folder / f"{name}.csv" for name in sorted(alt_by_name)]
     return fingerprint(nb, nav_html, alt_by_name, *more, *csvs,
                        *sorted(p for p in TEMPLATES.rglob("*") if p.is_file()), *builder_code())
 
 
 @dataclass
 class Page:
+    """A notebook page of the report: its notebook, file name, title, the first sentence of its "In short", its
+    stated reading time, and how the build got its outputs (executed or reused, in how many seconds)."""
+
     path: Path
     href: str
     title: str
@@ -287,13 +310,72 @@ class Page:
     seconds: float
 
 
-def _markdown(nb: dict) -> list[str]:
+@dataclass(frozen=True)
+class PageJob:
+    """Everything one notebook page is made from, as plain data (it is sent to a worker process)."""
+
+    href: str
+    title: str
+    notebook_text: str  # the .ipynb file's text as stored
+    chrome: dict[str, str]  # head_html, chrome_top, nav_html, chrome_bottom (with FOOTER_MARK), tools_html
+    alt_by_name: dict[str, str]  # the alt text of each figure the notebook saves
+    figures_dir: Path  # where the figures' plotted data (name.csv) is read
+    citations: dict[str, str] = field(default_factory=dict)
+    explorer_html: str = ""  # the in-page explorer, for the page whose code builds the JupyterLab one
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    """A rendered notebook page (:data:`FOOTER_MARK` where the footer goes) and its search-index sections."""
+
+    href: str
+    html: str
+    sections: list[tuple[str, str, str]]
+
+
+def notebook_for_html(text: str, path: Path) -> NotebookNode:
+    """The stored notebook ``text`` as the page shows it: normalised (what a save in JupyterLab changes never
+    shows), read by nbformat."""
+    import nbformat
+
+    nb = notebooks.normalise(notebooks.parse_json(text, path))
+    return nbformat.reads(json.dumps(nb), as_version=4)
+
+
+class PageRenderer:
+    """Renders notebook pages with one exporter (and one loaded template) for all of them."""
+
+    def __init__(self) -> None:
+        self.exporter = exporter()
+
+    def render(self, job: PageJob) -> RenderedPage:
+        nb = notebook_for_html(job.notebook_text, Path(job.href).with_suffix(".ipynb"))
+        text = render_html(prepare_for_html(nb, job.alt_by_name, job.figures_dir), job.chrome, job.title,
+                           job.citations, job.explorer_html, self.exporter)
+        return RenderedPage(job.href, text, site.sections(text, job.title))
+
+
+def fill_footer(page: str, footer: str, citations: dict[str, str]) -> str:
+    """A rendered notebook page with the site's footer where :data:`FOOTER_MARK` stands. The footer gets the
+    citation links the whole page got (it stands outside any link, style or script)."""
+    return page.replace(FOOTER_MARK, site.link_citations(footer, citations), 1)
+
+
+def uses_explorer(nb: dict[str, Any]) -> bool:
+    """Whether a code cell of ``nb`` builds notebook 03's JupyterLab explorer (its page gets the in-page one)."""
+    from .explorer import MARKER
+
+    return any(MARKER in notebooks.cell_source(c) for c in nb["cells"] if c["cell_type"] == "code")
+
+
+def _markdown(nb: dict[str, Any]) -> list[str]:
     """The Markdown cells of a notebook read as plain JSON (no nbformat needed)."""
     return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
             for c in nb["cells"] if c["cell_type"] == "markdown"]
 
 
-def _title(nb: dict, fallback: str) -> str:
+def title_of(nb: dict[str, Any], fallback: str) -> str:
+    """The notebook's title: its first level-one heading (``fallback`` if it has none)."""
     for text in _markdown(nb):
         for line in text.splitlines():
             if line.startswith("# "):
@@ -301,7 +383,7 @@ def _title(nb: dict, fallback: str) -> str:
     return fallback
 
 
-def _summary(nb: dict) -> tuple[str, int | None]:
+def summary_of(nb: dict[str, Any]) -> tuple[str, int | None]:
     """The first sentence of the notebook's 'In short' paragraph, and its stated reading time."""
     text = "\n".join(_markdown(nb))
     short = re.search(r"\*\*In short\.\*\*\s*(.+?)(?:\n\n|$)", text, re.DOTALL)

@@ -30,7 +30,7 @@ CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
 _WEB_URL = re.compile(r"https?://[^\s<>\"'`\x00-\x1f\x7f]+")
 
 
-def web_url(url) -> str | None:
+def web_url(url: object) -> str | None:
     """``url`` if it is a plain https:// or http:// address (safe as a link), else None."""
     return url if isinstance(url, str) and _WEB_URL.fullmatch(url) else None
 

@@ -9,12 +9,14 @@ scripts are files in the report's ``assets/`` folder, allowed by ``script-src 's
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 from .safety import CSP_META
 
@@ -28,8 +30,18 @@ class Link:
     title: str
 
 
-#: The notebook pages in reading order; set by the build before any page is made.
-NOTEBOOKS: list[Link] = []
+@dataclass(frozen=True)
+class Site:
+    """What every page's chrome shows that the build knows only at run time: the notebook pages in reading order
+    (sidebar, previous / next) and the provenance footer (:func:`provenance`). Passed to each page as it is made."""
+
+    notebooks: tuple[Link, ...] = ()
+    footer: str = ""
+
+
+#: A page on its own: no notebook pages to list, no footer (tests and one-off pages).
+BARE = Site()
+
 
 REFERENCE = [Link("index.html", "Contents and figures"), Link("sources.html", "Sources"),
              Link("summary-of-findings.html", "Summary of findings"), Link("data/index.html", "Data tables"),
@@ -61,34 +73,29 @@ def header(root: str = "") -> str:
             f"</header>")
 
 
-def sidebar(current: str, root: str = "") -> str:
+def sidebar(current: str, root: str = "", notebooks: tuple[Link, ...] = ()) -> str:
     def item(link: Link) -> str:
         here = ' aria-current="page"' if link.href == current else ""
         return f'<li><a href="{root}{html.escape(link.href)}"{here}>{html.escape(link.title)}</a></li>'
 
     return ('<nav id="site-sidebar" class="site-sidebar" aria-label="All pages">'
             '<p class="nav-heading">Notebooks, in reading order</p><ol>'
-            + "".join(item(link) for link in NOTEBOOKS) + '</ol><p class="nav-heading">Reference</p><ul>'
+            + "".join(item(link) for link in notebooks) + '</ol><p class="nav-heading">Reference</p><ul>'
             + "".join(item(link) for link in REFERENCE) + "</ul></nav>")
 
 
 TOC_MARK = "<!--page-toc-->"
 
 
-def chrome_top(current: str, root: str = "") -> str:
-    return (header(root) + '<div class="site-layout">' + sidebar(current, root)
+def chrome_top(current: str, root: str = "", site: Site = BARE) -> str:
+    return (header(root) + '<div class="site-layout">' + sidebar(current, root, site.notebooks)
             + '<main id="content" class="site-main">')
 
 
-#: The provenance footer and the overdue banner every page shows; set by the build (see :func:`provenance`).
-FOOTER: list[str] = [""]
-
-
-def provenance(as_of=None) -> str:
+def provenance(as_of: dt.date | None = None, data_dir: Path | None = None) -> str:
     """One dated line for every page: the commit and commit date the report was built from, the date the data
     were last checked against a source, and when the next row is due for review; plus a banner when any row is
     past its review date (``python -m dry_needling validate --stale`` lists them)."""
-    import datetime as dt
     import subprocess
 
     from .. import paths, staleness
@@ -105,9 +112,9 @@ def provenance(as_of=None) -> str:
     built = (f"commit <code>{html.escape(commit)}</code> of {html.escape(date)}"
              + (" with uncommitted changes" if dirty else "")) if commit else "a copy outside git (commit unknown)"
     day = as_of or dt.date.today()
-    overdue = staleness.overdue(day)
-    line = (f'<footer class="provenance">Built from {built}. Data as of {staleness.data_as_of():%Y-%m-%d}; '
-            f"next review due {staleness.next_review():%Y-%m-%d}.</footer>")
+    overdue = staleness.overdue(day, data_dir)
+    line = (f'<footer class="provenance">Built from {built}. Data as of {staleness.data_as_of(data_dir):%Y-%m-%d}; '
+            f"next review due {staleness.next_review(data_dir):%Y-%m-%d}.</footer>")
     banner = ""
     if overdue:
         banner = (f'<div class="stale-banner" role="alert"><strong>Review overdue:</strong> {len(overdue)} '
@@ -117,17 +124,17 @@ def provenance(as_of=None) -> str:
     return banner + line
 
 
-def chrome_bottom() -> str:
-    return "</main>" + TOC_MARK + "</div>" + FOOTER[0]
+def chrome_bottom(site: Site = BARE) -> str:
+    return "</main>" + TOC_MARK + "</div>" + site.footer
 
 
-def prev_next(k: int) -> str:
-    """Previous / contents / next for the k-th notebook page."""
+def prev_next(k: int, notebooks: tuple[Link, ...]) -> str:
+    """Previous / contents / next for the k-th of the notebook pages ``notebooks``."""
     esc = html.escape
-    prev_link = (f'<a href="{esc(NOTEBOOKS[k - 1].href)}" rel="prev">← {esc(NOTEBOOKS[k - 1].title)}</a>' if k > 0
+    prev_link = (f'<a href="{esc(notebooks[k - 1].href)}" rel="prev">← {esc(notebooks[k - 1].title)}</a>' if k > 0
                  else "<span></span>")
-    next_link = (f'<a href="{esc(NOTEBOOKS[k + 1].href)}" rel="next">{esc(NOTEBOOKS[k + 1].title)} →</a>'
-                 if k + 1 < len(NOTEBOOKS) else "<span></span>")
+    next_link = (f'<a href="{esc(notebooks[k + 1].href)}" rel="next">{esc(notebooks[k + 1].title)} →</a>'
+                 if k + 1 < len(notebooks) else "<span></span>")
     return (f'<nav class="report-nav" aria-label="Previous and next notebook">{prev_link}'
             f'<a href="index.html">Contents</a>{next_link}</nav>')
 
@@ -246,17 +253,17 @@ _SKIP_CLASSES = ("anchor-link", "jp-InputPrompt", "jp-OutputPrompt", "explorer",
 class _Sections(HTMLParser):
     """Splits a page's <main> into sections at each heading with an id: [(anchor, heading, text)]."""
 
-    def __init__(self, title: str):
+    def __init__(self, title: str) -> None:
         super().__init__(convert_charrefs=True)
-        self.sections: list[list] = [["", title, []]]
+        self.sections: list[list[Any]] = [["", title, []]]
         self.in_main = False
         self.skip: list[str] = []  # the tag that started a skipped region, and nested same tags
-        self.heading: list | None = None
+        self.heading: list[Any] | None = None
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _VOID:
             return
-        attrs = dict(attrs)
+        named = dict(attrs)
         if tag == "main":
             self.in_main = True
             return
@@ -264,14 +271,14 @@ class _Sections(HTMLParser):
             if tag == self.skip[0]:
                 self.skip.append(tag)
             return
-        classes = attrs.get("class") or ""
+        classes = named.get("class") or ""
         if tag in ("style", "script", "nav", "math") or any(c in classes for c in _SKIP_CLASSES):
             self.skip.append(tag)
             return
-        if self.in_main and re.fullmatch(r"h[1-4]", tag) and attrs.get("id"):
-            self.heading = [attrs["id"], []]
+        if self.in_main and re.fullmatch(r"h[1-4]", tag) and named.get("id"):
+            self.heading = [named["id"], []]
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if self.skip:
             if tag == self.skip[0]:
                 self.skip.pop()
@@ -283,7 +290,7 @@ class _Sections(HTMLParser):
             self.sections.append([anchor, " ".join("".join(words).split()), []])
             self.heading = None
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if not self.in_main or self.skip:
             return
         (self.heading[1] if self.heading is not None else self.sections[-1][2]).append(data)
@@ -302,10 +309,15 @@ def sections(page_html: str, title: str) -> list[tuple[str, str, str]]:
 
 def search_index(pages: list[tuple[str, str, str]]) -> str:
     """``window.DN_SEARCH`` for ``pages`` [(href, title, html)]: every page and section with its text."""
-    index = {"pages": [], "sections": []}
-    for number, (href, title, page_html) in enumerate(pages):
+    return search_index_of([(href, title, sections(page_html, title)) for href, title, page_html in pages])
+
+
+def search_index_of(pages: list[tuple[str, str, list[tuple[str, str, str]]]]) -> str:
+    """``window.DN_SEARCH`` for ``pages`` [(href, title, their :func:`sections`)]."""
+    index: dict[str, list[Any]] = {"pages": [], "sections": []}
+    for number, (href, title, found) in enumerate(pages):
         index["pages"].append([href, title])
-        for anchor, heading, text in sections(page_html, title):
+        for anchor, heading, text in found:
             index["sections"].append([number, anchor, heading, text])
     data = json.dumps(index, ensure_ascii=False, separators=(",", ":"))
     data = data.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
