@@ -180,11 +180,15 @@ def interval_label(method: str, ci_low: float, ci_high: float) -> str:
 
 def bang_scenario(estimate: float | Fraction) -> str:
     """The scenario of a point estimate by the +/-0.2 rule: 'unblinded' (BI >= 0.2), 'opposite guessing'
-    (BI <= -0.2) or 'random guessing'. A classification of the point only; the interval decides what can
-    be claimed (:func:`interval_label`)."""
-    if isinstance(estimate, float) and math.isnan(estimate):
+    (BI <= -0.2) or 'random guessing' ('undefined' for NaN). A classification of the point only; the interval
+    decides what can be claimed (:func:`interval_label`). A :class:`~fractions.Fraction` is compared exactly; a
+    float as the decimal it prints as, so a printed 0.2 is on the boundary, and 0.1999 below it."""
+    if isinstance(estimate, Fraction):
+        value = estimate  # exact, as bang_index passes it: (c - i) / n
+    elif math.isnan(estimate):
         return "undefined"
-    value = Fraction(estimate).limit_denominator(10**9)
+    else:
+        value = Fraction(repr(float(estimate)))  # the number as written: 0.2 is 1/5, not the float just above it
     if value >= _RANDOM_BAND:
         return "unblinded"
     if value <= -_RANDOM_BAND:
@@ -343,11 +347,7 @@ def james_index(table, confidence: float = 0.95, weights=None,
 
 
 def _table(table) -> np.ndarray:
-    try:
-        raw = np.asarray(table, dtype=object)
-    except (TypeError, ValueError) as exc:  # ragged input
-        raise ValueError(f"table must be 3 x 2 counts (rows: guessed active, guessed sham, don't know; "
-                         f"columns: active, sham): {exc}") from None
+    raw = np.asarray(table, dtype=object)  # object: a bool stays a bool (refused), a ragged table gets a short shape
     if raw.shape != (3, 2):
         raise ValueError("table must be 3 x 2 counts (rows: guessed active, guessed sham, don't know; "
                          f"columns: active, sham), got shape {raw.shape}")
