@@ -103,9 +103,8 @@ def _table_values(path: Path) -> set[float]:
         reader = csv.DictReader(fh)
         for row in reader:
             for column, cell in row.items():
-                cell = (cell or "").strip()
-                if column in _NOT_VALUES or column.endswith("_id"):
-                    continue
+                if not cell or column in _NOT_VALUES or column.endswith("_id"):
+                    continue  # a short row's missing cell (None), an empty one, or a column of identifiers
                 try:
                     values.add(abs(float(cell)))
                 except ValueError:
@@ -126,9 +125,10 @@ def known_values(notebook: Path, data_dir: Path) -> set[float]:
             values |= _table_values(path)
     for cell in nb["cells"]:
         for output in cell.get("outputs", []):
-            texts = [output.get("text", ""), output.get("data", {}).get("text/plain", "")]
-            for text in texts:
-                values |= _numbers_from_text("".join(text) if isinstance(text, list) else text)
+            # printed text (a stream) and the plain-text form of a result; each a string or a list of lines
+            for text in (output.get("text"), output.get("data", {}).get("text/plain")):
+                if text:
+                    values |= _numbers_from_text("".join(text))
     return values
 
 
