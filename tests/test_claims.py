@@ -3,9 +3,12 @@ their review date are listed (a warning, never an error)."""
 
 from __future__ import annotations
 
+import csv
 import shutil
 import subprocess
 import sys
+
+import pytest
 
 from dry_needling import claims, data, paths, staleness
 
@@ -56,3 +59,174 @@ def test_stale_rows_are_listed_as_a_warning():
     bad = subprocess.run([sys.executable, "-m", "dry_needling", "validate", "--as-of", "tomorrow"],
                          capture_output=True, text=True, cwd=paths.ROOT)
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+
+
+# --- verdict rules without answers typed in (issue 22 item 5): each rule reads its evidence from data/ ---------
+
+def _data_copy(tmp_path, edits: dict[str, list[tuple[str, str]]]):
+    """A copy of data/ with exact text replacements, each of which must match exactly once."""
+    folder = tmp_path / "data"
+    shutil.copytree(paths.data_dir(), folder)
+    for name, pairs in edits.items():
+        path = folder / name
+        text = path.read_text(encoding="utf-8")
+        for old, new in pairs:
+            assert text.count(old) == 1, (name, old)
+            text = text.replace(old, new)
+        path.write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_the_certainty_a_claim_needs_is_read_from_its_own_wording():
+    """'may' and 'suggests' are GRADE's words for low certainty, 'probably' for moderate; a flat statement of an
+    effect ('increases', 'reduces', 'causes', 'works') claims high certainty."""
+    ledger = data.load("claims").set_index("id")
+    assert {key: claims.claim_level(ledger.loc[key, "claim"]) for key in claims.QUESTIONS} == {
+        "bottom_line_no_treatment": "low", "bottom_line_sham": "low", "bottom_line_other": "low",
+        "part_of_programme": "high", "benefit_blood_flow": "high", "benefit_less_banding": "high",
+        "benefit_biochemical": "high", "benefit_electrical": "high"}
+    assert claims.claim_level("Dry needling probably reduces pain") == "moderate"
+    assert claims.claim_level("We are uncertain whether dry needling reduces pain") == "very low"
+
+
+def test_rewording_a_claim_changes_the_certainty_it_needs(tmp_path):
+    may = "Evidence suggests dry needling may beat sham treatment for pain"
+    folder = _data_copy(tmp_path, {"claims.csv": [(may, "Dry needling beats sham treatment for pain")]})
+    before = claims.computed_verdicts()["bottom_line_sham"].reason
+    after = claims.computed_verdicts(folder)["bottom_line_sham"].reason
+    assert "the claim's wording needs low certainty or better" in before
+    assert "the claim's wording needs high certainty or better" in after
+
+
+def test_a_question_without_a_ledger_row_is_an_error(tmp_path):
+    folder = tmp_path / "data"
+    shutil.copytree(paths.data_dir(), folder)
+    path = folder / "claims.csv"
+    path.write_text("".join(line for line in path.read_text(encoding="utf-8").splitlines(keepends=True)
+                            if not line.startswith("part_of_programme,")), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"^claims.csv has no row for part_of_programme \(claims.QUESTIONS asks"):
+        claims.computed_verdicts(folder)
+
+
+WALKER = "walker2000_lifetime,lifetime_prevalence,Lifetime prevalence of low back pain,"
+WHO = "who_non_specific,non_specific,Share of low back pain cases that are non-specific,"
+
+
+def test_the_shipped_percentage_verdicts_and_their_reasons():
+    """Walker 2000 (walker2000_lifetime: 11-84 %, a range across studies) and the WHO fact sheet (about 90 %)
+    measure what the article's 80 % and 85 % measure; for its 72 % only related survey figures exist."""
+    got = claims.computed_verdicts()
+    assert got["lifetime_prevalence"] == claims.Verdict(
+        "partly supported", "80 % lies inside the published range for lifetime prevalence of low back pain, 11–84 % "
+        "(walker2000: a range across studies, not one estimate)")
+    assert got["non_specific"] == claims.Verdict(
+        "partly supported", "85 % is 5 percentage points from Non-specific share (WHO fact sheet 2023): approximate "
+        "90 % (who_lbp_factsheet_2023); neither figure has an interval")
+    assert got["psychological_distress"] == claims.Verdict(
+        "not found", "no published figure in our sources measures this; 2 on related measures only (Depression "
+        "(SpineUniverse 2013 online survey): 53 %; Anxiety (SpineUniverse 2013 online survey): 45 %)")
+
+
+@pytest.mark.parametrize("edit, key, verdict, words", [
+    ((WALKER + "\"Lifetime prevalence (Walker 2000, range of studies)\",,11,84,",
+      WALKER + "\"Lifetime prevalence (Walker 2000, range of studies)\",,11,79,"),
+     "lifetime_prevalence", "contradicted", "80 % lies outside the published range"),
+    ((WALKER + "\"Lifetime prevalence (Walker 2000, range of studies)\",,11,84,",
+      WALKER + "\"Lifetime prevalence (Walker 2000, range of studies)\",,80,84,"),
+     "lifetime_prevalence", "partly supported", "80–84 %"),  # the lower end itself is inside
+    ((WALKER, "walker2000_lifetime,lifetime_prevalence,Lifetime prevalence of back pain,"),
+     "lifetime_prevalence", "not found", "6 on related measures only (Lifetime prevalence (Walker 2000, range of "
+                                         "studies): 11–84 %; One-year"),
+    ((WHO + "Non-specific share (WHO fact sheet 2023),90,", WHO + "Non-specific share (WHO fact sheet 2023),86,"),
+     "non_specific", "supported", "1 percentage points"),
+    ((WHO + "Non-specific share (WHO fact sheet 2023),90,", WHO + "Non-specific share (WHO fact sheet 2023),80,"),
+     "non_specific", "partly supported", "5 percentage points"),
+    ((WHO + "Non-specific share (WHO fact sheet 2023),90,", WHO + "Non-specific share (WHO fact sheet 2023),79.9,"),
+     "non_specific", "contradicted", "5.1 percentage points"),
+])
+def test_percentage_verdicts_follow_the_published_rows(tmp_path, edit, key, verdict, words):
+    folder = _data_copy(tmp_path, {"burden_context.csv": [edit]})
+    got = claims.computed_verdicts(folder)[key]
+    assert got.verdict == verdict and words in got.reason, got
+
+
+def test_a_published_row_that_measures_the_article_s_question_is_used(tmp_path):
+    folder = tmp_path / "data"
+    shutil.copytree(paths.data_dir(), folder)
+    path = folder / "burden_context.csv"
+    original = path.read_text(encoding="utf-8")
+
+    def add(measure):
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            fh.write(original)
+            csv.writer(fh, lineterminator="\n").writerow(
+                ["x2030_distress", "psychological_distress", measure, "Distress (X 2030)", 70, "", "", "", "percent",
+                 "point estimate", "People with chronic back pain", "2030", "spineuniverse_2013", "Table 1", ""])
+
+    add("Share of people with chronic back pain reporting distress")  # a related measure, not the article's
+    got = claims.computed_verdicts(folder)["psychological_distress"]
+    assert got.verdict == "not found" and "3 on related measures only" in got.reason
+    add(claims.PERCENT_QUESTIONS["psychological_distress"])
+    assert claims.computed_verdicts(folder)["psychological_distress"] == claims.Verdict(
+        "partly supported", "72 % is 2 percentage points from Distress (X 2030): point estimate 70 % "
+        "(spineuniverse_2013); neither figure has an interval")
+
+
+def test_the_training_verdict_counts_the_states_read(tmp_path):
+    assert claims.computed_verdicts()["training_hours"] == claims.Verdict(
+        "partly supported", "DE set 54 h (secondary source): 1 of the 8 states read, not most; minimums in the 8 "
+        "states read run from 24 to 325 h and differ from 54 h in 7", "", "2023-07")
+    most = _data_copy(tmp_path / "most", {"training_hours.csv": [
+        (f"{s},physical therapists,{h},", f"{s},physical therapists,54,")
+        for s, h in [("AZ", 24), ("FL", 50), ("GA", 50), ("NJ", 40)]]})
+    got = claims.computed_verdicts(most)["training_hours"]
+    assert got.verdict == "supported"
+    assert got.reason.startswith("AZ, DE, FL, GA, NJ set 54 h (primary and secondary sources): 5 of the 8 states "
+                                 "read, most;")
+    half = _data_copy(tmp_path / "half", {"training_hours.csv": [
+        (f"{s},physical therapists,{h},", f"{s},physical therapists,54,") for s, h in [("AZ", 24), ("GA", 50)]]})
+    assert claims.computed_verdicts(half)["training_hours"].verdict == "partly supported"  # 3 of 8 is not most
+    none = _data_copy(tmp_path / "none", {"training_hours.csv": [("DE,physical therapists,54,",
+                                                                  "DE,physical therapists,55,")]})
+    assert claims.computed_verdicts(none)["training_hours"].verdict == "not found"
+
+
+def test_side_effect_verdicts_name_the_counts_and_their_denominators(tmp_path):
+    got = claims.computed_verdicts()
+    assert got["side_insertion_pain"] == claims.Verdict(
+        "supported", "counted: Brady 2014 3.01 per 100 treatments (pain during treatment), Boyce 2020 5.9 per 100 "
+        "sessions (pain during dry needling)")
+    folder = _data_copy(tmp_path, {"adverse_events.csv": [("Fatigue,side_fatigue,", "Fatigue,,")]})
+    assert claims.computed_verdicts(folder)["side_fatigue"] == claims.Verdict(
+        "not found", "not among the events counted by Brady 2014, Boyce 2020, Gattie 2020")
+
+
+def test_stale_reasons_lists_a_stored_reason_the_rules_do_not_give(tmp_path):
+    folder = tmp_path / "data"
+    shutil.copytree(paths.data_dir(), folder)
+    computed = claims.computed_verdicts(folder)
+    path = folder / "claims.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        fields, rows = reader.fieldnames, list(reader)
+    for row in rows:  # the ledger with every computed reason written in, as the lead will sync it
+        if row["id"] in computed:
+            row["reason"] = computed[row["id"]].reason
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    assert claims.stale_reasons(folder) == [] and claims.disagreements(folder) == []
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("counted: Brady 2014 0.04 per 100 treatments (fatigue)", "counted in surveys", 1),
+                    encoding="utf-8")
+    assert claims.stale_reasons(folder) == [
+        "claims.csv, claim side_fatigue: stored reason 'counted in surveys', the rules give 'counted: Brady 2014 0.04 "
+        "per 100 treatments (fatigue)'"]
+
+
+@pytest.mark.xfail(strict=True, reason="claims.csv's reasons still hold the sentences typed before issue 22 item 5 "
+                                       "(and one stale since rule 4 changed): the lead syncs them and re-runs notebook "
+                                       "00, then removes this mark")
+def test_the_ledger_shows_the_reasons_the_rules_give():
+    assert claims.stale_reasons() == []
