@@ -204,3 +204,67 @@ def test_count_drift_splits_the_newest_count_into_dated_and_undated():
     newest = drift[drift["label"].str.startswith("Newest")]
     assert newest["count"].sum() == len(regulation.still_prohibiting(data.load("us_states")))
     assert set(drift["label"]) >= {"APTA, Aug 2018", "The article (undated)"}
+
+
+# --- small helpers, at their edges ------------------------------------------------------------------------------
+
+def test_adverse_event_rates_carry_who_counted_them_and_per_what():
+    """Brady 2014 counted 7,629 treatments, Boyce 2020 20,464 sessions (/work/shared/reference/literature.md lines
+    473 and 484, from the abstracts): each chart label names the study and its denominator, thousands separated."""
+    rates = evidence.per_100(data.load("adverse_events")).set_index("id")
+    assert rates.loc["brady_bruising", "denominator_label"] == "Brady 2014 (n = 7,629 treatments)"
+    assert rates.loc["boyce_bruising", "denominator_label"] == "Boyce 2020 (n = 20,464 sessions)"
+    assert rates.loc["gattie2020_minor", "denominator_label"] == "Gattie 2020 (n = 461 therapists who dry needle)"
+    assert (rates["per_100"] == rates["events_per_100_treatments"]).all()
+    assert "per_100" not in data.load("adverse_events").columns, "the table passed in is not changed"
+
+
+@pytest.mark.parametrize("values, best, weakest", [
+    (["low to very low", "moderate"], "moderate", "very low"), (["very low to moderate"], "moderate", "very low"),
+    (["high", "low or very low"], "high", "very low"), (["not graded", "not reported"], None, None),
+    ([np.nan, None, "low"], "low", "low"), ([], None, None),
+])
+def test_best_and_weakest_certainty(values, best, weakest):
+    assert evidence.best_certainty(values) == best and evidence.weakest_certainty(values) == weakest
+
+
+def test_an_unknown_certainty_is_refused_with_what_is_allowed():
+    with pytest.raises(ValueError, match=r"^unknown certainty 'fairly low'; expected one of \['high', 'moderate', "
+                                         r"'low', 'very low'\], \['low or very low', .*\] or \['not assessed', "
+                                         r"'not graded', 'not reported'\]$"):
+        evidence.weakest_certainty(["fairly low"])
+
+
+def test_smd_to_points_uses_the_assumed_sd_and_refuses_a_meaningless_one():
+    """An SMD is a difference in SD units, so SD x SMD gives points; the default SD is the stated assumption of
+    2 points on a 0-10 scale."""
+    assert evidence.smd_to_points(-0.42) == evidence.smd_to_points(-0.42, 2.0) == pytest.approx(-0.84)
+    assert evidence.smd_to_points(-0.5, 1.5) == pytest.approx(-0.75)
+    for sd in (0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match=rf"^sd must be a positive number of points, got {sd!r}$"):
+            evidence.smd_to_points(-0.42, sd)
+
+
+def test_rule_of_three_for_zero_events():
+    """Brady 2014 saw no significant adverse event in 7,629 treatments; its abstract gives the upper risk as
+    0.04 % or less (literature.md line 473): the rule of three gives 300 / 7,629 = 0.039 %, which prints as 0.04."""
+    assert round(evidence.rule_of_three(7629), 2) == 0.04
+    assert evidence.rule_of_three(1) == 300.0
+    with pytest.raises(ValueError, match=r"^n must be at least 1, got 0$"):
+        evidence.rule_of_three(0)
+
+
+def test_certainty_from_domains_steps_down_and_stops_at_very_low():
+    none = {d: "no serious" for d in evidence.DOMAINS}
+    assert evidence.certainty_from_domains(none) == "high"
+    assert evidence.certainty_from_domains(none | {"imprecision": "serious"}) == "moderate"
+    assert evidence.certainty_from_domains(none | {"imprecision": "serious", "inconsistency": "serious"}) == "low"
+    assert evidence.certainty_from_domains(none | {"risk_of_bias": "very serious", "indirectness": "very serious"}) \
+        == "very low"
+    assert evidence.certainty_from_domains(none | {"imprecision": "serious"}, start="low") == "very low"
+    with pytest.raises(ValueError, match=r"^start must be one of \['high', 'moderate', 'low', 'very low'\], "
+                                         r"got 'top'$"):
+        evidence.certainty_from_domains(none, start="top")
+    with pytest.raises(ValueError, match=r"^publication_bias: expected one of \['no serious', 'serious', "
+                                         r"'very serious', 'not assessed'\], got None$"):
+        evidence.certainty_from_domains({d: "no serious" for d in evidence.DOMAINS[:-1]})
