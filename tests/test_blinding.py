@@ -46,7 +46,9 @@ def _printed_rows():
 
 @pytest.mark.parametrize("row", _printed_rows(), ids=lambda r: r["comparison_id"])
 def test_braithwaite_2018_printed_values(row):
-    """Every Table 4 row with guess counts reproduces its printed BI and 95 % CI to 2 decimals."""
+    """Every Table 4 row with guess counts reproduces its printed BI and 95 % CI to 2 decimals (the expected values
+    are data/blinding_trials.csv's bi_* columns, each row's locator "Table 4, row N of 26"; also
+    /work/shared/reference/braithwaite2018_table4.csv rows 3-5: Inoue 2006, Itoh & Katsumi NP and P)."""
     for arm in ("ag", "sg"):
         correct, asked = int(row[f"{arm}_correct"]), int(row[f"{arm}_n_guessed"])
         result = blinding.bang_index(correct, asked - correct)
@@ -56,6 +58,7 @@ def test_braithwaite_2018_printed_values(row):
 
 @pytest.mark.parametrize("row", _printed_rows(), ids=lambda r: r["comparison_id"])
 def test_braithwaite_2018_scenarios_follow_the_0_2_rule(row):
+    """Braithwaite 2018 Table 4 prints each comparison's scenario (Correct/Random/...) beside its indexes."""
     words = {"unblinded": "Correct", "random guessing": "Random", "opposite guessing": "Incorrect"}
     labels = []
     for arm in ("ag", "sg"):
@@ -74,6 +77,8 @@ def test_recompute_table_matches_printed_values():
 
 
 def test_dont_know_counts_only_in_the_denominator():
+    """R/BI.r lines 193-194: BI = (2 c / (c + i) - 1) (c + i) / (c + i + d): "don't know" answers have no weight of
+    their own and only enlarge the denominator (literature.md lines 87-89)."""
     with_dk = blinding.bang_index(30, 10, 60)
     assert with_dk.estimate == pytest.approx(0.2)
     assert blinding.bang_index(30, 10).estimate == pytest.approx(0.5)
@@ -81,6 +86,8 @@ def test_dont_know_counts_only_in_the_denominator():
 
 
 def test_edge_cases_as_the_reference_documents():
+    """man/BI.Rd lines 44-46 (1: all correct, unblinded; -1: all incorrect, opposite guessing), line 73 (Bang
+    undefined when an arm answered only "don't know") and lines 65-67 (James: 1 with SE 0 in that case)."""
     all_correct = blinding.bang_index(12, 0)
     assert (all_correct.estimate, all_correct.se, all_correct.interpretation) == (1.0, 0.0, "unblinded")
     all_wrong = blinding.bang_index(0, 12)
@@ -93,6 +100,7 @@ def test_edge_cases_as_the_reference_documents():
 
 
 def test_james_all_correct_is_complete_unblinding():
+    """man/BI.Rd lines 39-40: James 0 when all responses are correct, 0.5 when half are correct and half not."""
     result = blinding.james_index([[20, 0], [0, 20], [0, 0]])
     assert result.estimate == pytest.approx(0.0) and result.interpretation == "unblinded"
     result = blinding.james_index([[10, 10], [10, 10], [0, 0]])
@@ -101,6 +109,8 @@ def test_james_all_correct_is_complete_unblinding():
 
 
 def test_scenario_uses_the_0_2_rule_exactly_at_the_boundary():
+    """Random guess -0.2 < BI < 0.2, unblinded BI >= 0.2, opposite guessing BI <= -0.2 (BMC Med Res Methodol 2018
+    Table 1, literature.md lines 103-104)."""
     assert blinding.bang_index(9, 6).scenario == "unblinded"  # exactly 0.2
     assert blinding.bang_index(6, 4).scenario == "unblinded"  # exactly 0.2
     assert blinding.bang_index(4, 6).scenario == "opposite guessing"  # exactly -0.2
@@ -189,6 +199,7 @@ def test_labels_are_the_documented_ones():
 
 
 def test_one_sided_bounds_and_alternatives():
+    """R/BI.r lines 201-210: a one-sided Bang interval fixes the other limit at -1 ('less') or 1 ('greater')."""
     two = blinding.bang_index(48, 4, 330)
     greater = blinding.bang_index(48, 4, 330, alternative="greater")
     less = blinding.bang_index(48, 4, 330, alternative="less")
