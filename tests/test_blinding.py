@@ -78,7 +78,7 @@ def test_recompute_table_matches_printed_values():
 
 def test_dont_know_counts_only_in_the_denominator():
     """R/BI.r lines 193-194: BI = (2 c / (c + i) - 1) (c + i) / (c + i + d): "don't know" answers have no weight of
-    their own and only enlarge the denominator (literature.md lines 87-89)."""
+    their own and only enlarge the denominator (literature.md lines 87-90)."""
     with_dk = blinding.bang_index(30, 10, 60)
     assert with_dk.estimate == pytest.approx(0.2)
     assert blinding.bang_index(30, 10).estimate == pytest.approx(0.5)
