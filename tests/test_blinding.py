@@ -423,10 +423,13 @@ def test_james_weights_follow_the_cells_they_weigh():
 
 
 @pytest.mark.parametrize("weights", [[[0, 0.5], [0.5, 0]], [[0, 0.5], [0.5, 0], [1, float("nan")]],
-                                     [[0, 0.5], [0.5, 0], [1, None]], [[0, 0.5], [0.5, 0], [1, float("inf")]]],
-                         ids=["2x2", "nan", "missing", "infinite"])
+                                     [[0, 0.5], [0.5, 0], [1, None]], [[0, 0.5], [0.5, 0], [1, float("inf")]],
+                                     [[0, 0.5], [-0.5, 0], [1, 1]]],
+                         ids=["2x2", "nan", "missing", "infinite", "negative"])
 def test_james_refuses_weights_that_are_not_a_3_x_2_table_of_numbers(weights):
-    with pytest.raises(ValueError, match=r"^weights must be a 3 x 2 table of finite numbers"):
+    """A weight says how far an answer is from a correct guess (0 correct, 0.5 wrong, 1 don't know): a table of
+    three rows and two columns of numbers of at least 0; the message shows what was given."""
+    with pytest.raises(ValueError, match=r"^weights must be a 3 x 2 table of finite numbers of at least 0, got \["):
         blinding.james_index(HOUWELING, weights=weights)
 
 
@@ -530,9 +533,12 @@ def test_wilson_interval_matches_scipy(k, n):
 
 
 def test_wilson_interval_ends_exactly_at_0_and_1():
-    """No events: the interval starts at exactly 0 (printed as 0.0 %, never 1e-17 %); all events: it ends at 1."""
-    assert blinding.wilson_interval(0, 7)[0] == 0.0
-    assert blinding.wilson_interval(7, 7)[1] == 1.0
+    """No events: the interval starts at exactly 0 (printed as 0.0 %, never 3e-17 %); all events: it ends at exactly
+    1. (For 0 of 5 the formula itself gives 2.8e-17, for 13 of 13 it gives 0.9999999999999999.)"""
+    for n in (5, 7, 10, 21):
+        assert blinding.wilson_interval(0, n)[0] == 0.0
+    for n in (9, 13, 15):
+        assert blinding.wilson_interval(n, n)[1] == 1.0
     assert blinding.wilson_interval(0, 1)[0] == 0.0 and blinding.wilson_interval(1, 1)[1] == 1.0
 
 

@@ -297,7 +297,7 @@ def james_index(table, confidence: float = 0.95, weights=None,
     confidence : float, default 0.95
         Confidence level of the interval.
     weights : array_like, shape (3, 2), optional
-        Cell weights; default :data:`JAMES_WEIGHTS` (0 correct, 0.5 incorrect, 1 don't know).
+        Cell weights of at least 0; default :data:`JAMES_WEIGHTS` (0 correct, 0.5 incorrect, 1 don't know).
     alternative : {"two-sided", "greater", "less"}
         Two-sided interval or a one-sided bound.
 
@@ -330,14 +330,15 @@ def james_index(table, confidence: float = 0.95, weights=None,
     """
     x = _table(table)
     w = JAMES_WEIGHTS if weights is None else np.asarray(weights, dtype=float)
-    if w.shape != (3, 2) or not np.all(np.isfinite(w)):
-        raise ValueError(f"weights must be a 3 x 2 table of finite numbers, got shape {w.shape}")
+    if w.shape != (3, 2) or not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError(f"weights must be a 3 x 2 table of finite numbers of at least 0, got {w.tolist()}")
     z, z_one = _z(confidence, alternative)
     total = x.sum()
-    if np.all(x[:2] == 0) and np.all(x[2] > 0):
+    if not x[:2].any():  # only "don't know" answers (each arm has some: _table refuses an arm without answers)
         estimate, se = 1.0, 0.0
     else:
-        with np.errstate(divide="ignore", invalid="ignore"):
+        # A degenerate table gives 0/0 (NaN, labelled undefined); with weights of at least 0 nothing else divides by 0.
+        with np.errstate(invalid="ignore"):
             estimate, se = _james(x / total, w[:2], total)
     low, high = _interval(estimate, se, z, alternative, (0.0, 1.0))
     interpretation = ("undefined for this table" if math.isnan(estimate) or math.isnan(se)
@@ -414,6 +415,7 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
     p = k / total
     centre = (p + z * z / (2 * total)) / (1 + z * z / total)
     half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
-    low = 0.0 if k == 0 else max(0.0, centre - half)
-    high = 1.0 if k == total else min(1.0, centre + half)
+    # At 0 and n events the limits are exactly 0 and 1 (the formula lands within 1e-16 of them, either side).
+    low = 0.0 if k == 0 else centre - half
+    high = 1.0 if k == total else centre + half
     return low, high
