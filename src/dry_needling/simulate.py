@@ -142,7 +142,7 @@ def draw_random_numbers(n_trials: int, n_per_arm: int, seed: int | None = 0) -> 
     _check_size(n_trials, n_per_arm)
     rng = np.random.default_rng(_seed(seed))
     shape = (n_trials, 2, n_per_arm)
-    return rng.random(shape), rng.standard_normal(shape, dtype=np.float64)
+    return rng.random(shape), rng.standard_normal(shape)  # both float64, NumPy's default
 
 
 def simulate_trials(n_trials: int, n_per_arm: int, true_effect: float, expectation_effect: float,
