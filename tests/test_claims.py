@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from dry_needling import claims, data, paths, staleness
@@ -63,18 +64,23 @@ def test_stale_rows_are_listed_as_a_warning():
 
 # --- verdict rules without answers typed in (issue 22 item 5): each rule reads its evidence from data/ ---------
 
-def _data_copy(tmp_path, edits: dict[str, list[tuple[str, str]]]):
-    """A copy of data/ with exact text replacements, each of which must match exactly once."""
-    folder = tmp_path / "data"
-    shutil.copytree(paths.data_dir(), folder)
-    for name, pairs in edits.items():
-        path = folder / name
-        text = path.read_text(encoding="utf-8")
-        for old, new in pairs:
-            assert text.count(old) == 1, (name, old)
-            text = text.replace(old, new)
-        path.write_text(text, encoding="utf-8")
-    return folder
+@pytest.fixture(scope="module")
+def shipped():
+    return claims.load_tables()
+
+
+def _edited(shipped, name, edit):
+    """The shipped tables with one table replaced by ``edit(copy of it)``."""
+    tables = {key: table.copy() for key, table in shipped.items()}
+    tables[name] = edit(tables[name])
+    return tables
+
+
+def _set(table, key_column, key, column, value):
+    table = table.copy()
+    assert (table[key_column] == key).sum() == 1, key
+    table.loc[table[key_column] == key, column] = value
+    return table
 
 
 def test_the_certainty_a_claim_needs_is_read_from_its_own_wording():
@@ -89,33 +95,25 @@ def test_the_certainty_a_claim_needs_is_read_from_its_own_wording():
     assert claims.claim_level("We are uncertain whether dry needling reduces pain") == "very low"
 
 
-def test_rewording_a_claim_changes_the_certainty_it_needs(tmp_path):
-    may = "Evidence suggests dry needling may beat sham treatment for pain"
-    folder = _data_copy(tmp_path, {"claims.csv": [(may, "Dry needling beats sham treatment for pain")]})
-    before = claims.computed_verdicts()["bottom_line_sham"].reason
-    after = claims.computed_verdicts(folder)["bottom_line_sham"].reason
+def test_rewording_a_claim_changes_the_certainty_it_needs(shipped):
+    before = claims.verdicts_from(shipped)["bottom_line_sham"].reason
+    flat = _edited(shipped, "claims", lambda t: _set(t, "id", "bottom_line_sham", "claim",
+                                                      "Dry needling beats sham treatment for pain"))
+    after = claims.verdicts_from(flat)["bottom_line_sham"].reason
     assert "the claim's wording needs low certainty or better" in before
     assert "the claim's wording needs high certainty or better" in after
 
 
-def test_a_question_without_a_ledger_row_is_an_error(tmp_path):
-    folder = tmp_path / "data"
-    shutil.copytree(paths.data_dir(), folder)
-    path = folder / "claims.csv"
-    path.write_text("".join(line for line in path.read_text(encoding="utf-8").splitlines(keepends=True)
-                            if not line.startswith("part_of_programme,")), encoding="utf-8")
+def test_a_question_without_a_ledger_row_is_an_error(shipped):
+    tables = _edited(shipped, "claims", lambda t: t[t["id"] != "part_of_programme"])
     with pytest.raises(ValueError, match=r"^claims.csv has no row for part_of_programme \(claims.QUESTIONS asks"):
-        claims.computed_verdicts(folder)
+        claims.verdicts_from(tables)
 
 
-WALKER = "walker2000_lifetime,lifetime_prevalence,Lifetime prevalence of low back pain,"
-WHO = "who_non_specific,non_specific,Share of low back pain cases that are non-specific,"
-
-
-def test_the_shipped_percentage_verdicts_and_their_reasons():
+def test_the_shipped_percentage_verdicts_and_their_reasons(shipped):
     """Walker 2000 (walker2000_lifetime: 11-84 %, a range across studies) and the WHO fact sheet (about 90 %)
     measure what the article's 80 % and 85 % measure; for its 72 % only related survey figures exist."""
-    got = claims.computed_verdicts()
+    got = claims.verdicts_from(shipped)
     assert got["lifetime_prevalence"] == claims.Verdict(
         "partly supported", "80 % lies inside the published range for lifetime prevalence of low back pain, 11–84 % "
         "(walker2000: a range across studies, not one estimate)")
@@ -127,77 +125,69 @@ def test_the_shipped_percentage_verdicts_and_their_reasons():
         "(SpineUniverse 2013 online survey): 53 %; Anxiety (SpineUniverse 2013 online survey): 45 %)")
 
 
-@pytest.mark.parametrize("edit, key, verdict, words", [
-    ((WALKER + "\"Lifetime prevalence (Walker 2000, range of studies)\",,11,84,",
-      WALKER + "\"Lifetime prevalence (Walker 2000, range of studies)\",,11,79,"),
-     "lifetime_prevalence", "contradicted", "80 % lies outside the published range"),
-    ((WALKER + "\"Lifetime prevalence (Walker 2000, range of studies)\",,11,84,",
-      WALKER + "\"Lifetime prevalence (Walker 2000, range of studies)\",,80,84,"),
-     "lifetime_prevalence", "partly supported", "80–84 %"),  # the lower end itself is inside
-    ((WALKER, "walker2000_lifetime,lifetime_prevalence,Lifetime prevalence of back pain,"),
-     "lifetime_prevalence", "not found", "6 on related measures only (Lifetime prevalence (Walker 2000, range of "
-                                         "studies): 11–84 %; One-year"),
-    ((WHO + "Non-specific share (WHO fact sheet 2023),90,", WHO + "Non-specific share (WHO fact sheet 2023),86,"),
-     "non_specific", "supported", "1 percentage points"),
-    ((WHO + "Non-specific share (WHO fact sheet 2023),90,", WHO + "Non-specific share (WHO fact sheet 2023),80,"),
-     "non_specific", "partly supported", "5 percentage points"),
-    ((WHO + "Non-specific share (WHO fact sheet 2023),90,", WHO + "Non-specific share (WHO fact sheet 2023),79.9,"),
-     "non_specific", "contradicted", "5.1 percentage points"),
+@pytest.mark.parametrize("row, column, value, key, verdict, words", [
+    ("walker2000_lifetime", "high", 79, "lifetime_prevalence", "contradicted", "80 % lies outside the published range"),
+    ("walker2000_lifetime", "low", 80, "lifetime_prevalence", "partly supported", "80–84 %"),  # its lower end: inside
+    ("walker2000_lifetime", "measure", "Lifetime prevalence of back pain", "lifetime_prevalence", "not found",
+     "6 on related measures only (Lifetime prevalence (Walker 2000, range of studies): 11–84 %; One-year"),
+    ("who_non_specific", "estimate", 86, "non_specific", "supported", "1 percentage points"),
+    ("who_non_specific", "estimate", 80, "non_specific", "partly supported", "5 percentage points"),
+    ("who_non_specific", "estimate", 79.9, "non_specific", "contradicted", "5.1 percentage points"),
 ])
-def test_percentage_verdicts_follow_the_published_rows(tmp_path, edit, key, verdict, words):
-    folder = _data_copy(tmp_path, {"burden_context.csv": [edit]})
-    got = claims.computed_verdicts(folder)[key]
+def test_percentage_verdicts_follow_the_published_rows(shipped, row, column, value, key, verdict, words):
+    tables = _edited(shipped, "burden_context", lambda t: _set(t, "id", row, column, value))
+    got = claims.verdicts_from(tables)[key]
     assert got.verdict == verdict and words in got.reason, got
 
 
-def test_a_published_row_that_measures_the_article_s_question_is_used(tmp_path):
-    folder = tmp_path / "data"
-    shutil.copytree(paths.data_dir(), folder)
-    path = folder / "burden_context.csv"
-    original = path.read_text(encoding="utf-8")
-
+def test_a_published_row_that_measures_the_article_s_question_is_used(shipped):
     def add(measure):
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            fh.write(original)
-            csv.writer(fh, lineterminator="\n").writerow(
-                ["x2030_distress", "psychological_distress", measure, "Distress (X 2030)", 70, "", "", "", "percent",
-                 "point estimate", "People with chronic back pain", "2030", "spineuniverse_2013", "Table 1", ""])
+        def edit(table):
+            extra = {"id": "x2030_distress", "article_figure_id": "psychological_distress", "measure": measure,
+                     "label": "Distress (X 2030)", "estimate": 70.0, "unit": "percent", "interval": "point estimate",
+                     "source_id": "spineuniverse_2013"}
+            return pd.concat([table, pd.DataFrame([extra])], ignore_index=True)
+        return _edited(shipped, "burden_context", edit)
 
-    add("Share of people with chronic back pain reporting distress")  # a related measure, not the article's
-    got = claims.computed_verdicts(folder)["psychological_distress"]
-    assert got.verdict == "not found" and "3 on related measures only" in got.reason
-    add(claims.PERCENT_QUESTIONS["psychological_distress"])
-    assert claims.computed_verdicts(folder)["psychological_distress"] == claims.Verdict(
+    related = claims.verdicts_from(add("Share of people with chronic back pain reporting distress"))
+    assert related["psychological_distress"].verdict == "not found"
+    assert "3 on related measures only" in related["psychological_distress"].reason
+    same = claims.verdicts_from(add(claims.PERCENT_QUESTIONS["psychological_distress"]))
+    assert same["psychological_distress"] == claims.Verdict(
         "partly supported", "72 % is 2 percentage points from Distress (X 2030): point estimate 70 % "
         "(spineuniverse_2013); neither figure has an interval")
 
 
-def test_the_training_verdict_counts_the_states_read(tmp_path):
-    assert claims.computed_verdicts()["training_hours"] == claims.Verdict(
+def _hours(shipped, hours):
+    def edit(table):
+        table = table.copy()
+        for state, value in hours.items():
+            mask = (table["state"] == state) & (table["profession"] == "physical therapists")
+            assert mask.sum() == 1, state
+            table.loc[mask, "hours"] = value
+        return table
+    return claims.verdicts_from(_edited(shipped, "training_hours", edit))["training_hours"]
+
+
+def test_the_training_verdict_counts_the_states_read(shipped):
+    assert claims.verdicts_from(shipped)["training_hours"] == claims.Verdict(
         "partly supported", "DE set 54 h (secondary source): 1 of the 8 states read, not most; minimums in the 8 "
         "states read run from 24 to 325 h and differ from 54 h in 7", "", "2023-07")
-    most = _data_copy(tmp_path / "most", {"training_hours.csv": [
-        (f"{s},physical therapists,{h},", f"{s},physical therapists,54,")
-        for s, h in [("AZ", 24), ("FL", 50), ("GA", 50), ("NJ", 40)]]})
-    got = claims.computed_verdicts(most)["training_hours"]
-    assert got.verdict == "supported"
-    assert got.reason.startswith("AZ, DE, FL, GA, NJ set 54 h (primary and secondary sources): 5 of the 8 states "
-                                 "read, most;")
-    half = _data_copy(tmp_path / "half", {"training_hours.csv": [
-        (f"{s},physical therapists,{h},", f"{s},physical therapists,54,") for s, h in [("AZ", 24), ("GA", 50)]]})
-    assert claims.computed_verdicts(half)["training_hours"].verdict == "partly supported"  # 3 of 8 is not most
-    none = _data_copy(tmp_path / "none", {"training_hours.csv": [("DE,physical therapists,54,",
-                                                                  "DE,physical therapists,55,")]})
-    assert claims.computed_verdicts(none)["training_hours"].verdict == "not found"
+    most = _hours(shipped, {"AZ": 54, "FL": 54, "GA": 54, "NJ": 54})
+    assert most.verdict == "supported"
+    assert most.reason.startswith("AZ, DE, FL, GA, NJ set 54 h (primary and secondary sources): 5 of the 8 states "
+                                  "read, most;")
+    assert _hours(shipped, {"AZ": 54, "GA": 54}).verdict == "partly supported"  # 3 of 8 is not most
+    assert _hours(shipped, {"DE": 55}).verdict == "not found"
 
 
-def test_side_effect_verdicts_name_the_counts_and_their_denominators(tmp_path):
-    got = claims.computed_verdicts()
+def test_side_effect_verdicts_name_the_counts_and_their_denominators(shipped):
+    got = claims.verdicts_from(shipped)
     assert got["side_insertion_pain"] == claims.Verdict(
         "supported", "counted: Brady 2014 3.01 per 100 treatments (pain during treatment), Boyce 2020 5.9 per 100 "
         "sessions (pain during dry needling)")
-    folder = _data_copy(tmp_path, {"adverse_events.csv": [("Fatigue,side_fatigue,", "Fatigue,,")]})
-    assert claims.computed_verdicts(folder)["side_fatigue"] == claims.Verdict(
+    unlinked = _edited(shipped, "adverse_events", lambda t: _set(t, "id", "brady_fatigue", "article_item_id", None))
+    assert claims.verdicts_from(unlinked)["side_fatigue"] == claims.Verdict(
         "not found", "not among the events counted by Brady 2014, Boyce 2020, Gattie 2020")
 
 
@@ -212,14 +202,12 @@ def test_stale_reasons_lists_a_stored_reason_the_rules_do_not_give(tmp_path):
     for row in rows:  # the ledger with every computed reason written in, as the lead will sync it
         if row["id"] in computed:
             row["reason"] = computed[row["id"]].reason
+        if row["id"] == "side_fatigue":
+            row["reason"] = "counted in surveys"
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    assert claims.stale_reasons(folder) == [] and claims.disagreements(folder) == []
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("counted: Brady 2014 0.04 per 100 treatments (fatigue)", "counted in surveys", 1),
-                    encoding="utf-8")
     assert claims.stale_reasons(folder) == [
         "claims.csv, claim side_fatigue: stored reason 'counted in surveys', the rules give 'counted: Brady 2014 0.04 "
         "per 100 treatments (fatigue)'"]

@@ -43,7 +43,7 @@ import pandas as pd
 from . import burden, data, evidence, regulation
 
 __all__ = ["VERDICTS", "Question", "QUESTIONS", "PERCENT_QUESTIONS", "Verdict", "claim_level", "verdict_from_sof",
-           "computed_verdicts", "ledger", "disagreements", "stale_reasons"]
+           "computed_verdicts", "verdicts_from", "load_tables", "TABLES", "ledger", "disagreements", "stale_reasons"]
 
 #: The fixed set of verdicts, strongest support first.
 VERDICTS = ["supported", "partly supported", "contradicted", "outdated", "not found", "not checked"]
@@ -303,18 +303,30 @@ def _side_effect_verdicts(tables: dict[str, pd.DataFrame]) -> dict[str, Verdict]
     return out
 
 
-_TABLES = ["claims", "article_figures", "burden_context", "us_states", "training_hours", "adverse_events",
-           "article_items"]
+#: The tables the verdict rules read (besides the Summary-of-Findings table).
+TABLES = ["claims", "article_figures", "burden_context", "us_states", "training_hours", "adverse_events",
+          "article_items"]
 
 
-def computed_verdicts(data_dir=None) -> dict[str, Verdict]:
-    """Claim id -> :class:`Verdict`, computed from the data for every claim a rule covers."""
-    tables = {name: data.load(name, data_dir) for name in _TABLES}
+def load_tables(data_dir=None) -> dict[str, pd.DataFrame]:
+    """The tables the verdict rules read (:data:`TABLES`), loaded and validated, with the checked SoF table."""
+    tables = {name: data.load(name, data_dir) for name in TABLES}
     tables["summary_of_findings"] = evidence.summary_of_findings(data_dir)
+    return tables
+
+
+def verdicts_from(tables: dict[str, pd.DataFrame]) -> dict[str, Verdict]:
+    """Claim id -> :class:`Verdict` for every claim a rule covers, from tables as :func:`load_tables` gives them
+    (the rules themselves: no file is read, so a test or a what-if can hand in edited tables)."""
     out: dict[str, Verdict] = {}
     for rule in (_percentage_verdicts, _state_verdicts, _training_verdict, _side_effect_verdicts, _sof_verdicts):
         out.update(rule(tables))
     return out
+
+
+def computed_verdicts(data_dir=None) -> dict[str, Verdict]:
+    """Claim id -> :class:`Verdict`, computed from the data for every claim a rule covers."""
+    return verdicts_from(load_tables(data_dir))
 
 
 def _text(value) -> str:
