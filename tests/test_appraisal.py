@@ -365,3 +365,10 @@ def test_summary_of_findings_adds_each_row_s_finding_and_statement():
     assert sof.loc["liu2018_pain_other", "finding"] == "benefit"
     assert sof.loc["valera_calero2022_stiffness", "finding"] == "little or no difference"
     assert sof.loc["liu2018_pain_other", "statement"].startswith("Dry needling probably improves pain")
+
+
+def test_rows_that_tie_keep_the_tables_order():
+    """Two reviews of the same comparison and outcome stay in the order the table gives them."""
+    for order in (["z_rev", "a_rev", "m_rev"], ["a_rev", "m_rev", "z_rev"]):
+        sof = table(*[row(key, source_id=key) for key in order])
+        assert list(evidence.sof_by_comparison(sof)["sof_id"]) == order

@@ -270,3 +270,108 @@ def test_certainty_from_domains_steps_down_and_stops_at_very_low():
     with pytest.raises(ValueError, match=r"^publication_bias: expected one of \['no serious', 'serious', "
                                          r"'very serious', 'not assessed'\], got None$"):
         evidence.certainty_from_domains({d: "no serious" for d in evidence.DOMAINS[:-1]})
+
+
+# --- a result's direction, at the boundary of no difference ---------------------------------------------------
+
+def _result(est, lo, hi, direction="negative", measure="SMD"):
+    return {"estimate": est, "ci_low": lo, "ci_high": hi, "favours_dn_when": direction, "measure": measure}
+
+
+@pytest.mark.parametrize("row, expected", [
+    (_result(-0.25, -0.50, 0.00), "uncertain"),          # an interval that touches 0 does not exclude it
+    (_result(0.20, 0.00, 0.40), "uncertain"),
+    (_result(-0.25, -0.50, -0.01), "favours dry needling"),
+    (_result(0.21, 0.01, 0.41), "favours comparator"),
+    (_result(0.21, 0.01, 0.41, "positive"), "favours dry needling"),
+    (_result(-0.25, -0.50, -0.01, "positive"), "favours comparator"),
+    (_result(float("nan"), -0.5, -0.1), "not reported"),  # limits without an estimate
+    (_result(-0.3, float("nan"), -0.1), "not reported"),
+])
+def test_favours_dry_needling_at_the_boundary(row, expected):
+    assert evidence.favours_dry_needling(row) == expected
+
+
+def test_a_probable_typo_counts_only_if_both_corrections_exclude_no_difference():
+    # -0.81 (-1.64 to -0.03): mirrored, the lower bound gives -1.64 to 0.02, which reaches 0 (Sanchez-Infante 2021).
+    assert evidence.interval_consistency(-0.81, -1.64, -0.03, "SMD") == "inconsistent"
+    assert evidence.favours_dry_needling(_result(-0.81, -1.64, -0.03)) == "uncertain"
+    # -1.56 (-2.80 to -0.95) is off too, but both mirrors stay below 0 (Yu 2023).
+    assert evidence.favours_dry_needling(_result(-1.56, -2.80, -0.95, measure="MD")) == "favours dry needling"
+
+
+def test_a_ratio_is_not_read_as_a_difference():
+    with pytest.raises(ValueError, match=r"^favours_dry_needling reads differences \(MD, SMD\), not a ratio \(RR\)"):
+        evidence.favours_dry_needling(_result(15.38, 2.26, 104.86, "positive", "RR"))
+
+
+@pytest.mark.parametrize("est, lo, hi, measure, expected", [
+    (-1.00, -1.50, -0.48, "MD", "consistent"),      # 2 e - lo - hi = -0.02: two units of the last decimal, allowed
+    (-1.00, -1.50, -0.47, "MD", "inconsistent"),    # three units
+    (2.0, 1.0, 4.0, "OR", "consistent"),            # symmetric on the log scale, for every ratio measure
+    (2.0, 1.0, 4.0, "HR", "consistent"),
+    (2.0, 1.0, 4.0, "MD", "inconsistent"),          # but not on the difference scale
+    (1.00, 0.50, 2.04, "RR", "consistent"),         # log error 0.020 within 2 x 0.01 / 0.50 = 0.04
+    (1.00, 0.50, 2.07, "RR", "consistent"),         # 0.034: still within
+    (1.00, 0.50, 2.12, "RR", "inconsistent"),       # 0.058: beyond
+    (0.80, 0.60, 1.07, "RR", "consistent"),         # limits below 1 are fine on the log scale
+    (0.80, 0.00, 1.07, "RR", "not checkable"),      # a limit of 0 has no logarithm
+])
+def test_interval_consistency_allows_the_rounding_of_the_last_decimal(est, lo, hi, measure, expected):
+    assert evidence.interval_consistency(est, lo, hi, measure) == expected
+
+
+def test_an_unrecognised_certainty_value_is_refused():
+    with pytest.raises(ValueError, match=r"^unknown certainty 3;"):
+        evidence.weakest_certainty([3])
+
+
+def test_grade_statement_defaults_and_refusals():
+    assert evidence.grade_statement("benefit", "low") == "Dry needling may improve pain vs the comparator"
+    assert evidence.grade_statement("harm", "moderate", intervention="acupuncture", outcome="function",
+                                    comparator="sham") == "Acupuncture probably worsens function vs sham"
+    with pytest.raises(ValueError, match=r"^effect must be one of \['benefit', 'harm', 'little or no difference', "
+                                         r"'uncertain'\], got 'helps'$"):
+        evidence.grade_statement("helps", "low")
+
+
+def test_smd_to_points_with_a_small_sd():
+    assert evidence.smd_to_points(-0.4, 0.5) == pytest.approx(-0.2)
+
+
+# --- notebook 05's SMD forest rows: labels a reader must see -------------------------------------------------
+
+def _pooled_row(**kw):
+    base = dict(id="r", review="Rev 2020", outcome="Pain", time_point="Post-intervention", measure="SMD",
+                estimate=-0.5, ci_low=-0.8, ci_high=-0.2, favours_dn_when="negative", pools_acupuncture=False,
+                preprint=False, all_msk_conditions=False, source_conclusion="benefit", comparison_group="vs sham")
+    base.update(kw)
+    return base
+
+
+def test_smd_forest_rows_label_every_flag():
+    pooled = pd.DataFrame([
+        _pooled_row(id="a", review="Yu 2023 (WHO review)", pools_acupuncture=True,
+                    comparison_group="vs no intervention"),
+        _pooled_row(id="b", preprint=True, all_msk_conditions=True, outcome="Function (not listed in the abstract)"),
+        _pooled_row(id="c", estimate=-0.81, ci_low=-1.64, ci_high=-0.03, time_point="13-24 weeks"),
+        _pooled_row(id="d", measure="not reported", estimate=float("nan"), ci_low=float("nan"),
+                    ci_high=float("nan"), source_conclusion="no significant difference"),
+        _pooled_row(id="e", measure="MD"),                               # not an SMD: another plot
+        _pooled_row(id="f", favours_dn_when="positive"),                 # another direction: not on this plot
+    ])
+    rows = evidence.smd_forest_rows(pooled).set_index("id")
+    assert list(rows.index) == ["b", "c", "d", "a"]  # sham first, table order within a comparison
+    assert rows.loc["a", "label"] == "Yu 2023 (WHO): pain, post-intervention [+acupuncture]"
+    assert rows.loc["b", "label"] == "Rev 2020: function, post-intervention [preprint] [all MSK]"
+    assert rows.loc["c", "label"] == "Rev 2020: pain, 13-24 weeks [CI printed inconsistently]"
+    assert rows.loc["d", "in_words"] == "(no numbers) no clear difference"
+    assert rows.loc["a", "in_words"] == "(no numbers) favours DN"
+    assert list(rows["interval"]) == ["consistent", "inconsistent", "not checkable", "consistent"]
+
+
+def test_smd_forest_rows_keep_the_tables_order_within_a_comparison(pooled):
+    rows = evidence.smd_forest_rows(pooled)
+    position = {key: i for i, key in enumerate(pooled["id"])}
+    for _, group in rows.groupby("comparison_group", sort=False):
+        assert list(group["id"]) == sorted(group["id"], key=position.get)
