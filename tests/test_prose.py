@@ -203,6 +203,7 @@ def _code(source, outputs=()) -> dict:
 def tables(tmp_path) -> Path:
     folder = tmp_path / "data"
     folder.mkdir()
+    (folder / "extra.csv").write_text("id,count\ne1,555\n", encoding="utf-8")
     (folder / "trials.csv").write_text(
         "id,study_id,source_id,n,note,locator\n"
         "t7,3001,4002,31,\"5 dropouts, 2 arms\",page 905\n"
@@ -241,10 +242,11 @@ def test_unbound_numbers_names_notebook_cell_number_and_context(tmp_path, tables
 
 
 def test_cells_marked_not_data_or_bound_in_another_notebook(tmp_path, tables):
-    _notebook(tmp_path / "other.ipynb", [_code("x", [{"output_type": "stream", "name": "stdout", "text": "77\n"}])])
+    _notebook(tmp_path / "other.ipynb", [_code("x", [{"output_type": "stream", "name": "stdout", "text": "77\n"}]),
+                                         _code('extra = data.load("extra")')])
     nb = _notebook(tmp_path / "nb.ipynb", [
         {"cell_type": "markdown", "source": "no metadata at all: 31"},
-        _md("quotes the other notebook: 77", bound_in=["other.ipynb"]),
+        _md("quotes the other notebook's output and table: 77 and 555", bound_in=["other.ipynb"]),
         _md("quotes it unmarked: 77"),
         _md("a chain 100 × 0.8 and 77", not_data=["100 × 0.8"]),
         _code('t = data.load("trials")'),
@@ -256,8 +258,8 @@ def test_cells_marked_not_data_or_bound_in_another_notebook(tmp_path, tables):
 
 def test_alt_text_may_quote_cells_counts_sums_and_shares_as_percentages(tmp_path):
     chart = tmp_path / "chart.csv"
-    chart.write_text("study,trials,share,mixed\nA,12,0.25,2\nB,30,,3\nC,,0.5,2.5\nD,7,,\n", encoding="utf-8")
-    alt = ("Dot chart of 4 studies: 3 report trials (49 in all), 2 a share (25 % and 50 %), 12 and 30 trials, "
+    chart.write_text("study,trials,share,mixed\nA,12,0.25,2\nB,30,,3\nC,,0.875,2.5\nD,7,,\n", encoding="utf-8")
+    alt = ("Dot chart of 4 studies: 3 report trials (49 in all), 2 a share (25 % and 87.5 %), 12 and 30 trials, "
            "2 without a share.")
     assert prose.unbound_alt_numbers(alt, chart) == []
     # The sum of a column is offered only when every filled cell is a whole number (2 + 3, not 7.5 with 2.5).

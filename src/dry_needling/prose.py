@@ -95,20 +95,27 @@ def _numbers_from_text(text: str) -> set[float]:
 _NOT_VALUES = {"id", "url", "read_at", "doi", "citation", "locator", "accessed", "source_id"}
 
 
+def _notebook(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _csv_rows(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
 def _table_values(path: Path) -> set[float]:
     """Numeric cells of a CSV (a cell that is one number), plus numbers quoted in its descriptive text
     columns (notes, measures, populations); identifiers, citations, addresses and locators are left out."""
     values: set[float] = set()
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        for row in reader:
-            for column, cell in row.items():
-                if not cell or column in _NOT_VALUES or column.endswith("_id"):
-                    continue  # a short row's missing cell (None), an empty one, or a column of identifiers
-                try:
-                    values.add(abs(float(cell)))
-                except ValueError:
-                    values |= _numbers_from_text(cell)
+    for row in _csv_rows(path):
+        for column, cell in row.items():
+            if not cell or column in _NOT_VALUES or column.endswith("_id"):
+                continue  # a short row's missing cell (None), an empty one, or a column of identifiers
+            try:
+                values.add(abs(float(cell)))
+            except ValueError:
+                values |= _numbers_from_text(cell)
     return values
 
 
@@ -116,10 +123,11 @@ def known_values(notebook: Path, data_dir: Path) -> set[float]:
     """Absolute values a notebook's prose may quote: every numeric cell of the tables it loads
     (``data.load("name")``), numbers in their ``note`` column, and every number in its stored text
     outputs (printed text and the plain-text form of tables)."""
-    nb = json.loads(notebook.read_text(encoding="utf-8"))
-    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    nb = _notebook(notebook)
+    loaded = {table for c in nb["cells"] if c["cell_type"] == "code"
+              for table in re.findall(r"data\.load\(\s*[\"'](\w+)[\"']", "".join(c["source"]))}
     values: set[float] = set()
-    for table in sorted(set(re.findall(r"data\.load\(\s*[\"'](\w+)[\"']", code))):
+    for table in sorted(loaded):
         path = data_dir / f"{table}.csv"
         if path.exists():
             values |= _table_values(path)
@@ -142,7 +150,7 @@ def bound(number: Number, values: set[float]) -> bool:
 def unbound_numbers(notebook: Path, data_dir: Path) -> list[str]:
     """Every number in the notebook's markdown that is neither bound nor marked, as
     ``"<notebook>, cell <i>: <number> in '…context…'"``."""
-    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    nb = _notebook(notebook)
     values = known_values(notebook, data_dir)
     problems = []
     for i, cell in enumerate(nb["cells"]):
@@ -167,8 +175,7 @@ def unbound_alt_numbers(alt: str, figure_csv: Path, not_data: tuple[str, ...] = 
     rows, the number of filled and of empty cells in each column, and the sum of each whole-number
     column (e.g. 54 trials across the rows of a table of trial counts)."""
     values: set[float] = set()
-    with figure_csv.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = _csv_rows(figure_csv)
     values.add(float(len(rows)))
     columns = rows[0].keys() if rows else []
     for column in columns:
