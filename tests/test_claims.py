@@ -218,3 +218,47 @@ def test_stale_reasons_lists_a_stored_reason_the_rules_do_not_give(tmp_path):
                                        "00, then removes this mark")
 def test_the_ledger_shows_the_reasons_the_rules_give():
     assert claims.stale_reasons() == []
+
+
+def test_the_ledger_a_reader_sees():
+    table = claims.ledger()
+    assert list(table.columns) == ["verdict", "claim", "reason", "scope", "evidence_as_of", "sof_ids", "notebook",
+                                   "section", "as_of", "review_by"]
+    stored = data.load("claims")
+    assert list(table["claim"]) == list(stored["claim"]) and list(table["verdict"]) == list(stored["verdict"])
+
+
+def test_every_kind_of_disagreement_is_named(tmp_path):
+    """Each rule of disagreements() on one edited copy of the ledger: the line names the claim and what differs."""
+    folder = tmp_path / "data"
+    shutil.copytree(paths.data_dir(), folder)
+    path = folder / "claims.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        fields, rows = reader.fieldnames, list(reader)
+    by_id = {row["id"]: row for row in rows}
+    by_id["state_hi"]["verdict"] = "outdated"
+    by_id["bottom_line_sham"]["sof_ids"] = "hu2018_sham_pain"
+    by_id["training_hours"]["evidence_as_of"] = "2022-01"
+    by_id["origin_decade"]["computed"] = "true"
+    by_id["depression_cycle"]["verdict"], by_id["depression_cycle"]["searched"] = "not found", ""
+    by_id["cpt_codes"]["sof_ids"] = "nope_2020"
+    by_id["bottom_line_other"]["sof_ids"] = ""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    computed = claims.computed_verdicts(folder)
+    assert claims.disagreements(folder) == [  # in the ledger's order
+        f"claims.csv, claim state_hi: stored verdict 'outdated', the data now give 'supported' "
+        f"({computed['state_hi'].reason})",
+        "claims.csv, claim training_hours: stored evidence_as_of '2022-01', the newest evidence is '2023-07'",
+        "claims.csv, claim origin_decade: marked computed but no rule computes it",
+        "claims.csv, claim cpt_codes: sof_ids names 'nope_2020', which is not in summary_of_findings.csv",
+        f"claims.csv, claim bottom_line_sham: stored sof_ids 'hu2018_sham_pain', the data give "
+        f"{computed['bottom_line_sham'].sof_ids!r}",
+        "claims.csv, claim bottom_line_other: stored sof_ids '', the data give "
+        f"{computed['bottom_line_other'].sof_ids!r}",
+        "claims.csv, claim bottom_line_other: an evidence verdict must name the SoF rows it rests on",
+        "claims.csv, claim depression_cycle: 'not found' must say what was searched",
+    ]

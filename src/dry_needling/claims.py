@@ -376,9 +376,7 @@ def stale_reasons(data_dir=None) -> list[str]:
 
 
 def ledger(data_dir=None) -> pd.DataFrame:
-    """The ledger as a reader takes it in: verdict, claim, reason, scope, the evidence's date, where to read more."""
-    claims = data.load("claims", data_dir)
-    order = {v: i for i, v in enumerate(VERDICTS)}
-    out = claims.assign(rank=claims["verdict"].map(order))
-    return out[["verdict", "claim", "reason", "scope", "evidence_as_of", "sof_ids", "notebook", "section", "as_of",
-                "review_by"]]
+    """The ledger as a reader takes it in, in the table's order: verdict, claim, reason, scope, the evidence's date,
+    the SoF rows, where to read more, when it was checked and when to check again."""
+    return data.load("claims", data_dir)[["verdict", "claim", "reason", "scope", "evidence_as_of", "sof_ids",
+                                          "notebook", "section", "as_of", "review_by"]]
