@@ -11,11 +11,18 @@
     to drawing the same random numbers with NumPy alone (goal <= 2x), and the slider's redraw
     time (goal < 100 ms).
 (f) meta.pool (DL) over 1,000 simulated analyses of 20 studies each, as a ratio to the same DL
-    arithmetic written in plain vectorised NumPy over all 1,000 at once (goal <= 3x).
+    arithmetic written in plain vectorised NumPy over all 1,000 at once (goal <= 3x); REML's cost on the same
+    analyses (as a multiple of DL), and REML over 1,000 random mm-scale analyses of 4 trials (every row must
+    converge; how many needed the bounded search).
 (g) sizing a class on a JupyterHub: the peak memory (RSS) and CPU seconds of one kernel after running each
     notebook, the memory of one idle single-user Jupyter server, and the memory N kernels (default 10) really use
     when they run the heaviest notebook at the same time (sampled from /proc/meminfo, not one kernel times N);
     prints how many concurrent students fit in 8 GB and 16 GB. `--class` runs (g) only; `--kernels N` sets N.
+(i) a class on a real JupyterHub (`make test-hub`'s hub test, tests/test_hub.py): ten students, each with a
+    single-user server started by SimpleLocalProcessSpawner, pull the student edition with nbgitpuller and run notebook
+    03 at the same time through the hub's proxy; the peak memory per student (server + kernel, PSS and RSS) and of the
+    whole hub (hub, proxy, servers, kernels), sampled every 0.5 s, and the wall times. `--hub` runs (i) only;
+    otherwise (i) reports the last run's build/bench/hub.json when there is one, and runs the test when there is not.
 (h) data validation: `python -m dry_needling validate` on the shipped data as a fresh process (cold: start-up and
     imports included; goal <= 1 s) against a fresh process that only reads the same CSV files with pandas, and
     `data.validate` on a copy of the data package whose pooled_estimates table is repeated to 200,000 rows (ids
@@ -87,7 +94,8 @@ def _dl_numpy(y: np.ndarray, v: np.ndarray) -> tuple:
     est = (w * y).sum(1) / sw
     se = np.sqrt(1 / sw)
     half = special.stdtrit(k - 2, 0.975) * np.sqrt(tau2 + se ** 2)
-    return (est, se, est - 1.959964 * se, est + 1.959964 * se, 2 * special.ndtr(-np.abs(est / se)),
+    z = special.ndtri(0.975)
+    return (est, se, est - z * se, est + z * se, 2 * special.ndtr(-np.abs(est / se)),
             special.chdtrc(k - 1, q), 100 * np.maximum(0, (q - (k - 1)) / q), 100 * w / sw[:, None],
             est - half, est + half)
 
@@ -99,6 +107,24 @@ def pooling_vs_numpy() -> tuple[float, float]:
     pooled = _median_time(lambda: meta.pool(y, v, method="DL"), repeats=21)
     floor = _median_time(lambda: _dl_numpy(y, v), repeats=21)
     return pooled, floor
+
+
+def reml_cost() -> tuple[float, float, float, int, int]:
+    """REML against DL on the same 1,000 analyses x 20 studies, and REML on 1,000 random analyses of 4 trials on a
+    0-100 mm scale (the shape of notebook 06's analyses): times and how many rows needed the bounded search."""
+    rng = np.random.default_rng(9)
+    v = rng.uniform(0.02, 0.5, size=(1000, 20))
+    y = rng.normal(-0.5, np.sqrt(v + 0.1))
+    reml = _median_time(lambda: meta.pool(y, v, method="REML"), repeats=7)
+    dl = _median_time(lambda: meta.pool(y, v, method="DL"), repeats=21)
+    n1, n2 = rng.integers(10, 150, size=(2, 1000, 4))
+    sd = rng.uniform(5, 35, size=(1000, 4))
+    vm = sd ** 2 * (1 / n1 + 1 / n2)
+    ym = np.clip(rng.normal(-10, rng.uniform(0, 15, size=(1000, 1)), size=(1000, 4)) + rng.normal(0, np.sqrt(vm)),
+                 -100, 100)
+    mm = _median_time(lambda: meta.pool(ym, vm, method="REML"), repeats=7)
+    fits = meta.pool(ym, vm, method="REML").tau2_fit
+    return reml, dl, mm, sum(f == "bounded search" for f in fits), sum(f == "failed" for f in fits)
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -294,6 +320,32 @@ def class_sizing(n_kernels: int = 10) -> None:
             print(f"  {gb} GB: {int((gb * 1024 - reserve) // per_student)} concurrent students")
 
 
+HUB_RESULTS = ROOT / "build" / "bench" / "hub.json"
+
+
+def hub_class(run: bool) -> None:
+    """(i): the hub test's memory and timings (running it first when asked or when it has never run)."""
+    import json
+
+    if run or not HUB_RESULTS.is_file():
+        subprocess.run([sys.executable, "-m", "pytest", "tests/test_hub.py", "-m", "hub", "-n", "0", "-q", "-k",
+                        "class_of_ten"], cwd=ROOT, check=True)
+    r = json.loads(HUB_RESULTS.read_text(encoding="utf-8"))
+    pss = sorted(m["pss"] for m in r["per_student_peak_mb"].values())
+    print(f"{r['students']} students on JupyterHub, {r['notebook']} run by all at once ({r['cores']} cores):")
+    print("| measure | value |")
+    print("|---|---|")
+    print(f"| per student at the peak (server + kernel), PSS | {r['per_student_peak_pss_mb_mean']} MB "
+          f"(range {pss[0]}-{pss[-1]} MB) |")
+    print(f"| per student at the peak, RSS (shared pages counted in each) | {r['per_student_peak_rss_mb_mean']} MB |")
+    print(f"| whole hub at the peak (hub, proxy, {r['students']} servers and kernels), PSS | "
+          f"{r['hub_total_peak_pss_mb']} MB |")
+    print(f"| whole hub idle with {r['students']} servers started, PSS | {r['hub_total_idle_pss_mb']} MB |")
+    for name, seconds in r["seconds"].items():
+        print(f"| {name} | {seconds:.0f} s |")
+    print(f"| slowest student's notebook 03, all running at once | {r['notebook_seconds_max']:.0f} s |")
+
+
 def validate_shipped_cold(repeats: int = 5) -> tuple[float, float]:
     """(median wall time of `python -m dry_needling validate`, of a fresh process reading the same CSVs with pandas)."""
     read = ("import pandas as pd, pathlib; [pd.read_csv(p, dtype=str, keep_default_na=False) "
@@ -349,7 +401,60 @@ def validate_big() -> tuple[tuple[float, float], tuple[float, float], int]:
     return validated, read, BIG_ROWS
 
 
+def stop_under_load(repeats: int = 3) -> tuple[float, float]:
+    """(i) Ctrl-C during `python -m dry_needling report --force` with two kernels busy and every core loaded by
+    other work: seconds from SIGINT until the build has exited (median), and the slowest of the runs. The floor is
+    the 1 s within which ipykernel ends a kernel whose parent is gone."""
+    import signal
+    import subprocess
+    import tempfile
+
+    import nbformat
+
+    def kernels_of(pid: int) -> int:
+        count = 0
+        for proc in Path("/proc").iterdir():
+            try:
+                if proc.name.isdigit() and f"JPY_PARENT_PID={pid}".encode() in (proc / "environ").read_bytes():
+                    count += 1
+            except OSError:
+                continue
+        return count
+
+    times = []
+    load = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 1)]
+    try:
+        for _ in range(repeats):
+            with tempfile.TemporaryDirectory() as tmp:
+                books = Path(tmp) / "notebooks"
+                books.mkdir()
+                for name in ("00_busy.ipynb", "01_busy.ipynb"):
+                    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Busy"),
+                                                         nbformat.v4.new_code_cell("while True: sum(range(10**6))")])
+                    nbformat.write(nb, books / name)
+                env = dict(os.environ, DRY_NEEDLING_NOTEBOOKS=str(books), DRY_NEEDLING_BUILD=f"{tmp}/build",
+                           DRY_NEEDLING_FIGURES=f"{tmp}/figures")
+                proc = subprocess.Popen([sys.executable, "-m", "dry_needling", "report", "--force"], env=env,
+                                        cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                deadline = time.monotonic() + 120
+                while kernels_of(proc.pid) < 2 and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                time.sleep(1)
+                start = time.perf_counter()
+                proc.send_signal(signal.SIGINT)
+                proc.wait(timeout=120)
+                times.append(time.perf_counter() - start)
+    finally:
+        for busy in load:
+            busy.kill()
+            busy.wait()
+    return statistics.median(times), max(times)
+
+
 def main() -> None:
+    if "--hub" in sys.argv:
+        hub_class(run=True)
+        return
     if "--class" in sys.argv:
         n = int(sys.argv[sys.argv.index("--kernels") + 1]) if "--kernels" in sys.argv else 10
         class_sizing(n)
@@ -358,6 +463,7 @@ def main() -> None:
     sim, floor = simulation_vs_rng_floor()
     redraw = slider_redraw()
     pooled, pool_floor = pooling_vs_numpy()
+    reml, reml_dl, reml_mm, bounded, failed = reml_cost()
     cores = os.cpu_count() or 1
     print(f"Machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}, "
           f"NumPy {np.__version__}; timings are medians of repeated runs where repeated")
@@ -385,15 +491,25 @@ def main() -> None:
     print(f"| (d) slider redraw (2,000 trials + chart + PNG) | {redraw * 1000:.0f} ms | | | < 100 ms |")
     print(f"| (f) meta.pool (DL), 1,000 analyses x 20 studies | {pooled * 1000:.2f} ms | {pool_floor * 1000:.2f} ms "
           f"(same DL in plain NumPy) | {pooled / pool_floor:.2f}x | <= 3x |")
+    print(f"| (f) meta.pool (REML), the same 1,000 analyses | {reml * 1000:.1f} ms | {reml_dl * 1000:.2f} ms "
+          f"(meta.pool DL) | {reml / reml_dl:.1f}x | (cost reported) |")
+    print(f"| (f) meta.pool (REML), 1,000 random mm-scale analyses of 4 trials | {reml_mm * 1000:.1f} ms | | "
+          f"{bounded} rows by bounded search, {failed} failed | every row converges |")
     cold, cold_floor = validate_shipped_cold()
     print(f"| (h) validate the shipped data (`python -m dry_needling validate`, cold) | {cold:.2f} s | "
           f"{cold_floor:.2f} s (a fresh process reading the CSVs with pandas) | {cold / cold_floor:.2f}x | <= 1 s |")
     (big, big_mb), (read, read_mb), rows = validate_big()
     print(f"| (h) `data.validate`, one table of {rows:,} rows (imports excluded) | {big:.1f} s, {big_mb:.0f} MB peak | "
           f"{read:.1f} s, {read_mb:.0f} MB (pandas reads the table) | {big / read:.1f}x | |")
+    if not quick or "--stop" in sys.argv:
+        stop, slowest = stop_under_load()
+        print(f"| (i) Ctrl-C during a build, two kernels busy, every core loaded | {stop:.1f} s to exit (slowest "
+              f"{slowest:.1f} s) | 1 s (a kernel ends within 1 s of its parent) | {stop:.1f}x | <= 2 s |")
     if not quick:
-        print("\n(g) Sizing a class on a JupyterHub\n")
+        print("\n(g) Sizing a class on a JupyterHub: one notebook's kernel at a time, then ten kernels at once\n")
         class_sizing()
+        print("\n(i) A class of ten on a real JupyterHub\n")
+        hub_class(run=False)
 
 
 if __name__ == "__main__":

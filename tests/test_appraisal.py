@@ -150,6 +150,79 @@ def test_an_ungraded_review_that_finds_mixed_results_still_counts_against_a_grad
     assert claims.verdict_from_sof(MAY, sof).verdict == "supported"
 
 
+# --- study design ranks before certainty; rule 4's peers share the design --------------------------------
+
+def test_a_controlled_trial_decides_before_an_uncontrolled_study_whatever_their_certainty():
+    # The uncontrolled study is newer and carries a grade; the sham-controlled trial is ungraded and finds nothing.
+    # Ranked by certainty first, the before-after study would decide ("partly supported").
+    trial = row("rct", comparison="vs sham", design="randomised trial", population_direct=False,
+                review_conclusion="little or no difference", published="2022")
+    before_after = row("ba", comparison="mechanism study", design="before-after study", population_direct=False,
+                       review_conclusion="benefit", certainty="very low", published="2023")
+    result = claims.verdict_from_sof(claims.Question(None, "pain", "high"), table(before_after, trial))
+    assert result.sof_ids.split()[0] == "rct"
+    # Rule 4 counts only peers of the same design rank: the before-after study is named, not counted as dissent.
+    assert result.verdict == "not found"
+    assert "weaker design finds otherwise, not counted against it: ba (before-after study" in result.reason
+    assert "equally direct evidence disagrees" not in result.reason
+
+
+def test_a_disagreeing_peer_of_the_same_design_still_makes_it_partly_supported():
+    trial = row("rct", design="randomised trial", review_conclusion="little or no difference", certainty="low")
+    other = row("rct2", design="randomised trial", review_conclusion="benefit", published="2010")
+    result = claims.verdict_from_sof(MAY, table(trial, other))
+    assert result.verdict == "partly supported" and "equally direct evidence disagrees: rct2" in result.reason
+
+
+def test_design_ranks_randomised_then_animal_then_before_after():
+    rank = claims.DESIGN_RANK
+    assert rank["systematic review of randomised trials"] == rank["randomised trial"] < rank["animal study"]
+    assert rank["animal study"] < rank["before-after study"]
+    assert set(rank) == set(data.load("summary_of_findings")["design"]) | {"individual patient data meta-analysis"}
+    with pytest.raises(ValueError, match="no design rank for \\['case report'\\]"):
+        claims.verdict_from_sof(MAY, table(row("a", design="case report")))
+
+
+# --- a slight benefit, and a change that is neither benefit nor harm ---------------------------------------
+
+def test_a_slight_benefit_is_worded_as_small_and_at_most_partly_supports_a_claim():
+    mu = row("mu", measure="MD", estimate=-10.26, ci_low=-17.11, ci_high=-3.40, review_conclusion="slight benefit",
+             certainty="low")
+    assert evidence.finding(mu) == "slight benefit"
+    assert evidence.sof_statement(mu) == "Dry needling may result in a slight reduction in pain vs sham"
+    assert claims.verdict_from_sof(MAY, table(mu)).verdict == "partly supported"   # "benefit" at low: supported
+    assert "below the important difference" in claims.verdict_from_sof(MAY, table(mu)).reason
+    function = {**mu, "outcome": "function", "estimate": 9.78, "ci_low": 3.54, "ci_high": 16.02,
+                "favours_when": "positive"}
+    assert evidence.sof_statement(function) == "Dry needling may result in a slight improvement in function vs sham"
+    moderate = evidence.grade_statement("slight benefit", "moderate")
+    assert moderate.startswith("Dry needling probably results in a slight")
+    # Words only size a benefit: an interval through zero is still uncertain.
+    assert evidence.finding({**mu, "ci_high": 1.0, "estimate": -8.0}) == "uncertain"
+
+
+def test_a_change_is_worded_without_calling_it_good_or_bad_and_is_the_claimed_effect():
+    change = row("h", review_conclusion="change", certainty="high", outcome="biochemical markers",
+                 design="animal study")
+    assert evidence.finding(change) == "change"
+    assert evidence.sof_statement(change) == "Dry needling changes biochemical markers vs sham"
+    assert evidence.grade_statement("change", "low", outcome="biochemical markers") == (
+        "Dry needling may change biochemical markers vs the comparator")
+    question = claims.Question(None, "biochemical markers", "high")
+    assert claims.verdict_from_sof(question, table(change)).verdict == "supported"
+    ungraded = table({**change, "certainty": "not assessed"})
+    assert claims.verdict_from_sof(question, ungraded).verdict == "partly supported"
+
+
+def test_a_conclusion_of_benefit_cannot_stand_on_an_interval_that_may_include_no_effect():
+    # Sanchez-Infante 2021 at 13-24 weeks: -0.81 (-1.64 to -0.03) is asymmetric; -1.64 to +0.02 is one reading.
+    printed = row("s", measure="SMD", estimate=-0.81, ci_low=-1.64, ci_high=-0.03, review_conclusion="benefit")
+    assert any("may include no effect" in p for p in evidence.sof_problems(table(printed)))
+    assert evidence.sof_problems(table({**printed, "review_conclusion": "uncertain"})) == []
+    symmetric = {**printed, "ci_low": -1.59}                                     # consistent: excludes 0
+    assert evidence.sof_problems(table(symmetric)) == []
+
+
 # --- rule 5: intervention-indirect evidence caps a dry-needling claim ------------------------------------
 
 @pytest.mark.parametrize("intervention, why", [("acupuncture", "about acupuncture"),
@@ -205,16 +278,17 @@ EXPECTED = {
     "bottom_line_no_treatment": ("partly supported", "gattie2017_no_pain"),
     # Hu 2018 (dry needling, low back pain) reports a benefit over sham without a grade.
     "bottom_line_sham": ("partly supported", "hu2018_sham_pain"),
-    # Liu 2018: "moderate evidence" that dry needling relieves low back pain more than other treatments; but Hu
-    # 2018 (dry needling, low back pain, searched later) found the comparison with other treatments uncertain
-    # because its trials' results were mixed: the direct evidence disagrees.
-    "bottom_line_other": ("partly supported", "liu2018_pain_other"),
+    # Three dry-needling reviews in low back pain, none graded (Liu 2018 calls its evidence "moderate" but names no
+    # GRADE): the newest, Lara-Palomo 2023 (e-published Nov 2022), found less pain than other treatments; Hu 2018
+    # found the comparison uncertain because its trials' results were mixed: the direct evidence disagrees.
+    "bottom_line_other": ("partly supported", "lara2023_pain_post"),
     # Liu 2018: dry needling plus other treatments beats dry needling alone; not graded for that comparison.
     "part_of_programme": ("partly supported", "liu2018_combined_vs_dn"),
     # One uncontrolled study of 20 healthy office workers (Cagnie 2012).
     "benefit_blood_flow": ("partly supported", "cagnie2012_blood_flow"),
-    # A sham-controlled trial found no change in stiffness, an uncontrolled one found less: they disagree.
-    "benefit_less_banding": ("partly supported", "valera_calero2022_stiffness"),
+    # The sham-controlled randomised trial (Valera-Calero 2022, 60 people) found no change in stiffness, ungraded;
+    # Maher 2013 is a before-after study of 7 women without a control group, not equally direct: nothing either way.
+    "benefit_less_banding": ("not found", "valera_calero2022_stiffness"),
     # Rabbits (Hsieh 2012) and rats (Liu QG 2017): changes seen in animals only.
     "benefit_biochemical": ("partly supported", "hsieh2012_biochemical"),
     "benefit_electrical": ("partly supported", "liu_qg2017_electrical"),
@@ -225,8 +299,13 @@ EXPECTED = {
     # Surveys count all four side effects (Brady 2014, Boyce 2020).
     "side_insertion_pain": ("supported", None), "side_soreness": ("supported", None),
     "side_fatigue": ("supported", None), "side_bruising": ("supported", None),
-    # Medicare covers acupuncture for chronic low back pain since 21 January 2020.
-    "insurance_boundary": ("outdated", None),
+    # Medicare covers acupuncture since 21 January 2020, but only for chronic low back pain, not for other conditions
+    # (dry needling included), and cannot pay licensed acupuncturists directly; private insurers were not checked.
+    "insurance_boundary": ("partly supported", None),
+    # The article's six: New Jersey's law took effect on 18 April 2022, the first of them to permit.
+    "prohibiting_states": ("outdated", None),
+    # Delaware's 54 hours (a secondary summary); the other 7 states read set other minimums.
+    "training_hours": ("partly supported", None),
     "origin_decade": ("not checked", None),
 }
 
@@ -283,11 +362,49 @@ def test_shipped_sof_table_keeps_its_rules_and_grades_only_what_a_source_graded(
     assert by_id.loc["gattie2017_sham_pain", "certainty"] == "very low"      # "very low to moderate"
     assert by_id.loc["yu2023_none_pain_2w", "certainty"] == "very low"       # "low or very low"
     assert by_id.loc["mu2020_usual_pain", "certainty"] == "low"              # Mu 2020 SoF 3: LOW
-    assert by_id.loc["liu2018_pain_other", "certainty"] == "moderate"        # "moderate evidence"
+    # Liu 2018's "moderate evidence" names no GRADE (the abstract says it scored methodological quality): not graded.
+    assert by_id.loc["liu2018_pain_other", ["certainty", "graded_by"]].tolist() == ["not assessed", "not graded"]
+    assert "GRADE not named" in by_id.loc["liu2018_combined_vs_dn", "certainty_as_printed"]
     assert by_id.loc["mu2020_usual_pain", "effect_in_points"] == pytest.approx(-1.03)
     vickers = sof[sof["source_id"] == "vickers2018"]
     assert len(vickers) == 7 and set(vickers["indirectness"]) == {"very serious"}
     assert (vickers["certainty"] == "not assessed").all()
+    # Table 7 lists "High intensity" under "No Acupuncture Control": not other treatments.
+    assert by_id.loc["vickers2018_high_intensity", "comparison"] == "vs high-intensity no-acupuncture control"
+    # Mu 2020 SoF 3: below its predefined clinically relevant change; Gattie 2017: function no better than other
+    # treatments; Sanchez-Infante 2021 at 13-24 weeks: an interval that may include no effect.
+    assert set(by_id.loc[["mu2020_usual_pain", "mu2020_usual_function"], "finding"]) == {"slight benefit"}
+    assert by_id.loc["gattie2017_other_function", "finding"] == "little or no difference"
+    assert by_id.loc["sanchez2021_pain_13_24w", ["review_conclusion", "finding"]].tolist() == ["uncertain"] * 2
+    # Hsieh 2012: changes in biochemicals, not called a benefit; its comparator includes the sham groups.
+    assert by_id.loc["hsieh2012_biochemical", "finding"] == "change"
+    assert "sham" in by_id.loc["hsieh2012_biochemical", "comparator"]
+
+
+def test_published_is_the_first_publication_the_pages_show():
+    """``published`` dates a source by its first publication (online ahead of print where a page we read shows it),
+    as the codebook says: Lara-Palomo 2023 was e-published in November 2022 (issue November 2023); the PMC page of
+    Vickers 2018 shows 2 December 2017 (issue May 2018); the WHO review was online on 22 November 2023."""
+    sof = data.load("summary_of_findings")
+    first = sof.groupby("source_id")["published"].agg(set)
+    assert first["lara_palomo2023"] == {"2022-11"}
+    assert first["vickers2018"] == {"2017-12-02"}
+    assert first["yu2023"] == {"2023-11-22"}
+    assert all(len(dates) == 1 for dates in first), "one publication date per source"
+
+
+def test_table_7_p_values_are_filled_as_printed():
+    """Vickers 2018 Table 7 (pmc.ncbi.nlm.nih.gov/articles/PMC5927830/table/T7) prints a p value on every row; the
+    column keeps its text, so a bound stays a bound. Usual care (0.50) is not larger than every sham: the
+    non-penetrating needle sham's difference is 0.52 (0.14 to 0.91)."""
+    table = data.load("effect_by_control_type").set_index("id")
+    assert table["p"].to_dict() == {
+        "vickers2018_penetrating": "<0.0001", "vickers2018_nonpenetrating_or_nonneedle": "0.0003",
+        "vickers2018_nonpenetrating": "0.007", "vickers2018_nonpenetrating_excluding_vas": "0.11",
+        "vickers2018_nonneedle": "<0.0001", "vickers2018_usual_care": "<0.0001", "vickers2018_high_intensity": "0.003"}
+    assert table.loc["vickers2018_nonpenetrating", "estimate"] > table.loc["vickers2018_usual_care", "estimate"]
+    note = data.load("summary_of_findings").set_index("sof_id").loc["vickers2018_usual_care", "note"]
+    assert "any sham" not in note and "non-penetrating needle sham (0.52" in note
 
 
 # --- the SoF table as a reader takes it in (notebook 05, the report's Summary-of-findings page) -------------------
@@ -364,7 +481,8 @@ def test_summary_of_findings_adds_each_row_s_finding_and_statement():
     sof = evidence.summary_of_findings().set_index("sof_id")
     assert sof.loc["liu2018_pain_other", "finding"] == "benefit"
     assert sof.loc["valera_calero2022_stiffness", "finding"] == "little or no difference"
-    assert sof.loc["liu2018_pain_other", "statement"].startswith("Dry needling probably improves pain")
+    assert sof.loc["liu2018_pain_other", "statement"].startswith("Not graded: the effect of dry needling on pain")
+    assert sof.loc["mu2020_usual_pain", "finding"] == "slight benefit"
 
 
 def test_rows_that_tie_keep_the_tables_order():

@@ -106,7 +106,8 @@ def test_make_lab_serves_the_repository_in_a_clean_project_workspace():
     the layout of the machine's last JupyterLab user is not restored (a fresh workspace under build/lab/)."""
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     recipe = makefile[makefile.index("\nlab:"):].split("\n\n")[0]
-    assert '--ServerApp.root_dir="$(CURDIR)"' in recipe
-    assert "rm -rf build/lab/workspaces" in recipe
-    assert '--LabApp.workspaces_dir="$(CURDIR)/build/lab/workspaces"' in recipe
+    assert '--ServerApp.root_dir="$(CURDIR)"' in recipe and "LAB      := $(CURDIR)/build/lab" in makefile
+    assert 'rm -rf "$(LAB)/workspaces"' in recipe
+    assert '--LabApp.workspaces_dir="$(LAB)/workspaces"' in recipe
     assert recipe.rstrip().endswith("notebooks/00_start_here.ipynb")
+    # what a real JupyterLab then shows (no news pop-up, no trust warnings): tests/test_lab.py

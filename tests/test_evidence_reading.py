@@ -83,8 +83,10 @@ def test_sof_statements_respect_certainty():
         assert evidence.wording_allowed(row["statement"], level), row["statement"]
     statements = sof.set_index("sof_id")["statement"]
     assert statements["yu2023_none_pain_2w"].startswith("The evidence is very uncertain")  # "low or very low"
-    assert statements["liu2018_pain_other"].startswith("Dry needling probably improves pain")  # moderate
-    assert statements["mu2020_usual_pain"].startswith("Acupuncture may improve pain")  # low
+    assert statements["liu2018_pain_other"].startswith("Not graded")  # "moderate evidence", but GRADE not named
+    # Mu 2020 (low): below its predefined clinically relevant change, so GRADE's small-effect wording.
+    assert statements["mu2020_usual_pain"].startswith("Acupuncture may result in a slight reduction in pain")
+    assert statements["mu2020_usual_function"].startswith("Acupuncture may result in a slight improvement in function")
 
 
 def test_chart_titles_are_no_stronger_than_the_certainty_they_plot():
@@ -330,8 +332,8 @@ def test_grade_statement_defaults_and_refusals():
     assert evidence.grade_statement("benefit", "low") == "Dry needling may improve pain vs the comparator"
     assert evidence.grade_statement("harm", "moderate", intervention="acupuncture", outcome="function",
                                     comparator="sham") == "Acupuncture probably worsens function vs sham"
-    with pytest.raises(ValueError, match=r"^effect must be one of \['benefit', 'harm', 'little or no difference', "
-                                         r"'uncertain'\], got 'helps'$"):
+    with pytest.raises(ValueError, match=r"^effect must be one of \['benefit', 'slight benefit', 'change', 'little or "
+                                         r"no difference', 'harm', 'uncertain'\], got 'helps'$"):
         evidence.grade_statement("helps", "low")
 
 

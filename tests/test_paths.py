@@ -42,3 +42,62 @@ def test_the_old_constants_still_work_with_a_deprecation_warning(monkeypatch, tm
         assert paths.REPORT_DIR == paths.report_dir()
     with pytest.raises(AttributeError):
         paths.NO_SUCH_DIR  # noqa: B018
+
+
+def test_in_a_checkout_every_folder_is_under_the_repository(monkeypatch):
+    for variable in ["DRY_NEEDLING_HOME", "DRY_NEEDLING_DATA", "DRY_NEEDLING_FIGURES"]:
+        monkeypatch.delenv(variable, raising=False)
+    assert paths.in_checkout() and paths.home() == paths.ROOT
+    assert paths.data_dir() == paths.ROOT / "data" and paths.figures_dir() == paths.ROOT / "figures"
+
+
+@pytest.fixture
+def installed(monkeypatch, tmp_path):
+    """The package as installed from the wheel: no checkout around it, the data package shipped inside it."""
+    shipped = tmp_path / "site-packages" / "dry_needling" / "_shipped"
+    (shipped / "data").mkdir(parents=True)
+    (shipped / "data" / "datapackage.json").write_text("{}")
+    monkeypatch.setattr(paths, "in_checkout", lambda: False)
+    monkeypatch.setattr(paths, "SHIPPED", shipped)
+    for variable in ["DRY_NEEDLING_HOME", "DRY_NEEDLING_DATA", "DRY_NEEDLING_FIGURES", "DRY_NEEDLING_NOTEBOOKS",
+                     "DRY_NEEDLING_BUILD"]:
+        monkeypatch.delenv(variable, raising=False)
+    work = tmp_path / "class"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    return shipped, work
+
+
+def test_an_installed_package_reads_its_shipped_data_and_writes_beside_the_notebook(installed):
+    shipped, work = installed
+    assert paths.home() == work
+    assert paths.data_dir() == shipped / "data"
+    assert paths.figures_dir() == work / "figures" and paths.build_dir() == work / "build"
+    assert paths.relative(shipped / "data" / "sources.csv") == "data/sources.csv"
+
+
+def test_dry_needling_home_holds_the_folders_and_its_own_data_if_it_has_one(installed, monkeypatch, tmp_path):
+    shipped, _ = installed
+    home = tmp_path / "course"
+    monkeypatch.setenv("DRY_NEEDLING_HOME", str(home))
+    assert paths.home() == home and paths.figures_dir() == home / "figures"
+    assert paths.data_dir() == shipped / "data"  # no data/ of its own: the shipped one
+    (home / "data").mkdir(parents=True)
+    (home / "data" / "datapackage.json").write_text("{}")
+    assert paths.data_dir() == home / "data"
+    monkeypatch.setenv("DRY_NEEDLING_DATA", str(tmp_path / "other"))
+    assert paths.data_dir() == tmp_path / "other"  # the specific override wins
+
+
+def test_the_wheel_ships_the_data_package():
+    """setup.py copies what data/ holds into the wheel: every file the descriptor names, the descriptor, the
+    codebook (tests/test_hub.py builds the wheel and runs a notebook from it)."""
+    import json
+    import re
+
+    setup = (paths.ROOT / "setup.py").read_text(encoding="utf-8")
+    patterns = json.loads(re.search(r"SHIPPED = \{\"data\": (\[[^\]]*\])\}", setup).group(1))
+    shipped = {p.name for pattern in patterns for p in (paths.ROOT / "data").glob(pattern)}
+    descriptor = json.loads((paths.ROOT / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    assert {r["path"] for r in descriptor["resources"]} | {"datapackage.json", "README.md"} <= shipped
+    assert "graft data" in (paths.ROOT / "MANIFEST.in").read_text(encoding="utf-8")

@@ -117,19 +117,26 @@ def test_florida_is_on_the_timeline(states):
     assert florida.loc["fl_2019_alj", ["date", "kind"]].tolist() == [pd.Timestamp("2019-01-28"), "prohibited"]
     assert florida.loc["fl_2020_signed", ["date", "kind"]].tolist() == [pd.Timestamp("2020-06-29"), "permitted"]
     assert florida.loc["fl_2020_effective", ["date", "kind"]].tolist() == [pd.Timestamp("2020-07-01"), "permitted"]
+    # s. 486.117 only required the board to set standards; its rule 64B17-6.008 took effect on 19 April 2021
+    # (flrules.elaws.us/rule/64B17-6.008, page header).
+    assert florida.loc["fl_2021_rule", ["date", "kind", "source_id"]].tolist() == [
+        pd.Timestamp("2021-04-19"), "permitted", "fl_rule_64b17_6_008"]
     assert "FL" in regulation.timeline_lanes(events)
     assert regulation.timeline_lanes(events)[0] == "US"
     assert regulation.status_on(events, "2020-01-01").set_index("state").loc["FL", "kind"] == "prohibited"
-    assert regulation.status_on(events, "2020-12-31").set_index("state").loc["FL", "kind"] == "permitted"
+    assert regulation.status_on(events, "2021-05-01").set_index("state").loc["FL", "event"].startswith(
+        "The Florida board's rule")
     fl = states.set_index("postal_code").loc["FL"]
-    assert (fl["status"], fl["effective_date"]) == ("permitted", pd.Timestamp("2020-07-01"))
+    # Dated by its rule's effective date, as Washington is by its rules (WSR 24-11-160, 22 June 2024).
+    assert (fl["status"], fl["effective_date"]) == ("permitted", pd.Timestamp("2021-04-19"))
+    assert states.set_index("postal_code").loc["WA", "effective_date"] == pd.Timestamp("2024-06-22")
     assert not fl["article_prohibiting"]
 
 
 def test_seven_versus_six_differ_by_florida_only_as_an_inference(states):
     six = list(states.loc[states["article_prohibiting"], "postal_code"])
     window = regulation.inferred_window(states, six, dropped=["FL"])
-    assert (window["start"], window["start_state"]) == (pd.Timestamp("2020-07-01"), "FL")
+    assert (window["start"], window["start_state"]) == (pd.Timestamp("2021-04-19"), "FL")
     assert (window["end"], window["end_state"]) == (pd.Timestamp("2022-04-18"), "NJ")
     with pytest.raises(ValueError, match="CA: the inference needs a state that now permits"):
         regulation.inferred_window(states, six, dropped=["CA"])
@@ -178,6 +185,14 @@ def test_training_hours_agree_with_the_detailed_facts(hours):
     assert table.loc["wa_2023", "practice_years"] == facts.loc["wa_2023_practice", "value"]
     assert table.loc["fl_statute", ["hours", "practice_years", "source_kind"]].tolist() == [50, 2, "primary"]
     assert table.loc["de_pphc", ["hours", "source_kind"]].tolist() == [54, "secondary"]
+    # In force from the rules' effective dates: Florida's board rule (19 Apr 2021), Washington's endorsement rules
+    # (22 Jun 2024), Maryland's regulation (1 Oct 2018, Maryland Register 45:12, 8 June 2018).
+    assert table.loc["fl_statute", "in_force_from"] == pd.Timestamp("2021-04-19")
+    assert table.loc["wa_2023", "in_force_from"] == pd.Timestamp("2024-06-22")
+    assert table.loc["md_aptamd", "in_force_from"] == pd.Timestamp("2018-10-01")
+    # s. 486.117(1)(c)2: the 25 sessions may have been performed as a physical therapist in any state or the Armed
+    # Forces.
+    assert "Armed Forces" in table.loc["fl_statute", "what_the_hours_are"]
 
 
 def test_article_hours_against_the_enacted_minimums(hours):
@@ -189,10 +204,24 @@ def test_article_hours_against_the_enacted_minimums(hours):
     in_force = regulation.training_in_force(hours)
     assert "chiropractic physicians" not in set(hours.loc[hours["id"].isin(in_force.index), "profession"])
     assert list(in_force["hours"]) == sorted(in_force["hours"])
-    chiro = hours[hours["profession"] == "chiropractic physicians"].iloc[0]
-    assert (chiro["state"], chiro["hours"], chiro["in_force_until"]) == ("OR", 24, pd.Timestamp("2014-01-23"))
+    # Colorado's 46 hours reproduce an older rule text; the current one is 50 hours, 40 in person (therapycomply,
+    # pphc): the old row is superseded and not in force.
+    assert in_force.loc[in_force["state"] == "CO", "hours"].tolist() == [50]
+    assert hours.set_index("id").loc["co_rule_text", "superseded_by"] == "co_pphc"
+    chiro = hours[hours["profession"] == "chiropractic physicians"].set_index("state")
+    assert (chiro.loc["OR", "hours"], chiro.loc["OR", "in_force_until"]) == (24, pd.Timestamp("2014-01-23"))
+    # Florida's chiropractic rule 64B2-17.004: 40 hours, effective 29 Dec 2024 (casetext, law.cornell.edu copies).
+    florida = regulation.training_in_force(hours, profession="chiropractic physicians")
+    assert florida[["state", "hours", "as_of"]].values.tolist() == [["FL", 40, pd.Timestamp("2024-12-29")]]
     with pytest.raises(ValueError, match="no training requirement in force"):
         regulation.training_in_force(hours, profession="acupuncturists")
+
+
+def test_a_superseded_row_is_not_in_force(hours):
+    newer = hours.assign(superseded_by=hours["superseded_by"].where(hours["id"] != "de_pphc", "co_pphc"))
+    assert "DE" not in set(regulation.training_in_force(newer)["state"])
+    assert regulation.hours_vs_article(newer, 54)["equal"] == []
+    assert "DE" in set(regulation.training_in_force(hours.drop(columns="superseded_by"))["state"])
 
 
 def test_notebook_02_states_the_hours_verdict_the_table_supports(hours):

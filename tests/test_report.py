@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
+import json
 import os
 import re
 import shutil
+import subprocess
+import tarfile
+import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -36,7 +42,7 @@ def test_every_notebook_has_a_page_and_the_site_pages_exist(built):
     names = {p.name for p in _pages(built)}
     for nb in report.notebooks():
         assert nb.with_suffix(".html").name in names
-    assert {"index.html", "sources.html", "build.html"} <= names
+    assert {"index.html", "sources.html", "build.html", "how-this-was-made.html"} <= names
     assert (built / "data" / "index.html").exists() and (built / "data" / "sources.csv").exists()
     assert (built / "figures" / "index.csv").exists()
 
@@ -71,16 +77,17 @@ def test_no_third_party_javascript_or_css_is_committed():
     assert sorted(p.name for p in assets.iterdir()) == ["explorer.js", "site.css", "site.js", "theme.js"]
     for path in assets.iterdir():  # ours, small, and loading nothing
         text = path.read_text(encoding="utf-8")
-        assert len(text) < 20_000 and "http" not in text.replace("https://", "").replace("http://", ""), path.name
+        assert len(text) < 32_000 and "http" not in text.replace("https://", "").replace("http://", ""), path.name
 
 
 def test_every_notebook_page_links_every_other_and_the_reference_pages(built):
     books = [nb.with_suffix(".html").name for nb in report.notebooks()]
-    for name in books + ["index.html", "sources.html", "teaching-guide.html", "build.html"]:
+    for name in books + ["index.html", "sources.html", "teaching-guide.html", "build.html", "how-this-was-made.html"]:
         text = (built / name).read_text(encoding="utf-8")
         sidebar = text.split('id="site-sidebar"', 1)[1].split("</nav>", 1)[0]
         assert re.findall(r'href="(\d\d_[^"]+\.html)"', sidebar) == books, name
-        for target in ("index.html", "sources.html", "data/index.html", "teaching-guide.html"):
+        for target in ("index.html", "sources.html", "data/index.html", "teaching-guide.html",
+                       "how-this-was-made.html"):
             assert f'href="{target}"' in sidebar, (name, target)
         assert sidebar.count('aria-current="page"') == 1, name
     text = (built / books[2]).read_text(encoding="utf-8")
@@ -240,6 +247,113 @@ def test_every_page_in_headless_chromium(built, browser):
         page.screenshot(path=str(shot), full_page=True)
         context.close()
     assert not problems, "\n".join(problems)
+
+
+# --- accessibility: axe-core on every page ---------------------------------------------------------
+
+#: axe-core from the npm registry, fetched at test time into build/cache (never committed): the version and the
+#: registry's integrity hash of its tarball (``npm view axe-core@4.14.1 dist.integrity``), checked before use.
+AXE_CORE_VERSION = "4.14.1"
+AXE_CORE_INTEGRITY = "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ=="
+#: WCAG 2.2 level A and AA, as axe tags them.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def _axe_core() -> str:
+    """axe.min.js of AXE_CORE_VERSION: from build/cache, or packed from the npm registry with ``npm pack`` (the
+    tarball's SHA-512 must equal AXE_CORE_INTEGRITY) and written there atomically."""
+    cached = paths.build_dir() / "cache" / f"axe-core-{AXE_CORE_VERSION}.min.js"
+    if cached.is_file():
+        return cached.read_text(encoding="utf-8")
+    npm = shutil.which("npm")
+    if npm is None:
+        message = "npm is not installed: apt-get install nodejs npm (the accessibility test fetches axe-core with it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with tempfile.TemporaryDirectory() as tmp:
+        done = subprocess.run([npm, "pack", f"axe-core@{AXE_CORE_VERSION}", "--pack-destination", tmp, "--silent"],
+                              cwd=tmp, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, f"npm pack axe-core@{AXE_CORE_VERSION} failed: {done.stderr[-500:]}"
+        tarball = Path(tmp) / f"axe-core-{AXE_CORE_VERSION}.tgz"
+        digest = "sha512-" + base64.b64encode(hashlib.sha512(tarball.read_bytes()).digest()).decode()
+        assert digest == AXE_CORE_INTEGRITY, f"axe-core {AXE_CORE_VERSION} from the registry has another hash: {digest}"
+        with tarfile.open(tarball) as tar:
+            source = tar.extractfile("package/axe.min.js").read().decode("utf-8")
+    assert f"axe v{AXE_CORE_VERSION}" in source[:200]
+    from dry_needling.files import atomic_write
+
+    atomic_write(cached, source)
+    return source
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    return _axe_core()
+
+
+def _axe(page) -> list[dict]:
+    """axe's WCAG 2.2 A/AA violations on the page as it is now (axe was injected by the context's init script)."""
+    return page.evaluate("""(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags},
+        resultTypes: ['violations']}).then(r => r.violations.map(v => ({id: v.id, nodes: v.nodes.map(n =>
+        ({target: n.target.join(' '), summary: n.failureSummary.split('\\n').slice(0, 2).join(' ')}))})))""",
+                         AXE_TAGS)
+
+
+def _axe_context(browser, axe_source: str, width: int, scheme: str):
+    context = browser.new_context(offline=True, viewport={"width": width, "height": 900}, color_scheme=scheme)
+    context.add_init_script(axe_source)  # runs before the page's own scripts; the page's CSP does not apply to it
+    return context
+
+
+def test_axe_catches_what_it_should(browser, axe_source):
+    """The harness itself: a page with faint text, an image without alt text and a scroll box out of the keyboard's
+    reach has exactly those violations."""
+    context = _axe_context(browser, axe_source, 1280, "light")
+    page = context.new_page()
+    page.set_content('<!DOCTYPE html><html lang="en"><head><title>t</title></head><body><main><h1>t</h1>'
+                     '<p style="color:#b0b0b0">faint</p><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
+                     '<pre style="width:100px;overflow:auto">' + "x" * 400 + "</pre></main></body></html>")
+    found = {v["id"] for v in _axe(page)}
+    context.close()
+    assert found == {"color-contrast", "image-alt", "scrollable-region-focusable"}, found
+
+
+def test_axe_finds_no_wcag_22_aa_violation_on_any_page(built, browser, axe_source):
+    """Every page, light and dark, at 1,280 and 390 px: zero WCAG 2.2 A/AA violations (axe-core). The four views
+    of a page are checked at once, each in its own context (Chromium runs them in parallel renderers)."""
+    views = [(width, scheme) for width in (1280, 390) for scheme in ("light", "dark")]
+    tabs = []
+    for width, scheme in views:
+        context = _axe_context(browser, axe_source, width, scheme)
+        tabs.append((width, scheme, context, context.new_page()))
+    problems, checked = [], 0
+    for page_path in _pages(built):
+        for _, _, _, page in tabs:
+            page.goto(page_path.resolve().as_uri(), wait_until="load")
+        for _, _, _, page in tabs:
+            if page.query_selector("#unblinding-explorer"):
+                page.wait_for_selector("#unblinding-explorer[data-ready='true']", timeout=10_000)
+            page.evaluate(_AXE_START, AXE_TAGS)
+        for width, scheme, _, page in tabs:
+            page.wait_for_function("() => window.__axeDone", timeout=120_000, polling=100)
+            for violation in page.evaluate("() => window.__axeDone"):
+                nodes = violation["nodes"]
+                problems.append(f"{page_path.relative_to(built).as_posix()} at {width} px, {scheme}: "
+                                f"{violation['id']} on {len(nodes)} element(s), e.g. {nodes[0]['target']}: "
+                                f"{nodes[0]['summary']}")
+            checked += 1
+    for *_, context, _ in tabs:
+        context.close()
+    assert checked == 4 * len(_pages(built))
+    assert not problems, f"{len(problems)} axe violation(s):\n" + "\n".join(problems)
+
+
+#: Starts axe in the page without waiting; the result lands in window.__axeDone (a list of violations).
+_AXE_START = """(tags) => { window.__axeDone = null; axe.run(document, {runOnly: {type: 'tag', values: tags},
+    resultTypes: ['violations']}).then(r => { window.__axeDone = r.violations.map(v => ({id: v.id, nodes:
+    v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary.split('\\n').slice(0, 2).join(' ')}))}));
+    }); }"""
 
 
 def _open(browser, path: Path, width: int = 1280, scheme: str = "light", fragment: str = ""):
@@ -430,6 +544,108 @@ def test_the_summary_of_findings_page_opens_each_certainty_to_its_domains(built,
     assert tab.locator(anchor).count() == 1  # each verdict links to the row it rests on
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     tab.screenshot(path=str(SCREENSHOTS / "summary-of-findings-390.png"), full_page=False)
+
+
+# --- issue 24: figures with their data, one solution toggle, the method page, search, keyboard --------------
+
+def test_every_figure_has_its_plotted_data_as_a_table(built):
+    import csv
+
+    from dry_needling.charts import read_index
+
+    names = list(read_index()["name"])
+    found = {}
+    for page in sorted(built.glob("[0-9][0-9]_*.html")):
+        text = page.read_text(encoding="utf-8")
+        for name, table in re.findall(r'<a href="figures/([^"]+)\.csv">its plotted data \(CSV\)</a></p>\s*'
+                                      r'(<details class="figure-data">.*?</details>)', text, re.DOTALL):
+            found[name] = table
+    assert sorted(found) == sorted(names), "every figure shown has its data table under it"
+    for name, table in found.items():
+        with (paths.figures_dir() / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+        cells = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.DOTALL)
+                 for row in re.findall(r"<tr>(.*?)</tr>", table, re.DOTALL)]
+        shown = rows[1:report.render.TABLE_ROWS + 1]
+        assert [[html.unescape(c) for c in row] for row in cells] == [
+            [h.replace("_", " ") for h in rows[0]], *shown], name
+        assert f"({len(rows) - 1} row" in table
+        assert "<script" not in table
+
+
+def test_a_figure_table_escapes_what_the_csv_holds(tmp_path):
+    (tmp_path / "evil.csv").write_text('label,value\n"<script>alert(1)</script>",5\n<b>x</b>,-0.42\n',
+                                       encoding="utf-8")
+    table = report.render.figure_table("evil", tmp_path)
+    assert "<script" not in table and "&lt;script&gt;alert(1)&lt;/script&gt;" in table and "<b>" not in table
+    assert '<td class="num">-0.42</td>' in table and "(2 rows)" in table
+    assert report.render.figure_table("missing", tmp_path) == ""
+
+
+def test_each_exercise_has_one_solution_toggle(built):
+    import nbformat
+
+    for nb_path in report.notebooks():
+        nb = nbformat.read(nb_path, as_version=4)
+        exercises = sum("exercise" in c.metadata.get("tags", []) for c in nb.cells)
+        text = (built / nb_path.with_suffix(".html").name).read_text(encoding="utf-8")
+        assert text.count("<summary>Solution</summary>") == exercises, nb_path.name
+        assert "<details><summary>Solution</summary>" not in text, "the Markdown's own toggle is taken off"
+        assert "Solution: the code and its output" not in text
+
+
+def test_the_method_page_says_who_made_it_and_how(built):
+    from dry_needling import staleness
+
+    text = (built / "how-this-was-made.html").read_text(encoding="utf-8")
+    main = text.split("<main", 1)[1]
+    for anchor in ("who", "funding", "method", "searching", "extraction", "appraisal", "review", "errors", "jama",
+                   "discern"):
+        assert f'id="{anchor}"' in main, anchor
+    assert "Funding:</strong> none" in main and "Conflicts of interest:</strong> none declared" in main
+    assert "Dry needling evidence notebooks contributors" in main  # the authors, from CITATION.cff
+    assert "not</em> a systematic review" in main and "GRADE" in main
+    sources = data.load("sources")
+    assert f"The {len(sources)} sources were last read between {sources['accessed'].min():%Y-%m-%d} and " \
+           f"{sources['accessed'].max():%Y-%m-%d}" in " ".join(main.split())
+    assert f"falls due on {staleness.next_review():%Y-%m-%d}" in " ".join(main.split())
+    jama = main.split('id="jama"', 1)[1].split('id="discern"', 1)[0]
+    discern = main.split('id="discern"', 1)[1]
+    assert jama.count('<th scope="row">') == 4 and discern.count('<th scope="row">') == 16
+    # every link on the page lands on a page and an anchor that exist
+    for href in re.findall(r'href="([^"#]*)(?:#([^"]*))?"', main):
+        target, anchor = href
+        page = built / (target or "how-this-was-made.html")
+        if target.startswith(("http", "mailto")):
+            continue
+        assert page.exists(), target
+        if anchor and page.suffix == ".html":
+            assert f'id="{anchor}"' in page.read_text(encoding="utf-8"), href
+    assert "how-this-was-made.html" in (built / "index.html").read_text(encoding="utf-8").split("<main", 1)[1]
+
+
+def test_the_search_index_holds_prose_not_code(built):
+    index = (built / "assets" / "search-index.js").read_text(encoding="utf-8")
+    for code in ("charts.save_figure(", "import pandas", "from dry_needling import", "git-pull?repo="):
+        assert code not in index, code
+    assert "Bang" in index
+
+
+def test_search_matches_whole_numbers(built, browser):
+    """"54" finds the 54 hours of training, not 554 or 0.54; the count equals the sections that hold 54 as a
+    whole number (counted here from the index with Python)."""
+    raw = (built / "assets" / "search-index.js").read_text(encoding="utf-8")
+    index = json.loads(raw[raw.index("{"):raw.rindex("}") + 1])
+    texts = [(s[2] + "\n" + s[3]).lower() for s in index["sections"]]
+    whole = [t for t in texts if re.search(r"(?<![0-9])(?<![0-9][.,])54(?![0-9]|[.,][0-9])", t)]
+    anywhere = [t for t in texts if "54" in t]
+    assert whole and len(anywhere) > len(whole), "the check needs sections with 54 inside a longer number"
+    context, page, errors = _open(browser, built / "index.html")
+    page.fill("#search-input", "54")
+    page.wait_for_selector("#search-results:not([hidden]) a.search-hit")
+    assert len(page.query_selector_all("#search-results a.search-hit")) == len(whole)
+    for snippet in page.eval_on_selector_all("#search-results .search-snippet", "els => els.map(e => e.textContent)"):
+        assert re.search(r"(?<![0-9.,])54(?![0-9])", snippet), snippet
     assert not errors, errors
     context.close()
 
@@ -444,3 +660,88 @@ def test_the_summary_of_findings_page_escapes_the_data(tmp_path):
     path.write_text(text.replace("Not peer reviewed.", "<script>window.__pwned=1</script>", 1), encoding="utf-8")
     page = findings.findings_page({}, data_dir=folder)
     assert "<script>window.__pwned" not in page and "&lt;script&gt;window.__pwned" in page
+
+
+def test_escape_closes_the_phone_menu(built, browser):
+    context, page, _ = _open(browser, built / "02_who_may_needle.html", width=390)
+    page.click(".menu-toggle")
+    assert page.is_visible("#site-sidebar") and page.get_attribute(".menu-toggle", "aria-expanded") == "true"
+    page.keyboard.press("Escape")
+    assert not page.is_visible("#site-sidebar") and page.get_attribute(".menu-toggle", "aria-expanded") == "false"
+    assert page.evaluate("() => document.activeElement.classList.contains('menu-toggle')")
+    context.close()
+
+
+def test_the_explorer_works_from_the_keyboard_alone(built, browser):
+    """Tab reaches the first slider; arrow keys move it; the readout (aria-live) follows."""
+    from dry_needling.report.explorer import SLIDERS
+    from dry_needling.simulate import expected_observed_effect
+
+    context, page, errors = _open(browser, built / "03_why_blinding_is_hard.html")
+    page.wait_for_selector("#unblinding-explorer[data-ready='true']", timeout=10_000)
+    assert page.get_attribute("#explorer-bias", "aria-live") == "polite"
+    # start from the readout, just before the sliders (made focusable by script only as a starting point)
+    page.evaluate("() => { const out = document.getElementById('explorer-bias'); out.tabIndex = -1; out.focus(); }")
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.type === 'range'"):
+            break
+    name = page.evaluate("() => document.activeElement.name")
+    assert name == "bi_active", f"Tab did not reach the first slider (focus on {name!r})"
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    page.evaluate("() => window.dnExplorer.runAsync()")
+    low, high, step, value, _ = SLIDERS["bi_active"]
+    moved = round(value + 5 * step, 2)
+    expected = expected_observed_effect(0.0, SLIDERS["expectation"][3], moved, SLIDERS["bi_sham"][3])
+    shown = page.text_content("#explorer-bias").replace("\u2212", "-")
+    assert shown == f"{expected:+.3f}", (shown, expected)
+    assert not errors, errors
+    context.close()
+
+
+def test_prompts_and_figure_labels_are_legible(built, browser):
+    """Two-digit prompts are not cut off; forest plots' labels are at least 12 CSS px at 1,280 px (the chart's
+    FONT at the saved dpi, scaled as the browser shows the image)."""
+    from dry_needling.charts import forest, style
+
+    context, page, _ = _open(browser, built / "05_what_the_evidence_says.html", width=1280)
+    clipped = page.evaluate("""() => Array.from(document.querySelectorAll('.jp-InputPrompt, .jp-OutputPrompt'))
+        .filter(p => p.textContent.trim() && p.scrollWidth > p.clientWidth + 1).map(p => p.textContent)""")
+    assert not clipped, clipped
+    assert page.evaluate("() => Array.from(document.querySelectorAll('.jp-InputPrompt')).some(p => "
+                         "/In\\s\\[\\d\\d\\]/.test(p.textContent))"), "the check needs a two-digit prompt"
+    scales = page.evaluate("""() => Array.from(document.querySelectorAll('img.report-figure'))
+        .filter(i => /forest plot/i.test(i.alt)).map(i => i.clientWidth / i.naturalWidth)""")
+    assert scales, "no forest plot found"
+    dpi = style.HOUSE_RC["savefig.dpi"]
+    for scale in scales:
+        assert forest.FONT / 72 * dpi * scale >= 12, f"labels {forest.FONT / 72 * dpi * scale:.1f} CSS px"
+    context.close()
+
+
+def test_code_lines_keep_their_indentation_and_markup():
+    from dry_needling.report import render
+
+    code = ('<div class="highlight hl-ipython3"><pre><span></span><span class="k">def</span> f():\n'
+            '    <span class="s2">"""two\n        lines"""</span>\n    return 1\n</pre></div>')
+    out = render._code_lines(code)
+    lines = re.findall(r'<span class="code-line ci-(\d+)">(.*?)\n</span>(?=<span class="code-line|</pre>)', out,
+                       re.DOTALL)
+    assert [int(n) for n, _ in lines] == [0, 4, 8, 4]
+    assert html.unescape(re.sub(r"<[^>]+>", "", out)) == html.unescape(re.sub(r"<[^>]+>", "", code))  # same text
+    assert out.count("<span") == out.count("</span>")  # the string's span is closed and reopened per line
+    assert '<span class="code-line ci-8"><span class="s2">        lines"""</span>' in out
+
+
+def test_wide_outputs_and_table_heads_are_marked_for_print():
+    from dry_needling.report import render
+
+    head = "".join(f"<th>col_{k}</th>" for k in range(9))
+    page = (f'<table border="1" class="dataframe"><thead><tr>{head}</tr></thead></table>'
+            '<table class="dataframe"><thead><tr><th>a</th></tr></thead></table>'
+            '<div class="jp-RenderedText jp-OutputArea-output" data-mime-type="text/plain"><pre>' + "x" * 120
+            + '</pre></div><div class="jp-RenderedText jp-OutputArea-output"><pre>short</pre></div>')
+    out = render._mark_wide_outputs(render._table_headers(page))
+    assert out.count('class="wide-table dataframe"') == 1 and out.count("wide-text") == 1
+    assert "<th>col_<wbr>0</th>" in out

@@ -192,3 +192,14 @@ def test_blank_lines_at_the_end_of_a_file_are_harmless_but_not_in_the_middle(tmp
     figures.write_text("\n".join(lines[:3] + [""] + lines[3:]) + "\n", encoding="utf-8")
     problems = data.validate(folder)
     assert len(problems) == 1 and problems[0].line == 4 and "no blank lines" in str(problems[0])
+
+
+def test_resource_names_lists_the_tables_in_package_order(data_copy):
+    import json
+
+    descriptor = json.loads((data_copy / "datapackage.json").read_text(encoding="utf-8"))
+    assert data.resource_names(data_copy) == [r["name"] for r in descriptor["resources"]]
+    assert data.resource_names(data_copy)[:2] == ["sources", "article_figures"]
+    (data_copy / "datapackage.json").write_text('{"resources": []}', encoding="utf-8")
+    with pytest.raises(data.DataValidationError, match="at least one table"):
+        data.resource_names(data_copy)

@@ -28,7 +28,8 @@ FAST = settings(max_examples=80, deadline=None, database=None, derandomize=True,
 CELL = st.sampled_from(["", " ", "  1 ", "80", "80.0", "-1", "0", "1", "1e3", "NaN", "nan", "-Infinity", "1e400",
                         "1_000", "٣", "+5", "9" * 25, "true", "TRUE", "no", "2020-01-01", "2020-1-1", "2020-02-30",
                         "1999", " 199", "abc", "a b", "first", "second", "src_a", "src_b", "src_zz", "percent",
-                        "hours", "https://x.org/a", "http://", "x@y.org", "a\n", "p. 1", "é"])
+                        "hours", "https://x.org/a", "http://", "x@y.org", "a\n", "p. 1", "é", "８０", "=1+1", "-A1",
+                        "２０２０-01-01", "١٩٩٩"])
 BASE = {"required": st.booleans(), "unique": st.booleans()}
 BOUNDS = st.integers(-5, 2000)
 DATES = st.sampled_from(["2019-12-31", "2020-01-01", "2021-06-30"])

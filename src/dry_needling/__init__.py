@@ -17,6 +17,7 @@ Modules (docs/maintenance.md, "Map of the package", says more about each):
     claims          -- the claims ledger and its review dates
     staleness       -- rows whose review_by date has passed (stale data)
     prose           -- numbers in notebook prose and alt text must be bound to the data
+    readability     -- the reading grade (Flesch-Kincaid) of plain-language text
     classroom       -- answer checks and the student and teacher editions
     report          -- execute the notebooks and build the offline HTML report (a package)
     __main__        -- ``python -m dry_needling validate|report|classroom|...``
@@ -25,6 +26,6 @@ Modules (docs/maintenance.md, "Map of the package", says more about each):
 from importlib.metadata import PackageNotFoundError, version
 
 try:
-    __version__ = version("dry-needling")  # the one place it is written is pyproject.toml
+    __version__ = version("dry-needling-evidence")  # the one place it is written is pyproject.toml
 except PackageNotFoundError:  # pragma: no cover - the package is always installed (editable) by make
     __version__ = "0+unknown"

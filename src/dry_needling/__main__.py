@@ -3,8 +3,45 @@
 
 from __future__ import annotations
 
-import argparse
+import os
+import signal
 import sys
+
+# Ctrl-C and `kill` are handled from the first line on, before any heavy import: the first signal unwinds the
+# command (which cleans up), every later one is only noted, and the run ends with one line and exit 130.
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_STOPPING = []
+_RUNNING = []
+
+#: The one line each command prints when it is interrupted (report: the same line as report.INTERRUPTED).
+INTERRUPTED = {"report": "Interrupted; the previous report in build/report is unchanged.",
+               "validate": "Interrupted; nothing was written.",
+               "classroom": "Interrupted; the previous editions in build/classroom are unchanged."}
+
+
+def _command(args: list[str]) -> str:
+    return next((a for a in args if a in INTERRUPTED), "validate")
+
+
+def _stop(signum, frame):
+    if _STOPPING:
+        return  # clean-up is under way: a second Ctrl-C or kill changes nothing
+    _STOPPING.append(signum)
+    if not _RUNNING:  # still starting up: nothing to clean up yet
+        os.write(2, (INTERRUPTED[_command(sys.argv[1:])] + "\n").encode())
+        os._exit(130)
+    raise KeyboardInterrupt
+
+
+def _noted(signum, frame):
+    _STOPPING.append(signum)
+
+
+if __name__ == "__main__":
+    for _signal_number in _SIGNALS:
+        signal.signal(_signal_number, _stop)
+
+import argparse  # noqa: E402
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -13,6 +50,10 @@ def _validate(args: argparse.Namespace) -> int:
     problems = validate(args.data_dir)
     for problem in problems:
         print(problem)
+    if any(p.internal for p in problems):
+        print("Internal error: the validator failed (see the line above; please report it). The data package was "
+              "not fully checked.", file=sys.stderr)
+        return 2
     if problems:
         cut = " (the list of at least one file was cut; see above)" if any(p.hidden for p in problems) else ""
         print(f"{count(problems)} problem(s) found{cut}; the data package is NOT valid.", file=sys.stderr)
@@ -78,5 +119,24 @@ def main(argv: list[str] | None = None) -> int:
     return args.func(args)
 
 
+def run(argv: list[str] | None = None) -> int:
+    """``main`` as a program: an interrupt at any moment (during imports too) ends in its command's one line and
+    exit status 130, and signals after that are ignored while the process ends."""
+    command = _command(sys.argv[1:] if argv is None else argv)
+    try:
+        _RUNNING.append(True)
+        code = main(argv)
+    except KeyboardInterrupt:
+        print(INTERRUPTED[command], file=sys.stderr)
+        code = 130
+    for number in _SIGNALS:
+        signal.signal(number, _noted)
+    if code == 130:  # leave at once: no interpreter teardown racing kernel or ZeroMQ threads
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

@@ -11,14 +11,18 @@ Evidence verdicts are computed from the SoF rows of the claim's own comparison a
 2. One estimate per review per outcome: only ``headline`` rows count (other time points and subgroups of the
    same review are shown, never counted), and reviews are never counted against each other: the verdict follows
    the best row, ranked by directness of the intervention (dry needling, then needling pooled, then
-   acupuncture), then of the population (low back pain first), then certainty, then recency.
+   acupuncture), then of the population (low back pain first), then by study design (:data:`DESIGN_RANK`:
+   randomised and sham- or otherwise controlled evidence before animal experiments, before uncontrolled
+   before-after studies), then certainty, then recency.
 3. That row's finding at its certainty (the lowest end of a printed range; *not assessed* counts as very low):
-   a benefit at or above the certainty the claim's own wording needs is *supported*, below it *partly
-   supported*; little or no difference (or harm) at low certainty or better is *contradicted*; an uncertain
-   result, or a null one at very low certainty, is *not found* (nothing either way).
-4. A row as direct as the best (same intervention and population directness), whatever its certainty, that
-   finds otherwise (no clear effect or no difference where the best found a benefit, or a benefit where it found
-   none) makes the verdict *partly supported* (the evidence is mixed), and the reason names it.
+   the claimed effect (a benefit, or for a mechanism the change the article names) at or above the certainty the
+   claim's own wording needs is *supported*, below it *partly supported*; a slight benefit, below the important
+   difference, is at most *partly supported*; little or no difference (or harm) at low certainty or better is
+   *contradicted*; an uncertain result, or a null one at very low certainty, is *not found* (nothing either way).
+4. A row as direct as the best (same intervention and population directness, and the same design rank), whatever
+   its certainty, that finds otherwise (no clear effect or no difference where the best found the claimed effect,
+   or the claimed effect where it found none) makes the verdict *partly supported* (the evidence is mixed), and the
+   reason names it. A row of a weaker design that finds otherwise is named in the reason but does not count.
 5. An intervention-indirect best row (acupuncture, or needling therapies pooled) can make a dry-needling claim
    at most *partly supported*, and the reason says why.
 
@@ -42,8 +46,9 @@ import pandas as pd
 
 from . import burden, data, evidence, regulation
 
-__all__ = ["VERDICTS", "Question", "QUESTIONS", "PERCENT_QUESTIONS", "Verdict", "claim_level", "verdict_from_sof",
-           "computed_verdicts", "verdicts_from", "load_tables", "TABLES", "ledger", "disagreements", "stale_reasons"]
+__all__ = ["VERDICTS", "DESIGN_RANK", "Question", "QUESTIONS", "PERCENT_QUESTIONS", "Verdict", "claim_level",
+           "verdict_from_sof", "computed_verdicts", "verdicts_from", "load_tables", "TABLES", "ledger",
+           "disagreements", "stale_reasons"]
 
 #: The fixed set of verdicts, strongest support first.
 VERDICTS = ["supported", "partly supported", "contradicted", "outdated", "not found", "not checked"]
@@ -91,11 +96,20 @@ class Verdict(NamedTuple):
 
 _INTERVENTION_RANK = {"dry needling": 0, "both pooled": 1, "acupuncture": 2}
 _CERTAINTY_RANK = {level: i for i, level in enumerate([*evidence.CERTAINTY_LEVELS, "not assessed"])}
+
+#: How directly a study design can show an effect, best first: randomised trials (and reviews of them) compare
+#: with a control group; an animal experiment has controls, but in animals; a before-after study has no control.
+DESIGN_RANK = {"systematic review of randomised trials": 0, "individual patient data meta-analysis": 0,
+               "randomised trial": 0, "animal study": 1, "before-after study": 2}
+
 _NULL = {"little or no difference", "harm"}
+#: Findings that are the effect a claim names (a benefit; for a mechanism, the change the article names).
+_CLAIMED = {"benefit", "slight benefit", "change"}
 _INDIRECT = {"both pooled": "it pools acupuncture with dry needling", "acupuncture": "it is about acupuncture"}
 
 
-_FOUND = {"benefit": "the claimed effect", "little or no difference": "little or no difference",
+_FOUND = {"benefit": "the claimed effect", "slight benefit": "a slight benefit, below the important difference",
+          "change": "the claimed change", "little or no difference": "little or no difference",
           "harm": "the opposite effect", "uncertain": "no clear effect"}
 
 
@@ -122,37 +136,47 @@ def verdict_from_sof(question: Question, sof: pd.DataFrame) -> Verdict:
         bad = ", ".join(twice[twice > 1].index) or "every source"
         raise ValueError(f"summary_of_findings: {what}: {bad} must have exactly one headline row "
                          "(one estimate per review per outcome)")
+    unknown = set(rows["design"]) - set(DESIGN_RANK)
+    if unknown:
+        raise ValueError(f"summary_of_findings: {what}: no design rank for {sorted(unknown)}; expected one of "
+                         f"{sorted(DESIGN_RANK)}")
     ranked = rows.assign(
         _finding=[evidence.finding(r) for r in rows.to_dict("records")],
         _i=rows["intervention"].map(_INTERVENTION_RANK), _p=~rows["population_direct"],
-        _c=rows["certainty"].map(_CERTAINTY_RANK), _recent=rows["published"],
-    ).sort_values(["_i", "_p", "_c", "_recent"], ascending=[True, True, True, False], kind="stable")
+        _d=rows["design"].map(DESIGN_RANK), _c=rows["certainty"].map(_CERTAINTY_RANK), _recent=rows["published"],
+    ).sort_values(["_i", "_p", "_d", "_c", "_recent"], ascending=[True, True, True, True, False], kind="stable")
     best = ranked.iloc[0]
     level = None if best["certainty"] == "not assessed" else best["certainty"]
     meets = level is not None and (evidence.CERTAINTY_LEVELS.index(level)
                                    <= evidence.CERTAINTY_LEVELS.index(question.claim_level))
     found = best["_finding"]
-    if found == "benefit":
-        verdict = "supported" if meets else "partly supported"
+    if found in _CLAIMED:
+        verdict = "supported" if meets and found != "slight benefit" else "partly supported"
     elif found in _NULL and level in ("high", "moderate", "low"):
         verdict = "contradicted"
     else:
         verdict = "not found"
     reason = (f"{evidence.sof_statement(best)} ({best['review']} found {_FOUND[found]}, "
               f"{best['outcome_detail']}; {_certainty_words(best)})")
-    if verdict == "partly supported" and found == "benefit":
+    if verdict == "partly supported" and found in _CLAIMED and not meets:
         reason += f"; the claim's wording needs {question.claim_level} certainty or better"
-    # Rule 4: a review as direct as the best that finds otherwise is inconsistency, whatever its certainty (a
-    # graded review does not silence an ungraded one that found mixed results).
+    # Rule 4: a review as direct as the best (intervention, population and design) that finds otherwise is
+    # inconsistency, whatever its certainty (a graded review does not silence an ungraded one that found mixed
+    # results); one of a weaker design is named, not counted.
     peers = ranked.iloc[1:]
     peers = peers[(peers["_i"] == best["_i"]) & (peers["_p"] == best["_p"])]
-    benefit = peers["_finding"] == "benefit"
-    dissent = peers[~benefit] if found == "benefit" else peers[benefit]
+    claimed = peers["_finding"].isin(_CLAIMED)
+    disagree = peers[~claimed] if found in _CLAIMED else peers[claimed]
+    dissent = disagree[disagree["_d"] == best["_d"]]
+    weaker = disagree[disagree["_d"] > best["_d"]]
     if not dissent.empty:
         verdict = "partly supported"
         others = ", ".join(f"{r['review']} ({_FOUND[r['_finding']]}; {_certainty_words(r)})"
                            for r in dissent.to_dict("records"))
         reason += f"; equally direct evidence disagrees: {others}"
+    if not weaker.empty:
+        others = ", ".join(f"{r['review']} ({r['design']}: {_FOUND[r['_finding']]})" for r in weaker.to_dict("records"))
+        reason += f"; a weaker design finds otherwise, not counted against it: {others}"
     if best["intervention"] in _INDIRECT and verdict == "supported":
         verdict = "partly supported"
     if best["intervention"] in _INDIRECT:
@@ -257,32 +281,61 @@ def _state_verdicts(tables: dict[str, pd.DataFrame]) -> dict[str, Verdict]:
         out[key] = verdict._replace(evidence_as_of=f"{max(dates):%Y-%m}" if dates else "")
     now = regulation.still_prohibiting(states)
     stated = int(tables["article_figures"].set_index("id").loc["prohibiting_states", "value"])
-    out["prohibiting_states"] = Verdict("outdated" if len(now) != stated else "supported",
-                                        f"{len(now)} states prohibit today by the collection's definition "
-                                        f"({', '.join(now)}); the article says {stated}", "",
+    reason = (f"{len(now)} states prohibit today by the collection's definition ({', '.join(now)}); "
+              f"the article says {stated}")
+    if len(now) != stated:
+        stopped = _first_change(states)
+        reason += (f"; its list stopped being true on {stopped.effective_date:%d %b %Y}, when {stopped.name}'s law "
+                   f"took effect ({stopped.source_id}), the first of its states to permit dry needling"
+                   if stopped is not None else "; when its list stopped being true is not in the data")
+    out["prohibiting_states"] = Verdict("outdated" if len(now) != stated else "supported", reason, "",
                                         max((v.evidence_as_of for v in out.values() if v.evidence_as_of), default=""))
     return out
 
 
+def _first_change(states: pd.DataFrame):
+    """The first of the article's prohibiting states to permit dry needling (its row), or None: the day the article's
+    list of states stopped being true."""
+    permits = (states["status"] == "permitted") & states["effective_date"].notna()
+    changed = states[states["article_prohibiting"] & permits]
+    return None if changed.empty else next(changed.sort_values(["effective_date", "postal_code"]).itertuples())
+
+
+_PRECISION = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
+
+
+def _newest_source_date(rows: pd.DataFrame) -> str:
+    """The newest publication date of the sources behind ``rows`` (``source_date``), written as precisely as its
+    ``source_date_precision``; empty when every source is undated. In-force dates are not publication dates."""
+    dated = rows.dropna(subset=["source_date"])
+    if dated.empty:
+        return ""
+    newest = dated.sort_values("source_date").iloc[-1]
+    return f"{newest['source_date']:{_PRECISION[newest['source_date_precision']]}}"
+
+
 def _training_verdict(tables: dict[str, pd.DataFrame]) -> dict[str, Verdict]:
-    """The article's training hours against the enacted minimums in ``training_hours``: *supported* when more than
-    half of the states read set that number (the article says most states), *partly supported* when some do,
-    *not found* when none does (the table covers only some states, so it cannot contradict "most")."""
+    """The article's training hours against the enacted minimums in ``training_hours``: a state that sets the same
+    number makes the claim partly supported (the article says most states, and the table covers only the states
+    read; the other permitting jurisdictions are counted from ``us_states`` and said to be unread), *supported* only
+    when more than half of all permitting jurisdictions, read or not, are known to set it; none of the states read
+    is *not found*. The evidence is dated by the newest source behind the requirements in force."""
     hours = tables["training_hours"]
     stated = float(tables["article_figures"].set_index("id").loc["training_hours", "value"])
     seen = regulation.hours_vs_article(hours, stated)
-    dates = pd.concat([hours["in_force_from"], hours["source_date"]]).dropna()
-    as_of = f"{dates.max():%Y-%m}" if not dates.empty else ""
-    spread = (f"minimums in the {seen['n_states']} states read run from {seen['low']:g} to {seen['high']:g} h "
-              f"and differ from {stated:g} h in {seen['n_differ']}")
-    if not seen["equal"]:
-        return {"training_hours": Verdict("not found", f"no state read sets {stated:g} h: {spread}", "", as_of)}
-    kinds = " and ".join(seen["equal_kinds"]) + (" sources" if len(seen["equal_kinds"]) > 1 else " source")
-    most = len(seen["equal"]) > seen["n_states"] / 2
-    share = f"{len(seen['equal'])} of the {seen['n_states']} states read"
-    return {"training_hours": Verdict("supported" if most else "partly supported",
-                                      f"{', '.join(seen['equal'])} set {stated:g} h ({kinds}): "
-                                      f"{share}, {'most' if most else 'not most'}; {spread}", "", as_of)}
+    as_of = _newest_source_date(regulation.training_in_force(hours))
+    states = tables["us_states"]
+    permitting = set(states.loc[states["status"] == "permitted", "postal_code"])
+    unread = len(permitting - set(regulation.training_in_force(hours)["state"]))
+    spread = (f"{seen['n_differ']} of the {seen['n_states']} states read set other minimums ({seen['low']:g} to "
+              f"{seen['high']:g} h); the other {unread} permitting jurisdictions were not read")
+    if seen["equal"]:
+        kinds = " and ".join(seen["equal_kinds"])
+        most = len(seen["equal"]) > (seen["n_states"] + unread) / 2  # the article says "most states"
+        return {"training_hours": Verdict("supported" if most else "partly supported",
+                                          f"{', '.join(seen['equal'])} set {stated:g} h ({kinds} source); {spread}",
+                                          "", as_of)}
+    return {"training_hours": Verdict("not found", f"no state read sets {stated:g} h: {spread}", "", as_of)}
 
 
 def _side_effect_verdicts(tables: dict[str, pd.DataFrame]) -> dict[str, Verdict]:

@@ -16,7 +16,7 @@ import re
 
 import pandas as pd
 
-__all__ = ["CERTAINTY_LEVELS", "DOMAINS", "DOMAIN_LEVELS", "SOF_COMPARISON_ORDER", "smd_to_points",
+__all__ = ["CERTAINTY_LEVELS", "DOMAINS", "DOMAIN_LEVELS", "SOF_COMPARISON_ORDER", "FINDINGS", "smd_to_points",
            "favours_dry_needling", "interval_consistency", "symmetric_alternatives", "weakest_certainty",
            "best_certainty", "wording_level", "certainty_from_domains", "grade_statement", "wording_certainty",
            "wording_allowed", "finding", "sof_statement", "sof_problems", "summary_of_findings", "sof_by_comparison",
@@ -33,7 +33,8 @@ DOMAINS = ["risk_of_bias", "inconsistency", "indirectness", "imprecision", "publ
 DOMAIN_LEVELS = ["no serious", "serious", "very serious", "not assessed"]
 
 #: The order in which the SoF table shows comparisons: sham first (the hardest test), mechanisms last.
-SOF_COMPARISON_ORDER = ["vs sham", "vs no treatment", "vs usual care", "vs other treatments", "vs acupuncture",
+SOF_COMPARISON_ORDER = ["vs sham", "vs no treatment", "vs usual care", "vs high-intensity no-acupuncture control",
+                        "vs other treatments", "vs acupuncture",
                         "combined vs dry needling alone", "mixed comparators", "mechanism study"]
 
 #: Certainty written as a range (by a review for all its outcomes, or in ``pooled_estimates.certainty``).
@@ -161,7 +162,16 @@ def certainty_from_domains(judgements: dict[str, str], start: str = "high") -> s
     return CERTAINTY_LEVELS[min(CERTAINTY_LEVELS.index(start) + steps, len(CERTAINTY_LEVELS) - 1)]
 
 
+#: What a SoF row can find (:func:`finding`): a benefit; a slight benefit (below the important difference the source
+#: names); a change the source does not call good or bad (a mechanism such as biochemical markers); little or no
+#: difference; harm; or nothing either way (uncertain).
+FINDINGS = ["benefit", "slight benefit", "change", "little or no difference", "harm", "uncertain"]
+
 _VERBS = {"benefit": {"high": "improves", "moderate": "probably improves", "low": "may improve"},
+          "slight benefit": {"high": "results in a slight {kind} in",
+                             "moderate": "probably results in a slight {kind} in",
+                             "low": "may result in a slight {kind} in"},
+          "change": {"high": "changes", "moderate": "probably changes", "low": "may change"},
           "little or no difference": {"high": "results in little or no difference in",
                                       "moderate": "probably results in little or no difference in",
                                       "low": "may result in little or no difference in"},
@@ -172,19 +182,22 @@ def grade_statement(effect: str, certainty: str | None, *, intervention: str = "
                     outcome: str = "pain", comparator: str = "the comparator") -> str:
     """A sentence in GRADE's informative-statement style (Santesso et al., J Clin Epidemiol 2020;119:126-135):
     'improves' at high certainty, 'probably improves' at moderate, 'may improve' at low, and 'the evidence is very
-    uncertain' at very low. ``effect`` is 'benefit', 'little or no difference', 'harm' or 'uncertain' (an interval
-    that includes no effect: worded as very uncertain at any level). Ungraded evidence (``certainty`` None) is
-    worded as very low, and says so: nothing licenses more."""
+    uncertain' at very low. ``effect`` is one of :data:`FINDINGS`: 'uncertain' (an interval that includes no effect)
+    is worded as very uncertain at any level; a 'slight benefit' (below the important difference) as GRADE's small
+    effect, 'may result in a slight reduction in pain' at low certainty ('improvement' for other outcomes); a
+    'change' without calling it good or bad ('may change'). Ungraded evidence (``certainty`` None) is worded as very
+    low, and says so: nothing licenses more."""
     if certainty is not None and certainty not in CERTAINTY_LEVELS:
         raise ValueError(f"certainty must be one of {CERTAINTY_LEVELS} or None, got {certainty!r}")
-    if effect not in {*_VERBS, "uncertain"}:
-        raise ValueError(f"effect must be one of {sorted({*_VERBS, 'uncertain'})}, got {effect!r}")
+    if effect not in FINDINGS:
+        raise ValueError(f"effect must be one of {FINDINGS}, got {effect!r}")
     subject = intervention[0].upper() + intervention[1:]
     if certainty is None:
         return f"Not graded: the effect of {intervention} on {outcome} vs {comparator} is very uncertain"
     if certainty == "very low" or effect == "uncertain":
         return f"The evidence is very uncertain about the effect of {intervention} on {outcome} vs {comparator}"
-    return f"{subject} {_VERBS[effect][certainty]} {outcome} vs {comparator}"
+    verb = _VERBS[effect][certainty].format(kind="reduction" if outcome == "pain" else "improvement")
+    return f"{subject} {verb} {outcome} vs {comparator}"
 
 
 _HEDGES = [("very low", re.compile(r"\bvery uncertain\b|\buncertain\b|\bnot known\b", re.I)),
@@ -218,21 +231,30 @@ def wording_allowed(text: str, certainty: str | None) -> bool:
 _NAMES = {"dry needling": "dry needling", "acupuncture": "acupuncture",
           "both pooled": "needling (acupuncture and dry needling pooled)"}
 _DIRECTION = {"favours dry needling": "benefit", "favours comparator": "harm", "uncertain": "uncertain"}
-_CONCLUSION = {"benefit": "benefit", "little or no difference": "little or no difference", "harm": "harm",
-               "uncertain": "uncertain", "not stated": "uncertain"}
+_CONCLUSION = {"benefit": "benefit", "slight benefit": "slight benefit", "change": "change",
+               "little or no difference": "little or no difference", "harm": "harm", "uncertain": "uncertain",
+               "not stated": "uncertain"}
+#: Conclusions that claim an effect: a row may not say so when its own printed interval includes no effect.
+_CLAIMS_AN_EFFECT = {"benefit", "slight benefit", "harm"}
+
+
+def _direction(row) -> str:
+    return favours_dry_needling({"estimate": row["estimate"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
+                                 "favours_dn_when": row["favours_when"], "measure": row["measure"]})
 
 
 def finding(row) -> str:
-    """What one SoF row found: 'benefit', 'little or no difference', 'harm' or 'uncertain'.
+    """What one SoF row found, one of :data:`FINDINGS`.
 
     Numbers win over words: with an estimate, both limits and a direction (``favours_when``), the interval
     decides (:func:`favours_dry_needling`: one that includes no effect is 'uncertain', and a probable typo in a
-    bound counts only if both corrections agree). Without them, the source's own conclusion is used ('not
-    stated' reads as 'uncertain')."""
-    direction = favours_dry_needling({"estimate": row["estimate"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
-                                      "favours_dn_when": row["favours_when"], "measure": row["measure"]})
+    bound counts only if both corrections agree); words then only say how big a benefit is ('slight benefit' where
+    the source says it falls short of the important difference). Without numbers, the source's own conclusion is
+    used ('not stated' reads as 'uncertain')."""
+    direction = _direction(row)
     if direction in _DIRECTION:
-        return _DIRECTION[direction]
+        found = _DIRECTION[direction]
+        return "slight benefit" if found == "benefit" and row["review_conclusion"] == "slight benefit" else found
     return _CONCLUSION[row["review_conclusion"]]
 
 
@@ -272,7 +294,10 @@ def sof_problems(sof: pd.DataFrame) -> list[str]:
       review's (``graded_by`` 'review authors', with its printed words) or 'not assessed' (``not graded``).
     - A review's certainty is the lowest end of the range it printed.
     - One headline row per source, comparison and outcome: verdicts count one estimate per review and outcome.
-    - Limits bracket the estimate, and an effect in points follows from the estimate as ``points_scale`` says."""
+    - Limits bracket the estimate, and an effect in points follows from the estimate as ``points_scale`` says.
+    - A conclusion that claims an effect (benefit, slight benefit, harm) is not kept where the row's own printed
+      interval may include no effect (:func:`finding` gives 'uncertain'): the row says 'uncertain' and its note
+      gives the source's words."""
     problems: list[str] = []
     for row in sof.to_dict("records"):
         where = f"summary_of_findings.csv, row {row['sof_id']}"
@@ -308,6 +333,10 @@ def sof_problems(sof: pd.DataFrame) -> list[str]:
             elif not row["ci_low"] <= row["estimate"] <= row["ci_high"]:
                 problems.append(f"{where}: the limits {row['ci_low']:g} to {row['ci_high']:g} do not bracket "
                                 f"{row['estimate']:g}")
+            elif row["review_conclusion"] in _CLAIMS_AN_EFFECT and _direction(row) == "uncertain":
+                problems.append(f"{where}: review_conclusion {row['review_conclusion']!r}, but the printed interval "
+                                f"{row['ci_low']:g} to {row['ci_high']:g} may include no effect: say 'uncertain' and "
+                                "give the source's words in the note")
         points = row["effect_in_points"]
         if not _blank(points):
             scale = str(row["points_scale"])

@@ -117,14 +117,19 @@ def inferred_window(states: pd.DataFrame, listed, dropped) -> dict:
 
 def training_in_force(hours: pd.DataFrame, profession: str = "physical therapists") -> pd.DataFrame:
     """The minimum training hours in force for ``profession`` (``training_hours`` rows without an
-    ``in_force_until``), fewest hours first, with the date each row can be placed at (``as_of``: when the
-    requirement took effect, else the date of the source; empty when neither is known) and whether it is dated."""
-    rows = hours[(hours["profession"] == profession) & hours["in_force_until"].isna()].copy()
+    ``in_force_until`` and not ``superseded_by`` a newer row), fewest hours first, with the date each row can be
+    placed at (``as_of``: when the requirement took effect, else the date of the source; empty when neither is
+    known), whether it is dated, and the date of the source read (``source_date``, with its precision)."""
+    current = hours["in_force_until"].isna()
+    if "superseded_by" in hours:
+        current &= hours["superseded_by"].isna()
+    rows = hours[(hours["profession"] == profession) & current].copy()
     if rows.empty:
         raise ValueError(f"no training requirement in force for {profession!r}")
     rows["as_of"] = rows["in_force_from"].fillna(rows["source_date"])
     rows["dated"] = rows["as_of"].notna()
-    cols = ["state", "hours", "what_the_hours_are", "practice_years", "as_of", "dated", "source_kind", "source_id"]
+    cols = ["state", "hours", "what_the_hours_are", "practice_years", "as_of", "dated", "source_kind", "source_id",
+            "source_date", "source_date_precision"]
     return rows.sort_values(["hours", "state"])[cols].reset_index(drop=True)
 
 

@@ -37,6 +37,8 @@ __all__ = [
     "simulate_trials",
     "expected_observed_effect",
     "expectation_effect_needed",
+    "expectation_effect_for_gap",
+    "bang_difference_needed",
     "guess_probabilities",
     "draw_random_numbers",
     "SCENARIOS",  # noqa: F822 (provided lazily by the module __getattr__, read from data/)
@@ -106,6 +108,32 @@ def expectation_effect_needed(observed_effect: float, bang_active: float, bang_s
         raise ValueError("bang_active + bang_sham is 0: with balanced guessing no expectation effect biases the "
                          "result, so no size of it can explain an observed effect")
     return (_number(observed_effect, "observed_effect") - _number(true_effect, "true_effect")) / mean_bi
+
+
+def expectation_effect_for_gap(gap: float, first: tuple[float, float], second: tuple[float, float]) -> float:
+    """The expectation effect that, in this model, opens a ``gap`` between two kinds of trial with the same true
+    effect whose arms guess as ``first`` and ``second`` do (each a pair ``(bang_active, bang_sham)``).
+
+    From the closed form, the two trials' expected effects differ by ``expectation_effect x (m2 - m1)`` with
+    ``m = (bang_active + bang_sham) / 2``; so the effect is ``gap / (m2 - m1)``. Raises ``ValueError`` when the two
+    pairs share the same mean index (then no expectation effect opens a gap)."""
+    for pair in (first, second):
+        guess_probabilities(*pair)  # validates the indexes
+    m1 = (float(first[0]) + float(first[1])) / 2
+    m2 = (float(second[0]) + float(second[1])) / 2
+    if m1 == m2:
+        raise ValueError("the two pairs of Bang indexes have the same mean: in this model no expectation effect "
+                         "opens a gap between them")
+    return _number(gap, "gap") / (m2 - m1)
+
+
+def bang_difference_needed(gap: float, expectation_effect: float) -> float:
+    """How much larger ``(bang_active + bang_sham) / 2`` must be in one kind of trial than in another for an
+    ``expectation_effect`` to open ``gap`` between them, in this model (``gap / expectation_effect``)."""
+    effect = _number(expectation_effect, "expectation_effect")
+    if effect == 0:
+        raise ValueError("expectation_effect is 0: no difference in blinding opens a gap")
+    return _number(gap, "gap") / effect
 
 
 def _seed(seed):

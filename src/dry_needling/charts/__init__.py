@@ -9,7 +9,8 @@ The package is split by job:
   the figure index with alt text) and :func:`show`;
 * :mod:`~dry_needling.charts.basic` -- waffle, dot-and-range panels, effect distributions, the Bang-index
   chart and the tile map;
-* :mod:`~dry_needling.charts.forest` -- forest plots of published and of re-analysed estimates.
+* :mod:`~dry_needling.charts.forest` -- forest plots of published and of re-analysed estimates;
+* :mod:`~dry_needling.charts.controls` -- the effect by type of control, sensitivity rows beside their main rows.
 
 Everything is importable from ``dry_needling.charts`` directly, as the notebooks do.
 """
@@ -24,6 +25,7 @@ from .basic import (
     tile_map,
     waffle,
 )
+from .controls import control_type_order, control_type_plot
 from .forest import forest_plot, meta_forest_plot
 from .saving import INDEX_FIELDS, NAME_MAX, RESERVED_NAMES, atomic_write, figure_data, read_index, save_figure, show
 from .style import (
@@ -47,5 +49,5 @@ __all__ = [
     "use_house_style", "house_style",
     "save_figure", "show", "figure_data", "read_index", "atomic_write", "INDEX_FIELDS", "NAME_MAX", "RESERVED_NAMES",
     "waffle", "legend_handles", "dot_range_panels", "effect_distributions", "bang_interval_chart", "MINUS", "signed",
-    "tile_map", "forest_plot", "meta_forest_plot",
+    "tile_map", "forest_plot", "meta_forest_plot", "control_type_plot", "control_type_order",
 ]

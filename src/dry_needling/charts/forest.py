@@ -10,24 +10,83 @@ import pandas as pd
 from .basic import signed
 from .style import INK, RESEARCH, RULE
 
-__all__ = ["forest_plot", "meta_forest_plot"]
+__all__ = ["forest_plot", "meta_forest_plot", "FONT", "WIDTH"]
+
+#: Sized for the page: the report shows a figure about 724 CSS px wide in a 1,280 px window (its column) at
+#: 150 dpi, so text of FONT points on a WIDTH-inch figure is FONT / 72 × 150 × 724 / (WIDTH × 150) ≈ 12 CSS px
+#: (tests/test_report.py measures it in the browser). Long labels wrap instead of widening the figure, and the
+#: height grows with the lines drawn.
+FONT = 11.0
+WIDTH = 9.2
+TITLE_FONT = 12.5
+LINE = FONT * 1.3 / 72  # inches per line of text
+MONO = {"family": "DejaVu Sans Mono"}
+
+
+def _text_width(text: str, size: float = FONT, weight: str = "normal", family: str = "DejaVu Sans") -> float:
+    """Width in inches of the longest line of ``text`` set in ``size`` points (font metrics, no renderer)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+
+    prop = FontProperties(family=family, weight=weight, size=size)
+    return max((TextPath((0, 0), line, prop=prop).get_extents().width for line in text.split("\n") if line),
+               default=0.0) / 72
+
+
+def _wrap(text: str, width_in: float, size: float = FONT, weight: str = "normal", family: str = "DejaVu Sans") -> str:
+    """``text`` broken at spaces into lines no wider than ``width_in`` inches (a word longer than that stays
+    whole). Line breaks already in ``text`` are kept when every line fits; otherwise it is wrapped afresh."""
+    if all(_text_width(line, size, weight, family) <= width_in for line in text.split("\n")):
+        return text
+    lines: list[str] = []
+    for word in " ".join(text.split()).split(" "):
+        if lines and _text_width(f"{lines[-1]} {word}", size, weight, family) <= width_in:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
+def _balanced(text: str, width_in: float, size: float, weight: str = "normal") -> str:
+    """Like :func:`_wrap`, but with lines of about equal width (no single word left alone on the last line)."""
+    wrapped = _wrap(text, width_in, size, weight)
+    n = wrapped.count("\n") + 1
+    if wrapped == text or n == 1:
+        return wrapped
+    narrow = _text_width(" ".join(text.split()), size, weight) / n
+    while narrow < width_in:
+        attempt = _wrap(text, narrow, size, weight)
+        if attempt.count("\n") + 1 == n:
+            return attempt
+        narrow += 0.1
+    return wrapped
 
 
 def _favours(ax, null: float, favours: tuple[str, str], below: float) -> None:
     """The favoured directions written under the axis, either side of the line of no effect."""
     for text, dx, ha in ((f"← {favours[0]}", -6, "right"), (f"{favours[1]} →", 6, "left")):
         ax.annotate(text, xy=(null, 0), xycoords=("data", "axes fraction"), xytext=(dx, -below),
-                    textcoords="offset points", ha=ha, fontsize=9.5, color=INK)
+                    textcoords="offset points", ha=ha, fontsize=FONT, color=INK)
+
+
+def _title(fig, title: str | None, width: float) -> float:
+    """Set the title, wrapped to the figure's width; returns the height it takes (inches)."""
+    if not title:
+        return 0.2
+    wrapped = _balanced(title, width - 0.25, TITLE_FONT, "bold")
+    fig.suptitle(wrapped, x=0.01, ha="left", fontweight="bold", fontsize=TITLE_FONT)
+    return 0.3 + (wrapped.count("\n") + 1) * TITLE_FONT * 1.25 / 72
 
 def forest_plot(df: pd.DataFrame, *, label: str | list[str] = "label", estimate: str = "estimate",
                 ci_low: str = "ci_low", ci_high: str = "ci_high", group: str | None = None, null: float = 0.0,
                 xlabel: str = "Effect size", favours: tuple[str, str] = ("favours dry needling", "favours comparator"),
                 xlim: tuple[float, float] | None = None, title: str | None = None, decimals: int = 2,
-                width: float = 12.0, missing_text: str | None = None):
+                width: float = WIDTH, missing_text: str | None = None):
     """Forest plot in metafor's manner: labels on the left, estimate [95 % CI] printed on the right
     with a true minus sign, a dashed reference line at ``null``, the favoured direction written
     under the axis (``favours`` = (left of null, right of null)), rows grouped under bold headers
-    when ``group`` is given, and a height that grows with the number of rows.
+    when ``group`` is given. Sized for the page (``FONT`` points on a ``WIDTH``-inch figure): long labels, titles
+    and "no numbers" texts wrap, and the height grows with the lines drawn.
 
     Rows with a missing estimate are kept and printed as "not reported" (or, when ``missing_text``
     names a column, that column's text, e.g. what the review concluded in words); intervals running past
@@ -41,62 +100,89 @@ def forest_plot(df: pd.DataFrame, *, label: str | list[str] = "label", estimate:
                           "lo": pd.to_numeric(df[ci_low], errors="coerce").to_numpy(),
                           "hi": pd.to_numeric(df[ci_high], errors="coerce").to_numpy(),
                           "group": df[group].astype(str).to_numpy() if group else ""})
-    # Layout: one line per row plus one header line per group, top to bottom in the given order.
-    lines = []
-    for name, part in (frame.groupby("group", sort=False) if group else [("", frame)]):
-        if group:
-            lines.append(("header", name, None))
-        lines.extend(("row", None, i) for i in part.index)
-    n_lines = len(lines)
     if xlim is None:
         finite = pd.concat([frame["lo"], frame["hi"], frame["est"]]).dropna()
         low = min(finite.min(), null) if not finite.empty else null - 1
         high = max(finite.max(), null) if not finite.empty else null + 1
         pad = 0.08 * (high - low or 1)
         xlim = (low - pad, high + pad)
-    fig, ax = plt.subplots(figsize=(width, 1.9 + 0.34 * n_lines))
-    ax.axvline(null, color=RULE, linestyle="--", linewidth=1)
-    trans = ax.get_yaxis_transform()
-    for k, (kind, name, i) in enumerate(lines):
-        y = n_lines - 1 - k
-        if kind == "header":
-            ax.text(-0.02, y, name, transform=trans, ha="right", va="center", fontsize=10, fontweight="bold")
-            continue
-        row = frame.loc[i]
-        ax.text(-0.02, y, row["label"], transform=trans, ha="right", va="center", fontsize=9.5)
+
+    # The right-hand column: estimate [CI] in monospace, or the reason there is no number (wrapped).
+    right_text, right_mono = {}, {}
+    for i, row in frame.iterrows():
         if pd.isna(row["est"]):
             text = df[missing_text].iloc[i] if missing_text and pd.notna(df[missing_text].iloc[i]) else "not reported"
-            ax.text(1.02, y, text, transform=trans, ha="left", va="center", fontsize=9.5, color=RULE)
+            right_text[i], right_mono[i] = _wrap(str(text), 2.0), False
+        else:
+            interval = (f"[{signed(row['lo'], decimals)}, {signed(row['hi'], decimals)}]" if pd.notna(row["lo"])
+                        and pd.notna(row["hi"]) else
+                        f"[{signed(row['lo'], decimals)}, not reported]" if pd.notna(row["lo"])
+                        else "[CI not reported]")
+            right_text[i], right_mono[i] = f"{signed(row['est'], decimals)} {interval}", True
+    right_in = max(max(_text_width(t, family="DejaVu Sans Mono" if right_mono[i] else "DejaVu Sans")
+                       for i, t in right_text.items()), _text_width("Estimate [95 % CI]", weight="bold")) + 0.3
+    # The label column takes what the plot (at least 2.6 in) and the right column leave; labels wrap to it.
+    label_room = min(max(_text_width(t) for t in list(frame["label"]) + list(frame["group"])),
+                     width - right_in - 2.6 - 0.35)
+    wrapped = {i: _wrap(t, label_room) for i, t in frame["label"].items()}
+    label_in = max(_text_width(t) for t in list(wrapped.values()) + [_wrap(g, label_room, weight="bold")
+                                                                     for g in frame["group"]]) + 0.3
+
+    # Layout, top to bottom in the given order: a header line per group, then its rows; each as tall as its
+    # longest wrapped text.
+    lines = []
+    for name, part in (frame.groupby("group", sort=False) if group else [("", frame)]):
+        if group:
+            lines.append(("header", _wrap(name, label_room, weight="bold"), None))
+        lines.extend(("row", None, i) for i in part.index)
+    gap = 0.55 * LINE
+    heights = [(text.count("\n") + 1) * LINE + gap if kind == "header" else
+               (max(wrapped[i].count("\n"), right_text[i].count("\n")) + 1) * LINE + gap
+               for kind, text, i in lines]
+    body = sum(heights) + LINE  # plus the column header line
+    bottom = 1.3  # ticks, axis label, favoured directions, source line
+    fig = plt.figure(figsize=(width, 1.0))  # resized below, once the title's height is known
+    top = _title(fig, title, width)
+    height = top + body + bottom
+    fig.set_size_inches(width, height)
+    ax = fig.add_axes((label_in / width, bottom / height, 1 - (label_in + right_in) / width, body / height))
+    ax.axvline(null, color=RULE, linestyle="--", linewidth=1)
+    trans = ax.get_yaxis_transform()
+    y = body - LINE  # data units are inches from the bottom of the plot
+    for (kind, text, i), h in zip(lines, heights, strict=True):
+        centre = y - h / 2
+        y -= h
+        if kind == "header":
+            ax.text(-0.02, centre, text, transform=trans, ha="right", va="center", fontsize=FONT,
+                    fontweight="bold", linespacing=1.15)
+            continue
+        row = frame.loc[i]
+        ax.text(-0.02, centre, wrapped[i], transform=trans, ha="right", va="center", fontsize=FONT,
+                linespacing=1.15)
+        right = {"fontsize": FONT, "va": "center", "ha": "left", "transform": trans, "linespacing": 1.15}
+        if pd.isna(row["est"]):
+            ax.text(1.02, centre, right_text[i], color=RULE, **right)
             ax.plot([], [], gid=f"forest-row-{i}")  # a row with nothing to draw still counts as drawn
             continue
         lo = row["lo"] if pd.notna(row["lo"]) else row["est"]
         hi = row["hi"] if pd.notna(row["hi"]) else row["est"]
         half = pd.isna(row["lo"]) != pd.isna(row["hi"])  # only one limit reported: dotted, so it can't pass as a CI
-        ax.plot([max(lo, xlim[0]), min(hi, xlim[1])], [y, y], color="black", linewidth=1.3,
+        ax.plot([max(lo, xlim[0]), min(hi, xlim[1])], [centre, centre], color="black", linewidth=1.3,
                 linestyle=":" if half else "-", gid=f"forest-row-{i}")
         for end, edge, direction in ((lo, xlim[0], "<"), (hi, xlim[1], ">")):
             if (direction == "<" and end < edge) or (direction == ">" and end > edge):
-                ax.plot(edge, y, marker=direction, color="black", markersize=6)
-        ax.plot(row["est"], y, "s", color=RESEARCH, markersize=7)
-        interval = (f"[{signed(row['lo'], decimals)}, {signed(row['hi'], decimals)}]" if pd.notna(row["lo"])
-                    and pd.notna(row["hi"]) else
-                    f"[{signed(row['lo'], decimals)}, not reported]" if pd.notna(row["lo"]) else "[CI not reported]")
-        ax.text(1.02, y, f"{signed(row['est'], decimals)} {interval}", transform=trans, ha="left", va="center",
-                fontsize=9.5, family="DejaVu Sans Mono")
-    ax.set_ylim(-0.8, n_lines - 0.2)
+                ax.plot(edge, centre, marker=direction, color="black", markersize=7)
+        ax.plot(row["est"], centre, "s", color=RESEARCH, markersize=8)
+        ax.text(1.02, centre, right_text[i], **right, **MONO)
+    ax.set_ylim(0, body)
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
     ax.set_xlim(*xlim)
-    ax.set_xlabel(xlabel)
-    ax.text(1.02, n_lines - 0.2, "Estimate [95 % CI]", transform=trans, ha="left", va="bottom", fontsize=9.5,
+    ax.set_xlabel(xlabel, fontsize=FONT)
+    ax.tick_params(axis="x", labelsize=FONT)
+    ax.text(1.02, body - LINE / 2, "Estimate [95 % CI]", transform=trans, ha="left", va="center", fontsize=FONT,
             fontweight="bold")
-    _favours(ax, null, favours, below=50)
-    if title:
-        fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=12)
-    longest = max(len(text) for text in list(frame["label"]) + list(frame["group"]))
-    left = min(0.62, (0.2 + 0.072 * longest) / width)  # room for the longest label at 9.5 pt
-    fig.subplots_adjust(left=left, right=0.77, top=1 - 0.75 / (1.9 + 0.34 * n_lines),
-                        bottom=1.25 / (1.9 + 0.34 * n_lines))
+    _favours(ax, null, favours, below=54)
     return fig
 
 
@@ -104,12 +190,15 @@ def meta_forest_plot(result, *, arms: pd.DataFrame | None = None, labels: list[s
                      xlabel: str = "Effect size", favours: tuple[str, str] = ("favours dry needling",
                                                                                  "favours comparator"),
                      null: float = 0.0, title: str | None = None, decimals: int = 2,
-                     arm_names: tuple[str, str] = ("Needling", "Control"), width: float = 13.0):
+                     arm_names: tuple[str, str] = ("Needling", "Control"), width: float = WIDTH,
+                     means: bool = False):
     """Trial-level forest plot of a :func:`dry_needling.meta.pool` result, in metafor's conventions.
 
-    Columns, left to right: study label; per-arm N (and "mean (SD)" when ``arms`` has
+    Columns, left to right: study label; per-arm N (and, with ``means=True``, "mean (SD)" when ``arms`` has
     ``mean1``/``sd1``/``mean2``/``sd2``; ``arms`` needs ``n1`` and ``n2``, one row per study in
-    pooling order); the plot; weight (%); estimate [CI]. Each study is a square whose *area* is
+    pooling order); the plot; weight (%); estimate [CI]. Sized for the page like :func:`forest_plot`
+    (``FONT`` points on ``width`` inches): the means and SDs are left to the figure's data table, where they
+    stay readable, unless ``means`` asks for them (then give a wider figure). Each study is a square whose *area* is
     proportional to its weight (one scatter collection, ``gid="meta-squares"``) on its CI line
     (``gid="forest-row-<i>"``); the pooled estimate is a diamond spanning its CI
     (``gid="meta-diamond"``) with the prediction interval as a whiskered line through it
@@ -137,87 +226,111 @@ def meta_forest_plot(result, *, arms: pd.DataFrame | None = None, labels: list[s
     pad = 0.06 * (max(ends) - min(ends) or 1)
     xlim = (min(ends) - pad, max(ends) + pad)
 
+    row_in = 1.45 * LINE  # one study per row
+    fig = plt.figure(figsize=(width, 1.0))  # resized once the title's height is known
+    title_in = _title(fig, title, width)
     rows = k + 3  # studies, a gap, the diamond, the heterogeneity line
-    height = 2.4 + 0.36 * rows
-    fig, ax = plt.subplots(figsize=(width, height))
-    ax.axvline(null, color=RULE, linestyle="--", linewidth=1, zorder=1)
-    trans = ax.get_yaxis_transform()
+    header_in = 2.3 * LINE  # the arm names over the column heads
+    bottom = 1.2
+    body = rows * row_in + header_in
+    height = title_in + body + bottom
+    fig.set_size_inches(width, height)
 
     def put(points: float, y: float, text: str, *, side: str = "left", ha: str = "right", **kw):
         """Text at ``points`` from the axes' left (negative) or right edge, at data height ``y``."""
-        kw = {"fontsize": 9.5, "va": "center", **kw}
+        kw = {"fontsize": FONT, "va": "center", **kw}
         ax.annotate(text, xy=(0 if side == "left" else 1, y), xycoords=trans, xytext=(points, 0),
                     textcoords="offset points", ha=ha, annotation_clip=False, **kw)
 
-    ys = np.arange(k)[::-1] + 3.0
-    mono = {"family": "DejaVu Sans Mono"}
-    with_means = arms is not None and {"mean1", "sd1", "mean2", "sd2"} <= set(arms.columns)
-    arm_cols = [("N", "n1", 34)] + ([("Mean (SD)", ("mean1", "sd1"), 78)] if with_means else [])
-    arm_cols += [("N", "n2", 34)] + ([("Mean (SD)", ("mean2", "sd2"), 78)] if with_means else [])
-    arm_cols = arm_cols if arms is not None else []
-    col_right, x = [], -10.0
-    for _, _, col_width in reversed(arm_cols):
+    ys = (np.arange(k)[::-1] + 3.0) * row_in
+    with_means = means and arms is not None and {"mean1", "sd1", "mean2", "sd2"} <= set(arms.columns)
+    arm_texts = []
+    if arms is not None:
+        for a, (n_col, mean_cols) in enumerate((("n1", ("mean1", "sd1")), ("n2", ("mean2", "sd2")))):
+            arm_texts.append(("N", n_col, [f"{arms.iloc[i][n_col]:g}" for i in range(k)], a))
+            if with_means:
+                arm_texts.append(("Mean (SD)", mean_cols, [f"{signed(arms.iloc[i][mean_cols[0]], 1)} "
+                                                           f"({arms.iloc[i][mean_cols[1]]:.1f})" for i in range(k)], a))
+    # Each arm's columns are as wide as their widest text, or as the arm's name over them (wrapped to two lines).
+    arm_label = [_wrap(name, 1.15, FONT, "bold") for name in arm_names]
+    col_width = [max(_text_width(head, weight="bold"), *(_text_width(t, family="DejaVu Sans Mono") for t in texts))
+                 * 72 for head, _, texts, _ in arm_texts]
+    for a in range(2):
+        members = [c for c, col in enumerate(arm_texts) if col[3] == a]
+        if members:
+            need = _text_width(arm_label[a], weight="bold") * 72 - sum(col_width[c] for c in members) \
+                - 10 * (len(members) - 1)
+            if need > 0:
+                for c in members:
+                    col_width[c] += need / len(members)
+    col_right, x = [], -12.0
+    for c in reversed(range(len(arm_texts))):
         col_right.insert(0, x)
-        x -= col_width + 8
-    label_right = x - 6
-    header_y = ys[0] + 1
+        x -= col_width[c] + (26 if c and arm_texts[c][3] != arm_texts[c - 1][3] else 10)
+    label_right = x - 4
+    weight_w = max(_text_width("Weight", weight="bold"), _text_width("100.0 %", family="DejaVu Sans Mono")) * 72
+    est_x = 10 + weight_w + 14
+    estimates = [f"{signed(yi[i], decimals)} [{signed(lo[i], decimals)}, {signed(hi[i], decimals)}]" for i in range(k)]
+    summary = (f"{signed(result.estimate, decimals)} [{signed(result.ci_low, decimals)}, "
+               f"{signed(result.ci_high, decimals)}]")
+    pi_text = (f"{result.level * 100:.0f} % PI [{signed(result.pi_low, decimals)}, {signed(result.pi_high, decimals)}]"
+               if has_pi else "")
+    est_w = max(_text_width(t, family="DejaVu Sans Mono") for t in [*estimates, summary, pi_text]) * 72
+    right_in = (est_x + est_w + 8) / 72
+    model = "Fixed-effect model" if result.method == "FE" else f"Random-effects model ({result.method})"
+    left_in = (max(*(_text_width(t) for t in names), _text_width(model, weight="bold")) * 72 - label_right + 10) / 72
+    ax = fig.add_axes((left_in / width, bottom / height, 1 - (left_in + right_in) / width, body / height))
+    ax.axvline(null, color=RULE, linestyle="--", linewidth=1, zorder=1)
+    trans = ax.get_yaxis_transform()
+    mono = MONO
+
+    header_y = ys[0] + row_in
     put(label_right, header_y, "Study", fontweight="bold")
-    for (head, _, _), right in zip(arm_cols, col_right, strict=True):
+    for (head, _, _, _), right in zip(arm_texts, col_right, strict=True):
         put(right, header_y, head, fontweight="bold")
-    if arm_cols:
-        per_arm = len(arm_cols) // 2
-        for a in range(2):
-            first, last = col_right[a * per_arm], col_right[a * per_arm + per_arm - 1]
-            left_of_first = first - arm_cols[a * per_arm][2]
-            put((left_of_first + last) / 2, header_y + 0.75, arm_names[a], ha="center", fontweight="bold")
+    for a in range(2):
+        members = [c for c, col in enumerate(arm_texts) if col[3] == a]
+        if members:
+            left_edge = col_right[members[0]] - col_width[members[0]]
+            put((left_edge + col_right[members[-1]]) / 2, header_y + 0.5 * row_in + LINE * arm_label[a].count("\n") / 2,
+                arm_label[a], ha="center", fontweight="bold", linespacing=1.1)
     put(10, header_y, "Weight", side="right", ha="left", fontweight="bold")
-    put(68, header_y, f"Estimate [{result.level * 100:.0f} % CI]", side="right", ha="left", fontweight="bold")
+    put(est_x, header_y, f"Estimate [{result.level * 100:.0f} % CI]", side="right", ha="left", fontweight="bold")
     for i, y in enumerate(ys):
         put(label_right, y, names[i])
-        for (_, col, _), right in zip(arm_cols, col_right, strict=True):
-            row = arms.iloc[i]
-            text = (f"{row[col]:g}" if isinstance(col, str) else f"{signed(row[col[0]], 1)} ({row[col[1]]:.1f})")
-            put(right, y, text, **mono)
+        for (_, _, texts, _), right in zip(arm_texts, col_right, strict=True):
+            put(right, y, texts[i], **mono)
         ax.plot([max(lo[i], xlim[0]), min(hi[i], xlim[1])], [y, y], color="black", linewidth=1.2, zorder=2,
                 gid=f"forest-row-{i}")
         put(10, y, f"{result.weights[i]:5.1f} %", side="right", ha="left", **mono)
-        put(68, y, f"{signed(yi[i], decimals)} [{signed(lo[i], decimals)}, {signed(hi[i], decimals)}]",
-            side="right", ha="left", **mono)
+        put(est_x, y, estimates[i], side="right", ha="left", **mono)
     # squares: marker area (points^2) proportional to weight; the heaviest is 14 pt on a side
     sizes = 196.0 * np.asarray(result.weights) / np.max(result.weights)
     ax.scatter(yi, ys, s=sizes, marker="s", color=RESEARCH, zorder=3, gid="meta-squares", label="_squares")
 
-    y_d = 1.5
-    model = "Fixed-effect model" if result.method == "FE" else f"Random-effects model ({result.method})"
-    ax.add_patch(Polygon([(result.ci_low, y_d), (result.estimate, y_d + 0.38), (result.ci_high, y_d),
-                          (result.estimate, y_d - 0.38)], closed=True, facecolor=INK, edgecolor=INK,
+    y_d = 1.5 * row_in
+    half = 0.38 * row_in
+    ax.add_patch(Polygon([(result.ci_low, y_d), (result.estimate, y_d + half), (result.ci_high, y_d),
+                          (result.estimate, y_d - half)], closed=True, facecolor=INK, edgecolor=INK,
                          zorder=4, gid="meta-diamond"))
     if has_pi:
         ax.plot([result.pi_low, result.pi_high], [y_d, y_d], color=INK, linewidth=1.2, zorder=3, gid="meta-pi")
         for end in (result.pi_low, result.pi_high):
-            ax.plot([end, end], [y_d - 0.18, y_d + 0.18], color=INK, linewidth=1.2, zorder=3)
+            ax.plot([end, end], [y_d - half / 2, y_d + half / 2], color=INK, linewidth=1.2, zorder=3)
     put(label_right, y_d, model, fontweight="bold")
     put(10, y_d, "100.0 %", side="right", ha="left", **mono)
-    put(68, y_d, f"{signed(result.estimate, decimals)} [{signed(result.ci_low, decimals)}, "
-                 f"{signed(result.ci_high, decimals)}]", side="right", ha="left", fontweight="bold", **mono)
+    put(est_x, y_d, summary, side="right", ha="left", fontweight="bold", **mono)
     if has_pi:
-        put(68, y_d - 0.7, f"{result.level * 100:.0f} % PI [{signed(result.pi_low, decimals)}, "
-                           f"{signed(result.pi_high, decimals)}]", side="right", ha="left", color=INK, **mono)
-    ax.annotate(result.heterogeneity_text(decimals), xy=(0.01, 0.35), xycoords=(fig.transFigure, ax.transData),
-                ha="left", va="center", fontsize=9, color=INK, annotation_clip=False, gid="meta-heterogeneity")
+        put(est_x, y_d - 0.75 * row_in, pi_text, side="right", ha="left", color=INK, **mono)
+    ax.annotate(result.heterogeneity_text(decimals), xy=(0.01, 0.35 * row_in), xycoords=(fig.transFigure, ax.transData),
+                ha="left", va="center", fontsize=FONT - 1, color=INK, annotation_clip=False, gid="meta-heterogeneity")
 
     ax.set_xlim(*xlim)
-    ax.set_ylim(0, header_y + 0.8)
+    ax.set_ylim(0, body)  # data units are inches
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
-    ax.set_xlabel(xlabel)
-    _favours(ax, null, favours, below=46)
-    if title:
-        fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=12)
-    longest = max(len(s) for s in names + [model])
-    left_in = (0.078 * longest * 72 - label_right) / 72 + 0.2
-    right_in = 3.4
-    fig.subplots_adjust(left=min(0.62, left_in / width), right=1 - right_in / width, top=1 - 0.9 / height,
-                        bottom=1.2 / height)
+    ax.set_xlabel(_wrap(xlabel, width - 0.5), fontsize=FONT)
+    ax.tick_params(axis="x", labelsize=FONT)
+    _favours(ax, null, favours, below=50)
     return fig
 

@@ -20,6 +20,7 @@ from matplotlib.collections import PathCollection
 from matplotlib.patches import Rectangle
 
 from .. import paths
+from ..data.spreadsheet import formula_like
 from ..files import atomic_write as _atomic_write
 from .style import HOUSE_RC, INK
 
@@ -37,7 +38,9 @@ INDEX_FIELDS = ["name", "title", "alt", "source", "png", "svg", "csv"]
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")  # used with fullmatch: a trailing newline does not pass
 NAME_MAX = 100  # characters; with the extension well under the 255 a file name may have
 RESERVED_NAMES = {"index"}  # files save_figure writes itself (figures/index.csv)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+#: Refused in alt, source and title: every C0 and C1 control character (tab, line feed and carriage return too),
+#: the line and paragraph separators, and the bidirectional controls that reorder how text is shown (U+202E).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _SOURCE_GID = "dry-needling-source-line"
 
 #: PNG bytes save_figure rendered, per figure (weakly held), so show() need not render again.
@@ -149,7 +152,9 @@ def save_figure(fig, name: str, *, alt: str, source: str, data: pd.DataFrame | N
         raise ValueError(f"source: figure {name!r}: a source is required (got {source!r})")
     if title is not None and not isinstance(title, str):
         raise ValueError(f"title: figure {name!r}: the title must be text (got {title!r})")
-    title = (title or _figure_title(fig)).strip()
+    if title is None:  # the figure's own title: its line breaks are layout, stored as spaces
+        title = re.sub(r"\s*\n\s*", " ", _figure_title(fig))
+    title = title.strip()
     if not title:
         raise ValueError(f"title: figure {name!r}: give the figure a title (suptitle or axes title) or pass title=")
     for argument, text in (("alt", alt), ("source", source), ("title", title)):
@@ -157,6 +162,10 @@ def save_figure(fig, name: str, *, alt: str, source: str, data: pd.DataFrame | N
         if bad:
             raise ValueError(f"{argument}: figure {name!r}: control character {bad.group()!r} at position "
                              f"{bad.start()} (only printable text and spaces are stored)")
+        if formula_like(text):
+            raise ValueError(f"{argument}: figure {name!r}: {text[:40]!r} starts like a spreadsheet formula (=, or "
+                             "+, - or @ before a function or cell reference); the figure index is a CSV file a "
+                             "spreadsheet would run it from: reword it")
     table = figure_data(fig) if data is None else pd.DataFrame(data)
     if table.empty:
         raise ValueError(f"figure {name!r}: no plotted data found; pass data= with what the figure shows")

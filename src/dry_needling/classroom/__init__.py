@@ -27,11 +27,21 @@ Cell tags (JupyterLab: property inspector, "Cell tags"):
 
 from __future__ import annotations
 
-from .checks import Feedback, check, feedback
+from .checks import (
+    TRIES_BEFORE_SOLUTION,
+    Feedback,
+    check,
+    feedback,
+    solution,
+    solutions_open,
+    solutions_switch_file,
+    worked_solution,
+)
 from .editions import build, exercises_in, main, student_edition, teacher_edition
 from .exercises import EXERCISES
 from .kinds import CORRECT, NOT_ANSWERED, NOT_ANSWERED_YET, NOT_YET, ClassroomError, Exercise, Kind, Prediction
 
-__all__ = ["CORRECT", "EXERCISES", "NOT_ANSWERED", "NOT_ANSWERED_YET", "NOT_YET", "ClassroomError", "Exercise",
-           "Feedback", "Kind", "Prediction", "build", "check", "exercises_in", "feedback", "main", "student_edition",
-           "teacher_edition"]
+__all__ = ["CORRECT", "EXERCISES", "NOT_ANSWERED", "NOT_ANSWERED_YET", "NOT_YET", "TRIES_BEFORE_SOLUTION",
+           "ClassroomError", "Exercise", "Feedback", "Kind", "Prediction", "build", "check", "exercises_in", "feedback",
+           "main", "solution", "solutions_open", "solutions_switch_file", "student_edition", "teacher_edition",
+           "worked_solution"]

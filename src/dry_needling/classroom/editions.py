@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import paths
-from .exercises import EXERCISES
+from .checks import TRIES_BEFORE_SOLUTION, _say
+from .exercises import EXERCISES, Near
 from .kinds import ClassroomError, Exercise
 
 EXERCISE_TAG, ANSWER_TAG, CHECK_TAG, SOLUTION_TAG, TEACHER_TAG = "exercise", "answer", "check", "solution", "teacher"
@@ -125,16 +126,23 @@ def student_edition(nb: dict, name: str) -> dict:
 def teacher_note(exercise: Exercise) -> str:
     kind = exercise.kind
     lines = [f"**Teacher's key for exercise {exercise.id}.** Expected `answer`: "
-             f"**{kind.show(kind.read(exercise.expected()))}** ({exercise.asks}; {kind.describe})."]
+             f"**{kind.show(kind.read(exercise.expected()))}** ({_say(exercise, exercise.asks)}; {kind.describe})."]
     if exercise.teacher_answer:
         lines.append(f"The solution computes it as `{exercise.teacher_answer}`.")
     if exercise.prediction:
         p = exercise.prediction
-        lines.append(f"Prediction asked first ({p.asks}); the result: **{p.kind.show(p.kind.read(p.expected()))}**.")
+        lines.append(f"Prediction asked first ({_say(exercise, p.asks)}); the result: "
+                     f"**{p.kind.show(p.kind.read(p.expected()))}**.")
     if exercise.wrong:
         lines.append("\nWrong answers the check recognises, with the hint it gives:")
-        lines += [f"- {hint}" for _, hint in exercise.wrong]
-    lines.append(f"\nAny other wrong answer gets: *{exercise.hint}*")
+        for rule, hint in exercise.wrong:
+            value = rule.example() if isinstance(rule, Near) else None if callable(rule) else kind.read(rule)
+            shown = f"**{kind.show(value)}**: " if value is not None else ""
+            lines.append(f"- {shown}{_say(exercise, hint)}")
+    lines.append(f"\nAny other wrong answer gets: *{_say(exercise, exercise.hint)}*")
+    lines.append(f"\nAfter {TRIES_BEFORE_SOLUTION} tries the check offers the worked solution "
+                 f"(`solution(\"{exercise.id}\")`); to open it for everyone after the deadline, see \"Opening the "
+                 "solutions\" in docs/teaching-guide.md.")
     return "\n".join(lines)
 
 

@@ -20,7 +20,8 @@ so that one broken thing gives one clear message rather than a cascade or a trac
    and about 30 times slower, only for a schema that uses its parsing options such as
    ``missingValues``; ``tests/test_validation_equivalence.py`` checks that both give the same
    problems); plus checks frictionless does not make (a required cell holding only spaces, NaN or
-   infinite numbers, integers too large to load, a pattern matched only before a trailing newline)
+   infinite numbers, integers too large to load, numbers and dates written with other digits than 0-9, text that
+   starts a spreadsheet formula, and every ``pattern``, matched by RE2 so that no pattern can hang validation)
    and the package's cross-field rules (``x-rules`` in a schema, e.g. "when unit is percent, value
    lies in 0-100"), which the Table Schema spec cannot express.
 
@@ -34,7 +35,8 @@ nothing. Only after a folder validates is its content hash remembered
 The modules, in the order a file meets them: ``problems`` (:class:`Problem`, the error, how files
 and expected values are named), ``descriptor`` (stage 0), ``csvfile`` (stage 1), ``fast_rows``
 (stage 2, column by column), ``frictionless_rows`` (stage 2 by frictionless, for its parsing
-options), ``own_checks`` (stage 2, what frictionless does not check, and ``x-rules``),
+options), ``own_checks`` (stage 2, what frictionless does not check: patterns matched by RE2 in linear time, digits
+other than 0-9, spreadsheet formulas (``spreadsheet``), and ``x-rules``),
 ``validation`` (the stages in order) and ``loading`` (typed DataFrames and the memory of
 validated folders).
 """

@@ -11,7 +11,7 @@ import sys
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-from .problems import _EXCERPT, PACKAGE_FILE, Problem, _display, _excerpt, _inside
+from .problems import _EXCERPT, PACKAGE_FILE, Problem, _display, _excerpt, _inside, linear_pattern
 
 
 def _read_descriptor(data_dir: Path) -> tuple[dict | None, list[Problem]]:
@@ -28,17 +28,71 @@ def _read_descriptor(data_dir: Path) -> tuple[dict | None, list[Problem]]:
         raw = path.read_bytes()
     except OSError as exc:
         return None, [Problem(shown, None, None, None, f"a readable file and folder (cannot read: {exc.strerror})")]
+    duplicates: list[bool] = []
     try:
-        descriptor = json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        descriptor = json.loads(text, object_pairs_hook=lambda pairs: _object(pairs, duplicates))
     except UnicodeDecodeError as exc:
         return None, [Problem(shown, raw[: exc.start].count(b"\n") + 1, None, None, "UTF-8 JSON text")]
     except json.JSONDecodeError as exc:
         return None, [Problem(shown, exc.lineno, None, None, f"valid JSON ({exc.msg}, column {exc.colno})")]
     except (ValueError, RecursionError) as exc:
         return None, [Problem(shown, None, None, None, f"valid JSON ({_excerpt(str(exc))})")]
+    if duplicates:
+        line, key, where = _first_duplicate(text)
+        return None, [Problem(shown, line, None, key, "each key once in an object (this key is there twice; JSON "
+                                                      "readers would silently keep only the last)", where)]
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
         return None, [Problem(shown, None, None, None, "a JSON object with a 'resources' list")]
     return descriptor, []
+
+
+def _object(pairs: list, duplicates: list) -> dict:
+    """A JSON object from its key-value pairs, noting (in ``duplicates``) when a key comes twice."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        duplicates.append(True)
+    return result
+
+
+_JSON_MARK = re.compile(r'["{}\[\],]')
+
+
+def _first_duplicate(text: str) -> tuple[int, str, str]:
+    """Where the first repeated key of valid JSON ``text`` is: (line, key, path of its object such as
+    ``resources[1].schema.fields[2].constraints``). Walks the structure once; strings are read with json's own
+    scanner."""
+    from json.decoder import scanstring
+
+    stack: list[list] = []  # per open container: [kind, keys seen or item index, expecting a key, current key]
+    i = 0
+    while True:
+        found = _JSON_MARK.search(text, i)
+        if found is None:
+            return 1, "", ""
+        i, mark = found.start(), found.group()
+        if mark == '"':
+            value, end = scanstring(text, i + 1)
+            top = stack[-1] if stack else None
+            if top is not None and top[0] == "{" and top[2]:
+                if value in top[1]:
+                    path = "".join(f".{level[3]}" if level[0] == "{" else f"[{level[1]}]" for level in stack[:-1])
+                    return text.count("\n", 0, i) + 1, value, path.lstrip(".") or "the top-level object"
+                top[1].add(value)
+                top[2], top[3] = False, value
+            i = end
+            continue
+        if mark == "{":
+            stack.append(["{", set(), True, None])
+        elif mark == "[":
+            stack.append(["[", 0, False, None])
+        elif mark in "}]":
+            stack.pop()
+        elif stack and stack[-1][0] == "{":
+            stack[-1][2] = True
+        elif stack:
+            stack[-1][1] += 1
+        i += 1
 
 
 
@@ -81,6 +135,8 @@ def _path_problem(folder: Path, path) -> tuple[str | None, str]:
         return "'path' relative to the data folder (an absolute path is not read)", path
     if ".." in pure.parts or "\\" in path:
         return "'path' inside the data folder (a path with '..' is not read)", path
+    if not path.endswith(".csv"):
+        return "'path' naming a .csv file (a table is published with the report only as CSV)", path
     if not _inside(folder, folder / path):
         return "'path' inside the data folder (it leads outside through a symbolic link, which is not read)", path
     return None, path
@@ -144,9 +200,10 @@ def _check_field(i: int, k: int, field, names: list[str], problems: list, shown:
                 bad = "a regular expression as text"
             else:
                 try:
-                    re.compile(value)
-                except (re.error, RecursionError, OverflowError, ValueError):
-                    bad = "a valid regular expression"
+                    linear_pattern(value)
+                except ValueError as exc:
+                    bad = (f"a regular expression the linear-time engine (RE2) can check ({_excerpt(str(exc), 80)}; "
+                           "look-around and back-references are not supported)")
         elif key == "enum":
             ok = isinstance(value, list) and value and all(isinstance(v, (str, int, float)) for v in value)
             bad = None if ok else "a non-empty list of allowed values"

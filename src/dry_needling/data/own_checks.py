@@ -6,7 +6,36 @@ import math
 import re
 
 from .csvfile import _Table
-from .problems import _CONSTRAINT_WORDS, _INT64, Problem
+from .problems import _CONSTRAINT_WORDS, _INT64, _TYPE_WORDS, Problem, linear_pattern
+from .spreadsheet import FORMULA_EXPECTED, formula_like
+
+# What the loader (pandas) reads, and nothing more: ASCII digits only (Python's int() and Decimal() also take
+# full-width and Arabic-Indic digits and underscores, which pandas refuses), spaces around allowed.
+_NUMBER = re.compile(r" *[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)? *")
+_INTEGER = re.compile(r" *[+-]?[0-9]+ *")
+_YEAR = re.compile(r"[0-9]{4}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ASCII_NUMBER = ("a number written with the digits 0-9, at most one sign, one decimal point and an exponent "
+                 "(e.g. -1.5e3; no other digits, underscores or separators)")
+
+
+def _reads_as(ftype: str, cell: str) -> bool:
+    """Whether frictionless's reader (Python's int, Decimal, strptime) takes ``cell`` as a value of ``ftype``."""
+    from datetime import datetime
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        if ftype == "number":
+            Decimal(cell.strip())
+        elif ftype == "integer":
+            int(cell.strip())
+        elif ftype == "year":
+            return len(cell) == 4 and 0 <= int(cell) <= 9999
+        elif ftype == "date":
+            datetime.strptime(cell, "%Y-%m-%d")
+        return True
+    except (ValueError, InvalidOperation, ArithmeticError):
+        return False
 
 
 def _own_check(field: dict):
@@ -15,25 +44,41 @@ def _own_check(field: dict):
     constraints = field.get("constraints", {})
     required = constraints.get("required") is True
     pattern = constraints.get("pattern")
-    full = re.compile(pattern) if isinstance(pattern, str) else None
+    full = linear_pattern(pattern) if ftype == "string" and isinstance(pattern, str) else None
 
     def check(cell: str) -> str | None:
-        if cell and not cell.strip():
-            if required:
-                return "a value (this column is required; the cell holds only spaces)"
-        elif ftype == "number" and cell:
+        if cell == "":
+            return None
+        if required and not cell.strip():
+            return "a value (this column is required; the cell holds only spaces)"
+        if ftype == "number":
             try:
-                if not math.isfinite(float(cell)):
+                if not math.isfinite(float(cell)):  # NaN, infinity, or too large for a float (1e400)
                     return "a finite number (not NaN or infinity)"
             except ValueError:
-                pass  # frictionless reports the type error
-        elif ftype == "integer" and re.fullmatch(r"\s*[+-]?\d+\s*", cell):
-            digits = cell.strip().lstrip("+-")
-            if len(digits) > 19 or not _INT64[0] <= int(cell) <= _INT64[1]:
-                return f"a whole number from {_INT64[0]} to {_INT64[1]} (a larger one cannot be loaded)"
-        elif full is not None and cell and re.fullmatch(f"(?:{pattern})", cell) is None \
-                and re.match(f"^(?:{pattern})$", cell):
-            return _CONSTRAINT_WORDS["pattern"].format(pattern) + " (a line break at the end does not match)"
+                pass
+            if _NUMBER.fullmatch(cell):
+                return None
+            return _ASCII_NUMBER if _reads_as("number", cell) else None  # else frictionless's type error
+        if ftype == "integer":
+            if _INTEGER.fullmatch(cell):
+                digits = cell.strip().lstrip("+-")
+                if len(digits) > 19 or not _INT64[0] <= int(cell) <= _INT64[1]:
+                    return f"a whole number from {_INT64[0]} to {_INT64[1]} (a larger one cannot be loaded)"
+                return None
+            return "a whole number written with the digits 0-9 and at most one sign" \
+                if _reads_as("integer", cell) else None
+        if ftype in ("year", "date"):
+            ok = (_YEAR if ftype == "year" else _DATE).fullmatch(cell)
+            return None if ok or not _reads_as(ftype, cell) else \
+                f"{_TYPE_WORDS[ftype]} (with the digits 0-9 only)"
+        if ftype != "string":
+            return None
+        if full is not None and full.fullmatch(cell) is None:
+            note = " (a line break at the end does not match)" if full.fullmatch(cell.rstrip("\r\n")) else ""
+            return _CONSTRAINT_WORDS["pattern"].format(pattern) + note
+        if formula_like(cell):
+            return FORMULA_EXPECTED
         return None
 
     return check

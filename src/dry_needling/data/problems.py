@@ -30,7 +30,8 @@ class Problem:
     """One thing wrong with the data, located as precisely as possible.
 
     ``where`` locates a problem inside a JSON file (``resources[3]``); ``hidden`` is set on the
-    line that says a file's list was cut, to the number of problems it stands for.
+    line that says a file's list was cut, to the number of problems it stands for; ``internal`` marks the
+    one line of the validator's last-resort guard (an internal error, not a problem found in the data).
     """
 
     file: str
@@ -40,6 +41,7 @@ class Problem:
     expected: str
     where: str | None = None
     hidden: int = 0
+    internal: bool = False
 
     def __str__(self) -> str:
         where = self.file
@@ -134,3 +136,30 @@ def _constraint_expected(resource: dict, field_name: str, note: str) -> str:
     if kind in _CONSTRAINT_WORDS:
         return _CONSTRAINT_WORDS[kind].format(constraints.get(kind))
     return note
+
+
+# Schema patterns run on RE2, a linear-time engine: no pattern from a data package can make validation hang
+# (Python's re backtracks: "(a+)+b" against 32 a's runs for hours). RE2 has no look-around or back-references;
+# a pattern that needs them is a located problem in the descriptor.
+
+_PATTERNS: dict[str, object] = {}
+
+
+def linear_pattern(pattern: str):
+    """``pattern`` compiled by RE2 (its ``fullmatch`` runs in time linear in the text); raises ``ValueError``
+    saying why RE2 cannot check it."""
+    compiled = _PATTERNS.get(pattern)
+    if compiled is None:
+        import re2
+
+        options = re2.Options()
+        options.log_errors = False  # no lines on stderr: the reason is in the located problem
+        try:
+            compiled = re2.compile(pattern, options)
+        except Exception as exc:  # noqa: BLE001  (re2 raises its own error type, or TypeError, ValueError)
+            reason = exc.args[0] if exc.args else exc
+            reason = reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
+            raise ValueError(reason) from None
+        if len(_PATTERNS) < 1000:
+            _PATTERNS[pattern] = compiled
+    return compiled

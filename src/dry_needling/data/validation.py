@@ -44,10 +44,11 @@ def validate(data_dir: str | Path | None = None) -> list[Problem]:
     folder = _data_dir(data_dir)
     try:
         return _validate(folder)
-    except Exception as exc:  # a last guard: a bad package must give a located line, never a traceback
+    except Exception as exc:  # noqa: BLE001  (the last resort: a bug in the validator, not a problem in the data)
         return [Problem(_display(folder, PACKAGE_FILE), None, None, None,
-                        f"a data package the validator can check (it failed unexpectedly: {exc.__class__.__name__}: "
-                        f"{_excerpt(str(exc))}; please report this)")]
+                        f"a package the validator can check (internal error: the validator itself failed with "
+                        f"{exc.__class__.__name__}: {_excerpt(str(exc))}; please report this; the data were not fully "
+                        "checked)", internal=True)]
 
 
 def _validate(folder: Path, engine: str | None = None) -> list[Problem]:

@@ -64,21 +64,84 @@ from .execution import (  # noqa: F401
     skipped_notebooks,
     write_notebook,
 )
-from .pages import CSS, REPORTED_PACKAGES, _figure_index, build_page, data_page, guide_page, index_page, sources_page  # noqa: F401
-from .pdf import CHROMIUM_ARGS, PDFS, chromium_path, pdf_key, print_page, print_pdf  # noqa: F401
+from .pages import (  # noqa: F401
+    CSS,
+    METHOD_HREF,
+    REPORTED_PACKAGES,
+    _figure_index,
+    build_page,
+    data_page,
+    guide_page,
+    index_page,
+    method_page,
+    sources_page,
+)
+from .pdf import CHROMIUM_ARGS, PDF_TITLE, PDFS, chromium_path, creation_date, pdf_key, print_page, print_pdf  # noqa: F401
 from .render import Page, _page_key, _summary, _title, latex_to_mathml, prepare_for_html, render_html  # noqa: F401
-from .safety import CSP, CSP_META, neutralise, web_url  # noqa: F401
+from .safety import CSP, CSP_META, neutralise, svg_problem, web_url  # noqa: F401
 
 # ---------------------------------------------------------------------------------------
 # The build
 
 
-def _copy_tree(source: Path, target: Path, pattern: str = "*") -> None:
-    target.mkdir(parents=True, exist_ok=True)
-    for path in sorted(source.glob(pattern)):
-        if path.is_file() and not path.name.startswith("."):
-            shutil.copy2(path, target / path.name)
-            os.chmod(target / path.name, 0o644)
+def _copy_file(path: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, target)
+    os.chmod(target, 0o644)
+
+
+#: The codebook, published beside the tables (our own Markdown; a browser shows it as text).
+CODEBOOK = "README.md"
+
+
+def publish_data(data_dir: Path, target: Path) -> dict:
+    """Copy into ``target`` only what the data descriptor names: ``datapackage.json``, each table's ``.csv`` file
+    (the validator refuses any other path, and paths outside the folder) and the codebook. A stray file in the data
+    folder (an .html page, a script) is never published. Returns the descriptor."""
+    from ..data.descriptor import _check_descriptor, _read_descriptor
+    from ..data.problems import DataValidationError
+
+    descriptor, problems = _read_descriptor(data_dir)
+    if not problems:
+        problems = _check_descriptor(descriptor, data_dir)
+    if problems:
+        raise DataValidationError(problems)
+    _copy_file(data_dir / "datapackage.json", target / "datapackage.json")
+    for resource in descriptor["resources"]:
+        _copy_file(data_dir / resource["path"], target / resource["path"])
+    if (data_dir / CODEBOOK).is_file():
+        _copy_file(data_dir / CODEBOOK, target / CODEBOOK)
+    return descriptor
+
+
+_FIGURE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
+
+
+def publish_figures(figures_dir: Path, figures: list[dict], target: Path) -> None:
+    """Copy into ``target`` only the figures ``figures/index.csv`` names (``name.png``, ``.svg``, ``.csv``) and the
+    index itself. A PNG must be a PNG, and an SVG a plain drawing (no script, event handler or outside reference:
+    :func:`safety.svg_problem`); anything else stops the build with one line naming the file."""
+    shown = paths.relative(figures_dir)
+    for line, row in enumerate(figures, start=2):
+        name = row["name"]
+        if not _FIGURE_NAME.fullmatch(name) or any(row[ext] != f"{name}.{ext}" for ext in ("png", "svg", "csv")):
+            raise BuildFailed(f"{shown}/index.csv, line {line}: a figure named {name[:40]!r} with files "
+                              f"{name[:40]}.png/.svg/.csv was expected; restore the file with git")
+        for ext in ("png", "svg", "csv"):
+            path = figures_dir / row[ext]
+            if not path.is_file():
+                raise BuildFailed(f"{shown}/{row[ext]}: missing (named in {shown}/index.csv, line {line}); run "
+                                  "the notebook that saves it")
+            head = path.read_bytes()
+            if ext == "png" and not head.startswith(b"\x89PNG\r\n\x1a\n"):
+                raise BuildFailed(f"{shown}/{row[ext]}: not a PNG image; it is not published")
+            if ext == "svg":
+                problem = svg_problem(head)
+                if problem:
+                    raise BuildFailed(f"{shown}/{row[ext]}: not published: it holds {problem}")
+            _copy_file(path, target / row[ext])
+    if (figures_dir / "index.csv").is_file():
+        _copy_file(figures_dir / "index.csv", target / "index.csv")
 
 
 def _publish_figures(staging: Path, target: Path) -> None:
@@ -200,7 +263,7 @@ def _write_search_index(staging: Path, previous: Path, manifest: dict, pages: li
     """assets/search-index.js from every HTML page of the report (reused while no page changed)."""
     files = [(pg.href, pg.title) for pg in pages] + [
         ("index.html", "Contents and figures"), ("sources.html", "Sources"), ("teaching-guide.html", "Teaching guide"),
-        ("data/index.html", "Data tables")]
+        ("data/index.html", "Data tables"), (METHOD_HREF, "How this was made")]
     key = fingerprint(*[(staging / href).read_bytes() for href, _ in files], files, *builder_code())
     target, old = staging / "assets" / "search-index.js", previous / "assets" / "search-index.js"
     if manifest.get("_search") == key and old.is_file():
@@ -309,10 +372,10 @@ def build(execute_notebooks: bool = True, out_dir: Path | None = None, force: bo
             rendered += 1
         (staging / "report.css").write_text(CSS, encoding="utf-8")
         _write_assets(staging / "assets", out_dir / "assets", manifest, log)
-        _copy_tree(paths.figures_dir(), staging / "figures")
-        _copy_tree(paths.data_dir(), staging / "data")
-        _copy_tree(paths.notebooks_dir(), staging / "notebooks", paths.NOTEBOOK_PATTERN)
-        descriptor = json.loads((paths.data_dir() / "datapackage.json").read_text(encoding="utf-8"))
+        publish_figures(paths.figures_dir(), figures, staging / "figures")
+        descriptor = publish_data(paths.data_dir(), staging / "data")
+        for book in books:
+            _copy_file(book, staging / "notebooks" / book.name)
         (staging / "data" / "index.html").write_text(data_page(descriptor), encoding="utf-8")
         sources_key = fingerprint(paths.data_dir() / "sources.csv", paths.data_dir() / "datapackage.json",
                                   [(n.href, n.title) for n in site.NOTEBOOKS], *builder_code())
@@ -325,6 +388,7 @@ def build(execute_notebooks: bool = True, out_dir: Path | None = None, force: bo
             page_keys["sources.html"] = sources_key
         (staging / "teaching-guide.html").write_text(guide_page(citations), encoding="utf-8")
         (staging / findings.PAGE).write_text(findings.findings_page(citations), encoding="utf-8")
+        (staging / METHOD_HREF).write_text(method_page(), encoding="utf-8")
         log(f"  rendered {rendered} of {len(pages)} pages in {time.perf_counter() - render_started:.1f} s"
             f"{' (the others are unchanged)' if rendered < len(pages) else ''}")
 
@@ -366,7 +430,11 @@ _INTERRUPTED = False
 
 
 def _raise_interrupt(signum, frame):
+    """The first Ctrl-C or kill unwinds the build (which cleans up); later ones, during that clean-up, are noted
+    and change nothing (they used to cut the clean-up: a ZeroMQ abort, exit 134, or exit 143)."""
     global _INTERRUPTED
+    if _INTERRUPTED:
+        return
     _INTERRUPTED = True
     raise KeyboardInterrupt
 
@@ -383,7 +451,8 @@ def main(args: argparse.Namespace | None = None) -> int:
         return _main(execute_notebooks, force)
     finally:
         for sig, handler in previous.items():
-            signal.signal(sig, handler)
+            # after an interrupt, a later signal must not reach a handler that would raise again
+            signal.signal(sig, (lambda *_: None) if _INTERRUPTED else handler)
 
 
 def _main(execute_notebooks: bool, force: bool) -> int:

@@ -18,6 +18,10 @@ from .common import BuildFailed, NotebookFailed, _atomic_text
 
 KERNEL = "python3"
 CELL_TIMEOUT = 600
+#: The most output one cell may produce (characters of text and of base64 images, summed over its outputs); a
+#: cell that prints more is stopped (its kernel is shut down) and the build stops with one line naming it, before
+#: anything is written.
+CELL_OUTPUT_LIMIT = 5_000_000
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 WIDGET_NOTE = "[Interactive widget: run this notebook in JupyterLab (make lab) to use the sliders.]"
 
@@ -116,41 +120,76 @@ def _kernel_config():
     return config
 
 
+def _content_size(content) -> int:
+    """Characters of text (streams, tracebacks, every MIME bundle's values) in an output message's content."""
+    if isinstance(content, str):
+        return len(content)
+    if isinstance(content, dict):
+        return sum(_content_size(value) for value in content.values())
+    if isinstance(content, list):
+        return sum(_content_size(value) for value in content)
+    return 0
+
+
+def _limited_client_class():
+    """nbclient's NotebookClient with an output budget per cell (:data:`CELL_OUTPUT_LIMIT`)."""
+    import asyncio
+
+    from nbclient import NotebookClient
+
+    class LimitedClient(NotebookClient):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.output_sizes: dict[int, int] = {}
+            self.too_big: dict[int, int] = {}
+            self._interrupts: list = []
+
+        def output(self, outs, msg, display_id, cell_index):
+            size = self.output_sizes.get(cell_index, 0) + _content_size(msg.get("content"))
+            self.output_sizes[cell_index] = size
+            if size <= CELL_OUTPUT_LIMIT:
+                return super().output(outs, msg, display_id, cell_index)
+            if cell_index not in self.too_big:  # stop the kernel: nothing more of this run is kept
+                self.too_big[cell_index] = size
+                if self.km is not None:
+                    self._interrupts.append(asyncio.ensure_future(self.km.shutdown_kernel(now=True)))
+            self.too_big[cell_index] = size
+            return None
+
+    return LimitedClient
+
+
 async def execute_async(path: Path, env: dict | None = None, clients: list | None = None):
     """Execute ``path`` top to bottom in a fresh kernel; return the executed, normalised notebook.
     Any failure raises :class:`NotebookFailed` with one line naming the notebook and the cell."""
     import atexit
 
     import nbformat
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     read_json(path)  # one clear line for an empty or truncated file
     nb = nbformat.read(path, as_version=4)
     current = [None]
-    client = NotebookClient(nb, kernel_name=KERNEL, timeout=CELL_TIMEOUT, record_timing=False,
+    client = _limited_client_class()(nb, kernel_name=KERNEL, timeout=CELL_TIMEOUT, record_timing=False,
                             config=_kernel_config(), resources={"metadata": {"path": str(path.parent)}},
                             on_cell_execute=lambda cell, cell_index, **_: current.__setitem__(0, cell_index))
     if clients is not None:
         clients.append(client)
     name = paths.relative(path)
     where = lambda: f"cell {current[0] + 1}" if current[0] is not None else "kernel start"  # noqa: E731
+
+    def too_big() -> NotebookFailed | None:
+        if not client.too_big:
+            return None
+        index, size = min(client.too_big.items())
+        return NotebookFailed(f"{name}: cell {index + 1} printed {size:,} characters of output, more than the "
+                              f"{CELL_OUTPUT_LIMIT:,} a cell may (it was stopped); print less, e.g. a table's "
+                              "head() or a summary")
+
     try:
         await client.async_execute(**({"env": env} if env is not None else {}))
-    except CellExecutionError as exc:
-        index = next((i for i, c in enumerate(nb.cells)
-                      if any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
-        cell = f"cell {index + 1}" if index is not None else "a cell"
-        plain = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip()  # drop the traceback's terminal colours
-        last = plain.splitlines()[-1] if plain else exc.__class__.__name__
-        raise NotebookFailed(f"{name}: {cell} failed: {last}") from None
-    except CellTimeoutError:
-        raise NotebookFailed(f"{name}: {where()} did not finish within {CELL_TIMEOUT} s") from None
-    except DeadKernelError:
-        raise NotebookFailed(f"{name}: the kernel died during {where()} (out of memory, or a crash in a "
-                             "compiled library)") from None
-    except RuntimeError as exc:  # e.g. the kernel did not start
-        raise NotebookFailed(f"{name}: {where()}: {exc}".splitlines()[0]) from None
+    except (CellExecutionError, CellTimeoutError, DeadKernelError, RuntimeError) as exc:
+        raise too_big() or _one_line(exc, nb, name, where()) from None
     finally:
         # Whatever happened (a cancelled build too), no kernel is left behind.
         atexit.unregister(client._cleanup_kernel)
@@ -160,7 +199,29 @@ async def execute_async(path: Path, env: dict | None = None, clients: list | Non
                 await km.shutdown_kernel(now=True)
             except Exception:  # noqa: BLE001  (already gone: nothing to shut down)
                 pass
+    failed = too_big()
+    if failed is not None:
+        raise failed
     return normalise(nb)
+
+
+def _one_line(exc: Exception, nb, name: str, where: str) -> NotebookFailed:
+    """A failure of nbclient as one line naming the notebook and the cell."""
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    if isinstance(exc, CellExecutionError):
+        index = next((i for i, c in enumerate(nb.cells)
+                      if any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+        cell = f"cell {index + 1}" if index is not None else "a cell"
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip()  # drop the traceback's terminal colours
+        last = plain.splitlines()[-1] if plain else exc.__class__.__name__
+        return NotebookFailed(f"{name}: {cell} failed: {last}")
+    if isinstance(exc, CellTimeoutError):
+        return NotebookFailed(f"{name}: {where} did not finish within {CELL_TIMEOUT} s")
+    if isinstance(exc, DeadKernelError):
+        return NotebookFailed(f"{name}: the kernel died during {where} (out of memory, or a crash in a "
+                              "compiled library)")
+    return NotebookFailed(f"{name}: {where}: {exc}".splitlines()[0])  # e.g. the kernel did not start
 
 
 def execute(path: Path):
@@ -243,14 +304,16 @@ def _execute_all(todo: list[Path], figures_staging: Path, log) -> dict[str, tupl
         while not finished.wait(0.2):
             pass
     except KeyboardInterrupt:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup
+        # a second Ctrl-C or kill must not cut the clean-up
+        previous = {number: signal.signal(number, signal.SIG_IGN) for number in (signal.SIGINT, signal.SIGTERM)}
         try:
             for client in clients:
                 client.shutdown_kernel = "immediate"
             loop.call_soon_threadsafe(task.cancel)
             finished.wait(8)
         finally:
-            signal.signal(signal.SIGINT, previous)
+            for number, handler in previous.items():
+                signal.signal(number, handler)
         raise
     error = outcome.get("error")
     if error is not None and not isinstance(error, asyncio.CancelledError):

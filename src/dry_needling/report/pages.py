@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from urllib.parse import quote
@@ -24,7 +25,9 @@ REPORTED_PACKAGES = ["python", "numpy", "pandas", "matplotlib", "frictionless", 
 # Site pages (all text from data files is escaped)
 
 #: The report's style sheet (report.css): the site's look, dark theme, phones and print.
-CSS = (site.ASSETS / "site.css").read_text(encoding="utf-8")
+CSS = (site.ASSETS / "site.css").read_text(encoding="utf-8") + (
+    "/* Code lines by indentation (render._code_lines): a wrapped line continues 4 characters in from its own\n"
+    "   indentation. */\n" + "".join(f".code-line.ci-{n} {{ --i: {n}; }}" for n in range(1, 41)) + "\n")
 
 
 def _page(title: str, body: str, current: str = "", root: str = "", citations: dict[str, str] | None = None) -> str:
@@ -138,6 +141,7 @@ machine (Python 3.11 and make): <code>make lab</code> opens JupyterLab on the fi
 Each notebook page also offers its <code>.ipynb</code> for download and the figure data.</p>
 <p>Teaching with it? Read the <a href="teaching-guide.html">teaching guide</a> (lesson and workshop plans).</p>
 <p>Also: <a href="summary-of-findings.html">the summary of findings</a> · <a href="sources.html">every source</a> ·
+<a href="how-this-was-made.html">how this was made</a> (authors, funding, method, review dates) ·
 <a href="build.html">how this report was built</a> ·
 <a href="data/">the data tables</a> · <a href="figures/index.csv">the figure index (CSV)</a>.</p>
 {_ledger_html()}
@@ -179,14 +183,18 @@ def sources_page(sources) -> str:
         url = web_url(s["url"])
         link = (f'<a href="{esc(url)}">{esc(url)}</a>' if url else
                 f'{esc(str(s["url"]))} <em>(not linked: only https and http addresses are)</em>')
-        rows.append(f'<tr id="{esc(s["id"])}"><td><code>{esc(s["id"])}</code></td><td>{esc(s["citation"])}{doi_html}'
-                    f'<br>{link}{_read_at(s)}</td><td>{esc(s["supports"])}</td>'
-                    f"<td>{esc(str(s['licence']))}</td><td>{esc(accessed)}</td></tr>")
+        rows.append(f'<tr id="{esc(s["id"])}"><td data-label="Id"><code>{esc(s["id"])}</code></td>'
+                    f'<td data-label="Citation">{esc(s["citation"])}{doi_html}<br>{link}{_read_at(s)}</td>'
+                    f'<td data-label="Used for">{esc(s["supports"])}</td>'
+                    f"<td data-label=\"Licence\">{esc(str(s['licence']))}</td>"
+                    f'<td data-label="Accessed">{esc(accessed)}</td></tr>')
+    # On a phone each row becomes a card (site.css: .stacked-table), each cell labelled from data-label.
     body = (f'<h1>Sources</h1><p>{len(rows)} sources, from '
             f'<a href="data/sources.csv">data/sources.csv</a>. The first link is the publisher\'s, DOI or official '
             "page where one exists; 'read at' gives the copy we actually read.</p>"
-            '<table class="report-table"><tr><th>Id</th><th>Citation</th><th>Used for</th><th>Licence</th>'
-            f'<th>Accessed</th></tr>{"".join(rows)}</table>')
+            '<table class="report-table stacked-table sources-table"><thead><tr><th scope="col">Id</th>'
+            '<th scope="col">Citation</th><th scope="col">Used for</th><th scope="col">Licence</th>'
+            f'<th scope="col">Accessed</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
     return _page("Sources", body, "sources.html")
 
 
@@ -232,3 +240,208 @@ def data_page(descriptor: dict) -> str:
     return _page("Data tables", body, "data/index.html", root="../")
 
 
+
+
+# ---------------------------------------------------------------------------------------
+# How this was made: authorship, funding, method, review dates, errors, and a self-assessment
+
+METHOD_HREF = "how-this-was-made.html"
+
+#: The JAMA benchmarks (Silberg, Lundberg and Musacchio, JAMA 1997;277(15):1244-5), in our own words:
+#: (benchmark, what it asks, where this report meets it: [(href, link text)], our judgement).
+JAMA_BENCHMARKS = [
+    ("Authorship", "Who wrote it, their affiliations and relevant credentials.",
+     [("#who", "Who made it")], "Met for roles; no clinical credentials are claimed."),
+    ("Attribution", "References and sources for the content, and copyright information.",
+     [("sources.html", "every source with its access date"), ("data/index.html", "the data tables, each row with "
+      "a source and a locator")], "Met."),
+    ("Disclosure", "Ownership, sponsorship, advertising, funding and conflicts of interest.",
+     [("#funding", "Funding and conflicts of interest")], "Met."),
+    ("Currency", "When the content was posted and last updated.",
+     [("#review", "Review dates"), ("build.html", "the build's date and commit")],
+     "Met: every page's footer gives the commit date, the data's date and the next review date."),
+]
+
+#: DISCERN's 16 questions (Charnock, Shepperd, Needham and Gann, J Epidemiol Community Health 1999;53:105-11),
+#: paraphrased: (question, our rating in words, where: [(notebook number or href, link text)], comment).
+DISCERN_QUESTIONS = [
+    ("Are the aims clear?", "yes", [("index.html", "the front page"), ("00", "Start here")],
+     "Each notebook opens with what it checks and what you will learn."),
+    ("Does it achieve its aims?", "mostly", [("index.html#claims", "the claims ledger")],
+     "Every claim of the article has a verdict; some are 'not found in what we read' rather than settled."),
+    ("Is it relevant to its readers?", "yes", [("00", "Start here")],
+     "It starts from the magazine article a reader may have seen, claim by claim."),
+    ("Is it clear which sources were used?", "yes", [("sources.html", "Sources")],
+     "Each number links to its source; each row of data names a locator."),
+    ("Is it clear when the information was produced?", "yes", [("#review", "Review dates")],
+     "Access dates per source, dated laws and rulings, and a review date on time-sensitive rows."),
+    ("Is it balanced and unbiased?", "mostly", [("05", "What the evidence says")],
+     "Results that found no difference are shown beside those that did; no author declares a stake in dry "
+     "needling. The choice of sources was not systematic (see the method)."),
+    ("Does it give further sources of support and information?", "partly", [("sources.html", "Sources")],
+     "It lists the reviews and guidelines it used, not patient-support services."),
+    ("Does it refer to areas of uncertainty?", "yes", [("05", "What the evidence says"),
+                                                       ("03", "Why needle trials are hard to blind")],
+     "Certainty is stated in GRADE's words, and the blinding problem has two notebooks of its own."),
+    ("Does it describe how each treatment works?", "no", [],
+     "Proposed mechanisms of dry needling are outside this collection's scope."),
+    ("Does it describe the benefits of each treatment?", "yes", [("05", "What the evidence says")],
+     "Pooled effects on pain and function, with their certainty, and what they mean on a 0-10 pain scale."),
+    ("Does it describe the risks of each treatment?", "yes", [("05", "What the evidence says")],
+     "Published adverse-event rates beside the side effects the article lists."),
+    ("Does it describe what happens without treatment?", "partly", [("01", "How common is back pain?"),
+                                                                    ("05", "What the evidence says")],
+     "Comparisons with no intervention are shown; the natural course of back pain is not described."),
+    ("Does it describe how treatment choices affect quality of life?", "no", [],
+     "Quality-of-life outcomes are not covered."),
+    ("Is it clear that there may be more than one treatment choice?", "partly", [("05", "What the evidence says")],
+     "Comparisons with other treatments and guideline recommendations are shown; other treatments are not "
+     "described in their own right."),
+    ("Does it support shared decision-making?", "partly", [("teaching-guide.html", "Teaching guide")],
+     "It gives numbers and their certainty to take to a clinician; it offers no decision aid."),
+    ("Overall quality as a source of information about treatment choice", "moderate", [],
+     "Our own rating, by the authors: strong on sources, dates and uncertainty; narrow in scope (one treatment, "
+     "no mechanisms, no quality of life) and not a systematic review."),
+]
+
+
+def _authors_from_citation() -> list[str]:
+    """The authors named in CITATION.cff (``name:`` or ``given-names``/``family-names``), as written there."""
+    cff = paths.ROOT / "CITATION.cff"
+    if not cff.is_file():
+        return []
+    text = cff.read_text(encoding="utf-8")
+    block = text.split("authors:", 1)[1] if "authors:" in text else ""
+    block = re.split(r"^\S", block, maxsplit=1, flags=re.MULTILINE)[0]
+    names = []
+    for entry in re.split(r"^\s*-\s", block, flags=re.MULTILINE)[1:]:
+        fields = dict(re.findall(r"^\s*([a-z-]+):\s*\"?([^\"\n]*)\"?\s*$", "  " + entry, flags=re.MULTILINE))
+        name = fields.get("name") or " ".join(filter(None, (fields.get("given-names"), fields.get("family-names"))))
+        if name:
+            names.append(name)
+    return names
+
+
+def _review_facts(sources, tables: dict) -> dict:
+    """Dates for the review section, read from the data: the span of the sources' access dates, the next review,
+    and how long after its as-of date each claim of the ledger is due for review (days, fewest and most)."""
+    from .. import staleness
+
+    accessed = sources["accessed"]
+    claims = tables.get("claims")
+    gaps = ((claims["review_by"] - claims["as_of"]).dt.days if claims is not None and "as_of" in claims else None)
+    return {"n_sources": len(sources), "first": accessed.min().date(), "last": accessed.max().date(),
+            "next": staleness.next_review(),
+            "gap_min": int(gaps.min()) if gaps is not None and len(gaps) else None,
+            "gap_max": int(gaps.max()) if gaps is not None and len(gaps) else None}
+
+
+def method_page(notebooks: list[site.Link] | None = None) -> str:
+    """The "How this was made" page: who made the collection and in what role, funding and conflicts of interest,
+    how the evidence was found, extracted and appraised, review dates, how to report an error, and a
+    self-assessment against the JAMA benchmarks and DISCERN's questions, each linked to where it is met."""
+    from .. import data
+
+    esc = html.escape
+    books = {link.href[:2]: link for link in (notebooks if notebooks is not None else site.NOTEBOOKS)}
+    facts = _review_facts(data.load("sources"), data.load_all())
+    authors = _authors_from_citation()
+    named = ", ".join(f"“{esc(a)}”" for a in authors) if authors else "no named author"
+
+    def where(links) -> str:
+        parts = []
+        for target, text in links:
+            if re.fullmatch(r"\d\d", target):
+                if target not in books:
+                    continue
+                target = books[target].href
+            parts.append(f'<a href="{esc(target)}">{esc(text)}</a>')
+        return "; ".join(parts) if parts else "not met here"
+
+    jama = "".join(f'<tr><th scope="row">{esc(name)}</th><td data-label="What it asks">{esc(asks)}</td>'
+                   f'<td data-label="Where">{where(links)}</td><td data-label="Our judgement">{esc(verdict)}</td></tr>'
+                   for name, asks, links, verdict in JAMA_BENCHMARKS)
+    discern = "".join(f'<tr><th scope="row">{k}. {esc(q)}</th>'
+                      f'<td class="rating" data-label="Our rating">{esc(rating)}</td>'
+                      f'<td data-label="Where">{where(links)}</td><td data-label="Comment">{esc(comment)}</td></tr>'
+                      for k, (q, rating, links, comment) in enumerate(DISCERN_QUESTIONS, start=1))
+    cadence = (f" The claims ledger's rows fall due between {facts['gap_min']} and {facts['gap_max']} days after "
+               "the date they were last checked." if facts["gap_min"] is not None else "")
+    evidence_nb = books.get("05")
+    evidence_link = (f'<a href="{esc(evidence_nb.href)}">{esc(evidence_nb.title)}</a>' if evidence_nb
+                     else "the evidence notebook")
+    body = f"""<h1>How this was made</h1>
+<p>Who made this collection, who paid for it, how its evidence was found and judged, how current it is, and how to
+tell us about a mistake. At the end we rate it ourselves against two published checklists for health
+information.</p>
+
+<h2 id="who">Who made it</h2>
+<p>An engineering team built this collection as software: engineers who write the notebooks, the Python package,
+the data tables and their tests, and a lead engineer who reviews and merges every change. <code>CITATION.cff</code>
+names the authors as {named}. The authors work on it as engineers and claim no clinical qualification (in
+medicine, physiotherapy or acupuncture): the collection reports what published research says and how sure that
+research is, and checks the magazine article against it. It is not medical advice; talk to a clinician about
+your own back pain.</p>
+
+<h2 id="funding">Funding and conflicts of interest</h2>
+<p><strong>Funding:</strong> none. No organisation paid for this work or reviewed it before publication.
+<strong>Conflicts of interest:</strong> none declared. The report carries no advertising and sells nothing, and
+no author declares a financial or professional interest in dry needling, acupuncture or any competing treatment.</p>
+
+<h2 id="method">How the evidence was found, extracted and appraised</h2>
+<h3 id="searching">Finding sources</h3>
+<p>The starting point is the magazine article: each figure and claim it states was looked up. For each one we
+looked for the strongest kind of source we could reach, in this order: systematic reviews and guidelines for
+effects, published surveys for how common back pain is, and official or dated legal sources for who may needle.
+This was a targeted search, <em>not</em> a systematic review: there is no registered protocol and no exhaustive
+search of the databases, so a study we did not find could change a conclusion. Where we looked and found
+nothing, the collection says “not found in what we read”, which is different from “contradicted”.</p>
+<h3 id="extraction">Extracting numbers</h3>
+<p>Every number is copied into a table in <a href="data/index.html">data/</a> with the id of its source and a
+locator (the table, page or section it came from). The tables are checked against a schema on every build, the
+numbers written in the notebooks' text are checked against the tables by code, and every table and notebook was
+checked a second time, independently, before this version (the repository's <code>CHANGELOG.md</code> lists what
+that check corrected). Where trial-level data exist, the pooled results were recomputed and compared with the
+published print.</p>
+<h3 id="appraisal">Appraising the evidence: the Summary-of-Findings method</h3>
+<p>For each comparison and outcome, {evidence_link} shows the effect, its 95 % confidence interval, the number of
+trials and participants, and how certain the evidence is. Certainty follows GRADE: evidence from randomised
+trials starts high and is rated down for risk of bias, inconsistency between trials, indirectness (for example
+acupuncture trials standing in for dry needling), imprecision, and publication bias. We use the certainty the
+review's authors gave where they gave one, and say so where they gave none. The wording follows the certainty:
+high, “improves”; moderate, “probably improves”; low, “may improve”; very low, “we are uncertain whether it
+improves”. A range such as “low to very low” is worded at its lowest level, and chart titles obey the same rule
+(a test checks them). The whole table, each certainty opening to its five domain judgements and their reasons, is on
+the <a href="summary-of-findings.html">summary-of-findings page</a>; the verdicts of the claims ledger are derived
+from its rows by fixed, tested rules (one estimate per review and outcome; reviews are not counted against each
+other; acupuncture evidence can at most partly support a claim about dry needling).</p>
+
+<h2 id="review">Review dates</h2>
+<p>The {facts['n_sources']} sources were last read between {facts['first']:%Y-%m-%d} and
+{facts['last']:%Y-%m-%d}; that is the last full review of the collection. Facts that change over time (state
+laws, training rules, billing codes, the verdicts of the claims ledger, guideline recommendations) carry a review
+date each, and the next one falls due on {facts['next']:%Y-%m-%d}.{cadence} Every page's footer repeats these
+dates, and a banner appears on every page once any review date has passed.</p>
+
+<h2 id="errors">Reporting an error</h2>
+<p>If a number, a source or a sentence is wrong, tell us through the issue tracker of the repository this report
+was built from (or through whoever gave you the report). Please name the page, the number or sentence, and the
+source that says otherwise; the commit in the page's footer tells us which version you read. Corrections to the
+evidence are recorded, with their sources, in the repository's <code>CHANGELOG.md</code>.</p>
+
+<h2 id="jama">Self-assessment: the JAMA benchmarks</h2>
+<p>Four benchmarks for health information on the web (Silberg, Lundberg and Musacchio, JAMA 1997;277:1244-5),
+in our words, and where this report meets them.</p>
+<div class="table-scroll"><table class="report-table stacked-table assessment"><thead><tr><th scope="col">Benchmark</th>
+<th scope="col">What it asks</th><th scope="col">Where</th><th scope="col">Our judgement</th></tr></thead>
+<tbody>{jama}</tbody></table></div>
+
+<h2 id="discern">Self-assessment: DISCERN's 16 questions</h2>
+<p>DISCERN (Charnock, Shepperd, Needham and Gann, J Epidemiol Community Health 1999;53:105-11) asks 16 questions
+of written information about treatment choices; the questions below are paraphrased. The ratings are the authors'
+own, not an independent appraisal.</p>
+<div class="table-scroll"><table class="report-table stacked-table assessment"><thead><tr>
+<th scope="col">Question</th><th scope="col">Our rating</th><th scope="col">Where</th><th scope="col">Comment</th>
+</tr></thead><tbody>{discern}</tbody></table></div>
+"""
+    return _page("How this was made", body, METHOD_HREF)

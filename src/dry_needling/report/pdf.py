@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 import shutil
 from pathlib import Path
 
 # nbformat, nbconvert and the data validator are imported only where needed: importing them costs
 # seconds, and a rebuild with nothing changed needs none of them.
-from .common import builder_code, fingerprint
+from .common import BuildFailed, builder_code, fingerprint
 from .pages import CSS
 from .render import Page
 from .safety import CSP_META
@@ -74,6 +75,18 @@ def print_page(report: Path, pages: list[Page], handout: bool = False) -> str:
     front = re.sub(r'<h2 id="figures">.*', "", front, flags=re.DOTALL)  # the gallery repeats every figure
     combined = "".join(parts)
     combined = re.sub(r"<details(?![^>]*\sopen)", "<details open", combined)
+    # A link to another notebook page goes to that notebook inside the PDF (its ids carry the n<k>- prefix).
+    numbers = {page.href: number for number, page in enumerate(pages)}
+
+    def inside(match: re.Match) -> str:
+        number = numbers.get(match.group(1))
+        if number is None:
+            return match.group(0)
+        anchor = match.group(2)[1:] if match.group(2) else "top"
+        return f'href="#n{number}-{anchor}"'
+
+    combined = re.sub(r'href="([^"#/:]+\.html)(#[^"]*)?"', inside, combined)
+    front = re.sub(r'href="([^"#/:]+\.html)(#[^"]*)?"', inside, front)
     kind = "reader's handout (no code)" if handout else "complete version, with the code"
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">{CSP_META}'
             f"<title>{html.escape(PDF_TITLE)}</title>{styles}"
@@ -91,33 +104,157 @@ def _prefixed(match: re.Match, prefix: str) -> str:
     return f'{name}="{"#" if name == "href" else ""}{prefix}{value}"'
 
 
-def print_pdf(report: Path, pages: list[Page]) -> str | None:
+def print_pdf(report: Path, pages: list[Page], observe=None) -> str | None:
     """Print the collection (collection.pdf) and the reader's handout (handout.pdf), each with a contents list,
-    page numbers and the title in its metadata. Returns None when printed, otherwise what is missing."""
+    page numbers and the title in its metadata. Returns None when printed, otherwise what is missing.
+
+    While printing, the browser may load nothing outside the report folder (any other request is aborted and the
+    build stops with one line naming it); a Playwright error is one line too. The PDFs' links to the report's files
+    are made relative to the report (links between notebooks are links inside the PDF), and the creation date is
+    fixed (:func:`creation_date`), so two builds of the same sources give the same bytes. ``observe`` (for tests) is
+    called with each browser tab before it loads the print page."""
     executable = chromium_path()
     if executable is None:
         return "Chromium is not installed (apt-get install chromium)"
     try:
+        from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
     except ImportError:
         return "Playwright is not installed (pip install -r requirements-dev.txt)"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            for name, kind in PDFS.items():
-                page_file = report / f".print-{kind or 'full'}.html"
-                page_file.write_text(print_page(report, pages, handout=bool(kind)), encoding="utf-8")
-                tab = browser.new_page()
-                tab.emulate_media(media="print")
-                tab.goto(page_file.resolve().as_uri(), wait_until="load")
-                tab.pdf(path=str(report / name), format="A4", print_background=True, display_header_footer=True,
-                        header_template="<span></span>", footer_template=FOOTER,
-                        margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"})
-                tab.close()
-                page_file.unlink()
-        finally:
-            browser.close()
+    folder = report.resolve().as_uri() + "/"
+    outside: list[str] = []
+
+    def guard(route) -> None:
+        url = route.request.url
+        if url.startswith(folder) or url.startswith("data:"):
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    date = creation_date()
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+            try:
+                for name, kind in PDFS.items():
+                    page_file = report / f".print-{kind or 'full'}.html"
+                    page_file.write_text(print_page(report, pages, handout=bool(kind)), encoding="utf-8")
+                    tab = browser.new_page()
+                    tab.route("**/*", guard)
+                    if observe is not None:
+                        observe(tab)
+                    tab.emulate_media(media="print")
+                    tab.goto(page_file.resolve().as_uri(), wait_until="load")
+                    pdf = tab.pdf(format="A4", print_background=True, display_header_footer=True,
+                                  header_template="<span></span>", footer_template=FOOTER,
+                                  margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"})
+                    tab.close()
+                    page_file.unlink()
+                    if outside:
+                        raise BuildFailed(f"printing {name}: the page asked for {_short(outside[0])}, outside the "
+                                          "report folder (not loaded; the PDF is not written)")
+                    (report / name).write_bytes(reproducible_pdf(pdf, folder, date))
+            finally:
+                browser.close()
+    except PlaywrightError as exc:
+        first = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
+        raise BuildFailed(f"printing the PDFs failed in Chromium: {_short(first, 160)}") from None
     return None
+
+
+def _short(text: str, limit: int = 100) -> str:
+    text = "".join(c if c.isprintable() else "?" for c in text)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def creation_date() -> str | None:
+    """The PDFs' creation date as PDF writes it (``D:YYYYMMDDHHmmSS+00'00'``, UTC): ``SOURCE_DATE_EPOCH`` when it is
+    set (the reproducible-builds convention), else the time of the commit the report is built from, else None
+    (Chromium's own date is kept)."""
+    import datetime as dt
+    import subprocess
+
+    from .. import paths
+
+    stamp = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not stamp.isdigit():
+        try:
+            done = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=paths.ROOT, capture_output=True,
+                                  text=True, timeout=10)
+            stamp = done.stdout.strip() if done.returncode == 0 else ""
+        except (OSError, subprocess.SubprocessError):
+            stamp = ""
+    if not stamp.isdigit():
+        return None
+    try:
+        when = dt.datetime.fromtimestamp(int(stamp), dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return when.strftime("D:%Y%m%d%H%M%S+00'00'")
+
+
+_PDF_STRING = rb"\((?:[^()\\]|\\.)*\)"
+
+
+def reproducible_pdf(pdf: bytes, folder: str, date: str | None) -> bytes:
+    """Chromium's PDF with every link into ``folder`` (the report's file:// address, ending in '/') made relative
+    to the report, a link anywhere else on the disk removed, and the creation and modification dates set to
+    ``date``; the cross-reference table is rewritten for the new byte offsets."""
+    from urllib.parse import unquote
+
+    edits: list[tuple[int, int, bytes]] = []
+    for match in re.finditer(rb"/URI\s*(" + _PDF_STRING + rb")", pdf):
+        raw = match.group(1)
+        url = re.sub(rb"\\(.)", rb"\1", raw[1:-1]).decode("latin-1")
+        if not url.startswith("file:"):
+            continue
+        if url.startswith(folder):
+            relative = url[len(folder):]
+        elif unquote(url).startswith(unquote(folder)):
+            relative = unquote(url)[len(unquote(folder)):]
+        else:
+            relative = "#"
+        escaped = relative.encode("latin-1").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+        edits.append((match.start(1), match.end(1), b"(" + escaped + b")"))
+    if date is not None:
+        for match in re.finditer(rb"/(?:CreationDate|ModDate)\s*(" + _PDF_STRING + rb")", pdf):
+            edits.append((match.start(1), match.end(1), b"(" + date.encode("ascii") + b")"))
+    if not edits:
+        return pdf
+    return _apply_edits(pdf, sorted(edits))
+
+
+def _apply_edits(pdf: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
+    """``pdf`` with byte ranges replaced and its classic cross-reference table (``xref`` + ``startxref``) moved to
+    match: every object keeps its number, its offset shifts by the bytes added or removed before it."""
+    found = re.search(rb"startxref\s+(\d+)\s+%%EOF\s*$", pdf)
+    if found is None or not pdf.startswith(b"xref", int(found.group(1))):
+        raise BuildFailed("printing the PDFs: Chromium wrote a PDF without a classic cross-reference table; "
+                          "its links cannot be made relative")
+
+    def moved(offset: int) -> int:
+        return offset + sum(len(new) - (end - start) for start, end, new in edits if start < offset)
+
+    xref_at = int(found.group(1))
+    table = re.compile(rb"xref\s+(\d+)\s+(\d+)\s+").match(pdf, xref_at)
+    if table is None:
+        raise BuildFailed("printing the PDFs: the cross-reference table Chromium wrote is not one section")
+    count, entries_at = int(table.group(2)), table.end()
+    entries = []
+    for k in range(count):
+        entry = pdf[entries_at + 20 * k: entries_at + 20 * (k + 1)]
+        offset, generation, kind = int(entry[:10]), entry[11:16], entry[17:18]
+        entries.append((b"%010d " % (moved(offset) if kind == b"n" else offset))
+                       + generation + b" " + kind + entry[18:20])
+    body = bytearray()
+    last = 0
+    for start, end, new in edits:
+        body += pdf[last:start] + new
+        last = end
+    body += pdf[last:xref_at]
+    tail = pdf[xref_at:entries_at] + b"".join(entries) + pdf[entries_at + 20 * count: found.start()]
+    return bytes(body) + tail + b"startxref\n%d\n%%%%EOF\n" % moved(xref_at)
 
 
 def pdf_key(pages: list[Path], figures: list[dict]) -> str:

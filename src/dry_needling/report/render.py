@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +42,7 @@ def prepare_for_html(nb, alt_by_name: dict[str, str]):
     solution code marked for collapsing, and the JupyterLab-only explorer's note replaced by the in-page
     explorer."""
     from .execution import WIDGET_NOTE
-    from .explorer import MARKER, placeholder
+    from .explorer import MARKER
 
     nb = copy.deepcopy(nb)
     kept = []
@@ -56,7 +57,7 @@ def prepare_for_html(nb, alt_by_name: dict[str, str]):
             if MARKER in cell.source:
                 for output in cell.get("outputs", []):
                     if output.get("data", {}).get("text/plain") == WIDGET_NOTE:
-                        output["data"] = {"text/html": placeholder()}
+                        output["data"] = {"text/html": EXPLORER_SLOT}  # the explorer goes here after sanitising
             if "remove-input" in tags:
                 cell.metadata.setdefault("transient", {})["remove_source"] = True
                 cell.source = ""
@@ -69,15 +70,69 @@ def prepare_for_html(nb, alt_by_name: dict[str, str]):
                     if names and names[0] in alt_by_name:
                         output["metadata"]["figure"] = names[0]
         kept.append(cell)
-    # Solution code (cells tagged "solution") is collapsed with its output, as in JupyterLab: each run of such
-    # cells goes into one closed <details> (the template opens it before the first and closes it after the last).
-    solution = [c.cell_type == "code" and "solution" in c.metadata.get("tags", []) for c in kept]
+    # A worked solution (the run of cells tagged "solution": the Markdown explanation, then the code and its
+    # output) goes into ONE closed <details> with one "Solution" toggle (the template opens it before the first
+    # cell and closes it after the last): the explanation's own <details><summary>Solution</summary> wrapper,
+    # which JupyterLab needs, is taken off here, so the page does not show two toggles at two indents.
+    solution = ["solution" in c.metadata.get("tags", []) for c in kept]
     for k, cell in enumerate(kept):
-        if solution[k]:
-            cell.metadata["solution_start"] = k == 0 or not solution[k - 1]
-            cell.metadata["solution_end"] = k == len(kept) - 1 or not solution[k + 1]
+        if not solution[k]:
+            continue
+        start = k == 0 or not solution[k - 1]
+        cell.metadata["solution_start"] = start
+        cell.metadata["solution_end"] = k == len(kept) - 1 or not solution[k + 1]
+        if start:
+            unwrapped = _SOLUTION_WRAPPER.fullmatch(cell.source) if cell.cell_type == "markdown" else None
+            if unwrapped:
+                cell.source = unwrapped.group(1).strip()
+            cell.metadata["solution_summary"] = "Solution" if unwrapped else "Solution: the code and its output"
+    for cell in kept:
+        for output in cell.get("outputs", []):
+            figure = output.get("metadata", {}).get("figure")
+            if figure:
+                output["metadata"]["figure_table"] = figure_table(figure)
     nb.cells = kept
     return nb
+
+
+_SOLUTION_WRAPPER = re.compile(r"\s*<details>\s*<summary>\s*Solution\s*</summary>(.*)</details>\s*", re.DOTALL)
+
+#: Rows shown in a figure's data table (a figure plots far fewer; the CSV link has everything).
+TABLE_ROWS = 200
+
+
+def figure_table(name: str, figures_dir: Path | None = None) -> str:
+    """The plotted data of figure ``name`` (``figures/<name>.csv``) as a collapsed HTML table, for a screen reader
+    and anyone who prefers numbers. Every value is escaped; column names are shown with spaces for underscores
+    (so a header wraps at word boundaries); numbers are right-aligned. '' when the CSV is missing or empty."""
+    import csv
+    import html
+
+    from .. import paths
+
+    path = (figures_dir or paths.figures_dir()) / f"{name}.csv"
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return ""
+    if len(rows) < 2:
+        return ""
+    header, body = rows[0], rows[1:]
+    shown = body[:TABLE_ROWS]
+
+    def numeric(value: str) -> bool:
+        return bool(re.fullmatch(r"[-+\u2212]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?", value.strip()))
+
+    head = "".join(f'<th scope="col">{html.escape(h.replace("_", " "))}</th>' for h in header)
+    lines = "".join("<tr>" + "".join(f'<td class="num">{html.escape(v)}</td>' if numeric(v) else
+                                     f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in shown)
+    more = (f"; the first {TABLE_ROWS} are shown, the CSV has them all" if len(body) > TABLE_ROWS else "")
+    return (f'<details class="figure-data"><summary>The plotted data as a table ({len(body)} '
+            f'row{"s" if len(body) != 1 else ""}{more})</summary><div class="table-scroll">'
+            f'<table class="figure-table"><caption>Data plotted in the figure above, from '
+            f'<code>figures/{html.escape(name)}.csv</code></caption><thead><tr>{head}</tr></thead>'
+            f"<tbody>{lines}</tbody></table></div></details>")
 
 
 def _generic_alt(nb, cell) -> str:
@@ -94,6 +149,9 @@ def _generic_alt(nb, cell) -> str:
 
 
 _EXPORTER = None
+#: Where notebook 03's in-page explorer goes: a plain element that survives the sanitiser; the explorer's own HTML
+#: (ours, with its inputs and output) replaces it after the notebook's HTML has been sanitised.
+EXPLORER_SLOT = '<div class="explorer" id="unblinding-explorer"></div>'
 
 
 def render_html(nb, chrome: dict | None = None, title: str = "", citations: dict[str, str] | None = None) -> str:
@@ -103,27 +161,119 @@ def render_html(nb, chrome: dict | None = None, title: str = "", citations: dict
     if _EXPORTER is None:
         from nbconvert import HTMLExporter
 
-        _EXPORTER = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)])
+        # Every piece of HTML the notebook brings (Markdown cells, HTML and Markdown outputs, raw cells) goes
+        # through the template's clean_html filter, which is our nh3 sanitiser; the page around it is ours.
+        _EXPORTER = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)],
+                                 sanitize_html=True, filters={"clean_html": neutralise})
     chrome = chrome or {}
     page, _ = _EXPORTER.from_notebook_node(nb, resources={**chrome, "metadata": {"name": title},
                                                           "csp_meta": CSP_META})
-    # Raw HTML in Markdown cells is ours, but made harmless anyway (defence in depth beside the CSP).
-    # The head comes from our template and is left alone.
-    head, body_start, rest = page.partition("<body")
-    page = head + body_start + neutralise(rest) if body_start else neutralise(page)
+    slot = neutralise(EXPLORER_SLOT)
+    if slot in page:
+        from .explorer import placeholder
+
+        page = page.replace(slot, placeholder(), 1)
     tools = chrome.get("tools_html", "")
     if tools:  # the launch / download box goes right under the title
         end = page.find("</h1>")
         end = page.find('<div class="jp-Cell ', end) if end >= 0 else -1  # the cell after the title's
         page = page[:end] + tools + page[end:] if end >= 0 else page
+    page = _mark_wide_outputs(_table_headers(_code_lines(page)))
     return site.finish(site.link_citations(page, citations or {}))
+
+
+_CODE = re.compile(r'(<div class="highlight[^"]*">\s*<pre>)(.*?)(</pre>)', re.DOTALL)
+_PIECE = re.compile(r"(<span\b[^>]*>|</span>|\n|<[^>]*>|[^<\n]+)")
+#: Indents up to this many spaces get their own class (site.css: .code-line.ci-N); deeper ones use the last.
+MAX_INDENT = 40
+
+
+def _code_lines(page: str) -> str:
+    """Each line of highlighted code in its own ``<span class="code-line ci-N">`` (N: its leading spaces), so a
+    line that wraps on paper continues under its own indentation instead of at the margin. Token spans that run
+    across a line break (a multi-line string) are closed at the end of the line and reopened on the next, so
+    the markup stays nested; the text is unchanged."""
+
+    def one(match: re.Match) -> str:
+        opened: list[str] = []
+        lines: list[str] = [""]
+        for piece in _PIECE.findall(match.group(2)):
+            if piece == "\n":
+                lines[-1] += "</span>" * len(opened)
+                lines.append("".join(opened))
+            elif piece.startswith("<span"):
+                opened.append(piece)
+                lines[-1] += piece
+            elif piece == "</span>":
+                if opened:
+                    opened.pop()
+                lines[-1] += piece
+            else:
+                lines[-1] += piece
+        if lines[-1] == "".join(opened) and len(lines) > 1:
+            lines.pop()  # the code ends with a line break: no empty last line
+        out = []
+        for line in lines:
+            text = html.unescape(re.sub(r"<[^>]*>", "", line))
+            indent = min(len(text) - len(text.lstrip(" ")), MAX_INDENT)
+            out.append(f'<span class="code-line ci-{indent}">{line}\n</span>')
+        return match.group(1) + "".join(out) + match.group(3)
+
+    return _CODE.sub(one, page)
+
+
+_DATAFRAME_HEAD = re.compile(r'(<table[^>]*class="dataframe[^"]*"[^>]*>\s*<thead>)(.*?)(</thead>)', re.DOTALL)
+
+
+def _table_headers(page: str) -> str:
+    """DataFrame column headers break at their underscores (``comparison_<wbr>group``), never inside a word."""
+    def head(match: re.Match) -> str:
+        inner = re.sub(r"(<th[^>]*>)([^<]*)(</th>)", lambda m: m.group(1) + m.group(2).replace("_", "_<wbr>")
+                       + m.group(3), match.group(2))
+        return match.group(1) + inner + match.group(3)
+
+    return _DATAFRAME_HEAD.sub(head, page)
+
+
+#: A table with more columns than this, or printed text with lines longer than WIDE_TEXT characters, prints on a
+#: landscape page (site.css, @page wide).
+WIDE_COLUMNS = 7
+WIDE_TEXT = 100
+
+
+def _mark_wide_outputs(page: str) -> str:
+    """Class ``wide-table`` on DataFrame tables with many columns, ``wide-text`` on text outputs with long
+    lines: the print style sheet gives their cell a landscape page and keeps printed columns unwrapped."""
+    def table(match: re.Match) -> str:
+        tag = match.group(0)
+        end = page.find("</thead>", match.end())
+        head = page[match.end():end] if end > 0 else ""
+        first_row = head.split("</tr>", 1)[0]
+        if first_row.count("<th") > WIDE_COLUMNS:
+            tag = tag.replace('class="dataframe', 'class="wide-table dataframe', 1)
+        return tag
+
+    page = re.sub(r'<table[^>]*class="dataframe[^"]*"[^>]*>', table, page)
+
+    def text(match: re.Match) -> str:
+        body = html.unescape(re.sub(r"<[^>]*>", "", match.group(2)))
+        longest = max((len(line) for line in body.splitlines()), default=0)
+        if longest <= WIDE_TEXT:
+            return match.group(0)
+        return match.group(1).replace('class="jp-RenderedText', 'class="wide-text jp-RenderedText', 1) + \
+            match.group(2) + match.group(3)
+
+    return re.sub(r'(<div class="jp-RenderedText[^"]*"[^>]*>\s*<pre>)(.*?)(</pre>)', text, page, flags=re.DOTALL)
 
 
 def _page_key(nb: dict, nav_html, alt_by_name: dict[str, str], *more) -> str:
     """Everything a rendered page depends on: the (normalised) stored notebook, its navigation, the alt
-    texts, the template and this module."""
-    return fingerprint(nb, nav_html, alt_by_name, *more, *sorted(p for p in TEMPLATES.rglob("*") if p.is_file()),
-                       *builder_code())
+    texts, the plotted data of its figures (shown as tables), the template and this module."""
+    from .. import paths
+
+    csvs = [paths.figures_dir() / f"{name}.csv" for name in sorted(alt_by_name)]
+    return fingerprint(nb, nav_html, alt_by_name, *more, *csvs,
+                       *sorted(p for p in TEMPLATES.rglob("*") if p.is_file()), *builder_code())
 
 
 @dataclass

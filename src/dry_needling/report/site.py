@@ -33,7 +33,8 @@ NOTEBOOKS: list[Link] = []
 
 REFERENCE = [Link("index.html", "Contents and figures"), Link("sources.html", "Sources"),
              Link("summary-of-findings.html", "Summary of findings"), Link("data/index.html", "Data tables"),
-             Link("teaching-guide.html", "Teaching guide"), Link("build.html", "How this report was built")]
+             Link("teaching-guide.html", "Teaching guide"), Link("how-this-was-made.html", "How this was made"),
+             Link("build.html", "How this report was built")]
 
 
 def head(root: str = "", scripts: tuple[str, ...] = (), notebook: bool = False) -> str:
@@ -236,7 +237,10 @@ def link_citations(page: str, citations: dict[str, str], root: str = "") -> str:
 # --- the search index -----------------------------------------------------------------------------
 
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-_SKIP_CLASSES = ("anchor-link", "jp-InputPrompt", "jp-OutputPrompt", "explorer")
+#: Left out of the search index: prompts, the explorer, the launch/download box (the same on every page) and code
+#: cells' source (a reader searches the prose and the results, and a snippet of raw code helps nobody).
+_SKIP_CLASSES = ("anchor-link", "jp-InputPrompt", "jp-OutputPrompt", "explorer", "notebook-tools",
+                 "jp-InputArea-editor")
 
 
 class _Sections(HTMLParser):

@@ -12,9 +12,17 @@
   onReady(function () {
     var menu = document.querySelector(".menu-toggle");
     if (menu) {
-      menu.addEventListener("click", function () {
-        var open = document.body.classList.toggle("nav-open");
+      var setMenu = function (open) {
+        document.body.classList.toggle("nav-open", open);
         menu.setAttribute("aria-expanded", open ? "true" : "false");
+      };
+      menu.addEventListener("click", function () { setMenu(!document.body.classList.contains("nav-open")); });
+      // Escape closes the phone menu and gives the focus back to its button.
+      document.addEventListener("keydown", function (e) {
+        if (e.key === "Escape" && document.body.classList.contains("nav-open")) {
+          setMenu(false);
+          menu.focus();
+        }
       });
     }
     var toggle = document.querySelector(".theme-toggle");
@@ -32,7 +40,48 @@
     var contents = document.querySelector(".page-toc details");
     if (contents && window.matchMedia && window.matchMedia("(max-width: 820px)").matches) { contents.open = false; }
     setUpSearch();
+    markScrollBoxes();
+    var resized = null;
+    window.addEventListener("resize", function () {
+      clearTimeout(resized);
+      resized = setTimeout(markScrollBoxes, 150);
+    });
+    document.addEventListener("toggle", markScrollBoxes, true);  // a <details> opened: its boxes now show
+    window.addEventListener("load", markScrollBoxes);  // images and fonts are in: sizes are final
   });
+
+  // A box that scrolls sideways or down (code, an output, a wide table) must be reachable with the keyboard
+  // (WCAG 2.1.1): it gets tabindex=0 and a name while it scrolls, and loses both when it no longer does.
+  var BOXES = ".site-main pre, .jp-InputArea-editor, .jp-OutputArea-output, .site-main table, .table-scroll, " +
+    ".figure-box, math[display='block']";
+  function kindOf(el) {
+    if (el.closest(".jp-InputArea")) { return "Code"; }
+    if (el.tagName === "TABLE" || el.querySelector("table")) { return "Table"; }
+    if (el.classList.contains("figure-box")) { return "Figure"; }
+    if (el.tagName.toLowerCase() === "math") { return "Formula"; }
+    return "Output";
+  }
+  function markScrollBoxes() {
+    document.querySelectorAll(BOXES).forEach(function (el) {
+      var style = getComputedStyle(el);
+      var scrolls = (el.scrollWidth > el.clientWidth + 1 && /auto|scroll/.test(style.overflowX)) ||
+        (el.scrollHeight > el.clientHeight + 1 && /auto|scroll/.test(style.overflowY));
+      if (scrolls && el.offsetParent !== null) {
+        if (!el.hasAttribute("data-scroll-box")) {
+          el.setAttribute("data-scroll-box", "");
+          el.setAttribute("tabindex", "0");
+          if (el.tagName !== "TABLE") {
+            el.setAttribute("role", "region");
+            el.setAttribute("aria-label", kindOf(el) + " (scrolls: use the arrow keys)");
+          }
+        }
+      } else if (el.hasAttribute("data-scroll-box")) {
+        el.removeAttribute("data-scroll-box");
+        el.removeAttribute("tabindex");
+        if (el.tagName !== "TABLE") { el.removeAttribute("role"); el.removeAttribute("aria-label"); }
+      }
+    });
+  }
 
   function setUpSearch() {
     var box = document.querySelector(".site-search");
@@ -43,8 +92,20 @@
     var index = window.DN_SEARCH;
     var lower = index.sections.map(function (s) { return (s[2] + "\n" + s[3]).toLowerCase(); });
 
+    // A term that is a number matches whole numbers only: "54" finds "54 hours" and "54." but not "554",
+    // "0.54" or "1,054". Other terms match anywhere in a word (so "blind" finds "blinding").
+    function escapeRe(s) { return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
+    function pattern(term) {
+      if (/^[0-9]+([.,][0-9]+)*$/.test(term)) {
+        return new RegExp("(?<![0-9]|[0-9][.,])" + escapeRe(term) + "(?![0-9]|[.,][0-9])", "g");
+      }
+      return new RegExp(escapeRe(term), "g");
+    }
+    function count(text, term) { var m = text.match(pattern(term)); return m ? m.length : 0; }
+    function find(text, term) { var m = pattern(term).exec(text); return m ? m.index : -1; }
+
     function snippet(text, term) {
-      var at = text.toLowerCase().indexOf(term);
+      var at = find(text.toLowerCase(), term);
       if (at < 0) { return {before: text.slice(0, 140), hit: "", after: ""}; }
       var start = Math.max(0, at - 60);
       return {before: (start > 0 ? "… " : "") + text.slice(start, at), hit: text.slice(at, at + term.length),
@@ -52,15 +113,15 @@
     }
 
     function search(query) {
-      var terms = query.toLowerCase().split(/\s+/).filter(function (t) { return t.length > 1; });
+      var terms = query.toLowerCase().split(/\s+/).filter(function (t) { return t.length > 1 || /^[0-9]$/.test(t); });
       if (!terms.length) { return []; }
       var hits = [];
       for (var i = 0; i < lower.length; i++) {
         var score = 0, all = true;
         for (var k = 0; k < terms.length; k++) {
-          var n = lower[i].split(terms[k]).length - 1;
+          var n = count(lower[i], terms[k]);
           if (!n) { all = false; break; }
-          score += n + (index.sections[i][2].toLowerCase().indexOf(terms[k]) >= 0 ? 20 : 0);
+          score += n + (count(index.sections[i][2].toLowerCase(), terms[k]) ? 20 : 0);
         }
         if (all) { hits.push({i: i, score: score}); }
       }
