@@ -363,8 +363,9 @@ TABLES = ["claims", "article_figures", "burden_context", "us_states", "training_
 
 def load_tables(data_dir=None) -> dict[str, pd.DataFrame]:
     """The tables the verdict rules read (:data:`TABLES`), loaded and validated, with the checked SoF table."""
-    tables = {name: data.load(name, data_dir) for name in TABLES}
-    tables["summary_of_findings"] = evidence.summary_of_findings(data_dir)
+    every = data.load_all(data_dir)  # the package is validated once, not once per table
+    tables = {name: every[name] for name in TABLES}
+    tables["summary_of_findings"] = evidence.summary_of_findings(table=every["summary_of_findings"])
     return tables
 
 
@@ -390,9 +391,10 @@ def disagreements(data_dir=None) -> list[str]:
     """Ledger rows that disagree with the data, as readable lines (empty: all agree): a stored verdict, SoF link
     or evidence date other than the computed one; a *not found* without what was searched; a SoF id that does
     not exist; a verdict on evidence that names no SoF row."""
-    claims = data.load("claims", data_dir)
-    sof_ids = set(data.load("summary_of_findings", data_dir)["sof_id"])
-    computed = computed_verdicts(data_dir)
+    tables = load_tables(data_dir)
+    claims = tables["claims"]
+    sof_ids = set(tables["summary_of_findings"]["sof_id"])
+    computed = verdicts_from(tables)
     problems = []
     for row in claims.to_dict("records"):
         where = f"claims.csv, claim {row['id']}"
@@ -422,9 +424,10 @@ def stale_reasons(data_dir=None) -> list[str]:
     """Computed claims whose stored ``reason`` is not the one the rules give, as readable lines (empty: all agree).
     The ledger's reader sees the stored reason, so it must be the rule's own words, never a sentence typed beside
     it; kept apart from :func:`disagreements` so that a change of wording is told apart from a change of verdict."""
-    claims = data.load("claims", data_dir).set_index("id")
+    tables = load_tables(data_dir)
+    claims = tables["claims"].set_index("id")
     return [f"claims.csv, claim {key}: stored reason {_text(claims.loc[key, 'reason'])!r}, the rules give "
-            f"{got.reason!r}" for key, got in computed_verdicts(data_dir).items()
+            f"{got.reason!r}" for key, got in verdicts_from(tables).items()
             if key in claims.index and _text(claims.loc[key, "reason"]) != got.reason]
 
 

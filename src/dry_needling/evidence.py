@@ -357,13 +357,13 @@ class SummaryOfFindingsError(ValueError):
     """The SoF table breaks one of :func:`sof_problems`' rules."""
 
 
-def summary_of_findings(data_dir=None) -> pd.DataFrame:
+def summary_of_findings(data_dir=None, *, table: pd.DataFrame | None = None) -> pd.DataFrame:
     """``data/summary_of_findings.csv``, validated by the data package and by :func:`sof_problems`, with the
     ``finding`` and GRADE ``statement`` of each row added. Raises :class:`SummaryOfFindingsError` listing every
-    broken rule."""
+    broken rule. ``table``: the table already loaded by ``data.load`` or ``data.load_all`` (not read again)."""
     from . import data
 
-    sof = data.load("summary_of_findings", data_dir)
+    sof = data.load("summary_of_findings", data_dir) if table is None else table
     problems = sof_problems(sof)
     if problems:
         raise SummaryOfFindingsError("\n".join(problems))
