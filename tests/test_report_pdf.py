@@ -94,6 +94,21 @@ def test_two_prints_in_different_folders_are_the_same_bytes(printed, tmp_path, m
         assert (copy / name).read_bytes() == (printed / name).read_bytes(), name
 
 
+def test_a_links_click_area_is_the_same_whichever_box_chromium_measured(printed):
+    """Under load Chromium gives a one-line link's area the line box's height or the text's (0.75 pt less on each
+    side, same centre); both come out as the same band, so that alone cannot make two prints differ."""
+    data = (printed / "collection.pdf").read_bytes()
+    rect = re.search(rb"/Subtype /Link\n(?:/[^\n]*\n)*?/Rect \[([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)\]", data)
+    assert rect, "the PDF has link areas"
+    low, high = (float(rect.group(i)) for i in (2, 4))
+    other = data[:rect.start(2)] + f"{low + 0.75:.2f}".encode() + data[rect.end(2):rect.start(4)] + \
+        f"{high - 0.75:.2f}".encode() + data[rect.end(4):]
+    folder = "file:///nowhere/"
+    assert report.pdf.reproducible_pdf(other, folder, None) == report.pdf.reproducible_pdf(data, folder, None)
+    moved = data[:rect.start(2)] + f"{low + 5:.2f}".encode() + data[rect.end(2):]
+    assert report.pdf.reproducible_pdf(moved, folder, None) != report.pdf.reproducible_pdf(data, folder, None)
+
+
 def test_the_creation_date_follows_source_date_epoch(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
     assert report.creation_date() == "D:19700101000000+00'00'"

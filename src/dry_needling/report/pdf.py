@@ -6,6 +6,7 @@ import html
 import os
 import re
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 # nbformat, nbconvert and the data validator are imported only where needed: importing them costs
@@ -195,6 +196,7 @@ def creation_date() -> str | None:
 
 
 _PDF_STRING = rb"\((?:[^()\\]|\\.)*\)"
+_LINK_BAND = Decimal(16)  # points: the height of a one-line link's click area in the PDFs
 
 
 def reproducible_pdf(pdf: bytes, folder: str, date: str | None) -> bytes:
@@ -217,6 +219,15 @@ def reproducible_pdf(pdf: bytes, folder: str, date: str | None) -> bytes:
             relative = "#"
         escaped = relative.encode("latin-1").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
         edits.append((match.start(1), match.end(1), b"(" + escaped + b")"))
+    # Chromium gives a one-line link's click area either the line box's height or the text's (0.75 pt less on each
+    # side, about the same centre), and which one varies from print to print under load: every such area becomes
+    # the same 16 pt band around its centre, so two prints of the same pages are the same bytes.
+    for match in re.finditer(rb"/Subtype /Link\n(?:/[^\n]*\n)*?/Rect \[([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)\]", pdf):
+        low, high = Decimal(match.group(2).decode()), Decimal(match.group(4).decode())  # exact, as printed
+        if 0 < high - low <= _LINK_BAND + 4:
+            centre = (low + high) / 2
+            band = f"{centre - _LINK_BAND / 2:f} {match.group(3).decode()} {centre + _LINK_BAND / 2:f}"
+            edits.append((match.start(2), match.end(4), band.encode("ascii")))
     if date is not None:
         for match in re.finditer(rb"/(?:CreationDate|ModDate)\s*(" + _PDF_STRING + rb")", pdf):
             edits.append((match.start(1), match.end(1), b"(" + date.encode("ascii") + b")"))
