@@ -266,8 +266,6 @@ def test_stale_reasons_lists_a_stored_reason_the_rules_do_not_give(tmp_path):
         "per 100 treatments (fatigue)'"]
 
 
-@pytest.mark.xfail(strict=True, reason="claims.csv's reasons still hold the sentences typed before issue 22 item 5: "
-                                       "the lead syncs them and re-runs notebook 00, then removes this mark")
 def test_the_ledger_shows_the_reasons_the_rules_give():
     assert claims.stale_reasons() == []
 
