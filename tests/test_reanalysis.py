@@ -3,6 +3,8 @@ from the arms in data/trial_arms.csv, to the decimals the source prints (Cochran
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
 
@@ -369,3 +371,32 @@ def test_within_trial_contrasts_intervals_and_a_shared_first_arm(arms):
     smd = reanalysis.within_trial_contrasts(trials, measure="SMD")
     assert (smd["yi"].abs() < contrasts["yi"].abs()).all()  # standardised: points divided by SDs of 17 to 22
     assert (smd["yi"] * contrasts["yi"] > 0).all()
+
+
+def test_plotted_is_the_forest_plot_as_a_table(arms, reference):
+    table, result = reanalysis.reanalyse(arms, reference, "furlan2005_a5_1")
+    shown = reanalysis.plotted(table, result)
+    assert list(shown.columns) == ["study", "n1", "mean1", "sd1", "n2", "mean2", "sd2", "comparator_type", "yi",
+                                   "ci_low", "ci_high", "weight", "pi_low", "pi_high", "tau2", "q", "i2"]
+    studies, pooled = shown.iloc[:-1], shown.iloc[-1]
+    assert list(studies["study"]) == list(table["study"])
+    # Furlan 2005 analysis 5.1 prints the weights (meta_reference.csv): Kerr 9.0, Leibing 22.9, Mendelson 25.3,
+    # Molsberger 42.9 %
+    assert list(studies["weight"].round(1)) == [9.0, 22.9, 25.3, 42.9]
+    # a mean difference is the needling arm's mean minus the comparator's (Leibing 2002: 21 - 32 = -11 points)
+    assert list(studies["yi"]) == pytest.approx(list(table["mean1"] - table["mean2"]))
+    half = (studies["ci_high"] - studies["ci_low"]) / 2
+    assert list(studies["ci_low"] + half) == pytest.approx(list(studies["yi"]))
+    assert list(half / (table["sd1"] ** 2 / table["n1"] + table["sd2"] ** 2 / table["n2"]) ** 0.5) == pytest.approx(
+        [1.959964] * 4, abs=1e-6)  # the normal quantile at 95 %
+    assert studies[["pi_low", "pi_high", "tau2", "q", "i2"]].isna().all().all()
+    assert pooled["study"] == "pooled (DL)" and pooled["weight"] == 100.0
+    assert (pooled["n1"], pooled["n2"]) == (int(table["n1"].sum()), int(table["n2"].sum()))
+    assert [round(pooled[c], 2) for c in ["yi", "ci_low", "ci_high"]] == [-10.21, -14.99, -5.44]  # the print
+    assert [pooled[c] for c in ["pi_low", "pi_high", "tau2", "q", "i2"]] == pytest.approx(
+        [result.pi_low, result.pi_high, result.tau2, result.q, result.i2])
+    assert round(pooled["q"], 2) == 0.03 and round(pooled["i2"]) == 0  # Chi2 = 0.03, I2 = 0 % as printed
+    # at another level the study intervals follow the result's level (90 %: 1.644854 standard errors)
+    narrow = reanalysis.plotted(table, dataclasses.replace(result, level=0.90)).iloc[:-1]
+    assert list((narrow["ci_high"] - narrow["ci_low"]) / (studies["ci_high"] - studies["ci_low"])) == pytest.approx(
+        [1.644854 / 1.959964] * 4, abs=1e-6)
