@@ -316,3 +316,59 @@ def test_the_shipped_scenarios_and_where_they_come_from():
     with pytest.raises(AttributeError, match=r"^module 'dry_needling.simulate' has no attribute 'SCENARIO'$"):
         simulate.SCENARIO  # noqa: B018
     assert not hasattr(simulate, "scenarios_table")
+
+
+# --- Mutation-testing follow-ups (issue 22 item 1): the two gap functions by what they invert, the size message's
+# switch to powers of ten, and the tolerance at the don't-know limit.
+
+@pytest.mark.parametrize("gap, first, second", [(5.0, (0.1, -0.3), (0.6, 0.2)), (-2.5, (0.7, 0.5), (0.0, -0.4)),
+                                                (1.0, (0.9, 0.1), (0.2, 0.3))])
+def test_expectation_effect_for_gap_opens_that_gap(gap, first, second):
+    effect = simulate.expectation_effect_for_gap(gap, first, second)
+    # two kinds of trial with the same true effect: their expected observed effects differ by the gap
+    opened = (simulate.expected_observed_effect(1.5, effect, *second)
+              - simulate.expected_observed_effect(1.5, effect, *first))
+    assert opened == pytest.approx(gap)
+
+
+def test_expectation_effect_for_gap_refuses_equal_means_and_bad_numbers():
+    with pytest.raises(ValueError, match=r"^the two pairs of Bang indexes have the same mean: in this model no "
+                                         r"expectation effect opens a gap between them$"):
+        simulate.expectation_effect_for_gap(3.0, (0.2, 0.4), (0.4, 0.2))
+    with pytest.raises(ValueError, match=r"^gap must be a finite number, got nan$"):
+        simulate.expectation_effect_for_gap(float("nan"), (0.2, 0.4), (0.5, 0.2))
+    with pytest.raises(ValueError, match=r"^bang_active must lie in \[-1, 1\]"):
+        simulate.expectation_effect_for_gap(1.0, (1.2, 0.4), (0.5, 0.2))
+
+
+@pytest.mark.parametrize("gap, effect", [(5.0, 10.0), (-3.0, 12.0), (0.4, 1.0), (2.0, -8.0)])
+def test_bang_difference_needed_is_the_difference_that_opens_the_gap(gap, effect):
+    d = simulate.bang_difference_needed(gap, effect)
+    first = (0.1, -0.1)  # mean index 0
+    second = (d, d)  # mean index d
+    opened = (simulate.expected_observed_effect(0.0, effect, *second)
+              - simulate.expected_observed_effect(0.0, effect, *first))
+    assert opened == pytest.approx(gap)
+
+
+def test_bang_difference_needed_refuses_no_effect_and_bad_numbers():
+    with pytest.raises(ValueError, match=r"^expectation_effect is 0: no difference in blinding opens a gap$"):
+        simulate.bang_difference_needed(1.0, 0)
+    with pytest.raises(ValueError, match=r"^expectation_effect must be a finite number, got 'big'$"):
+        simulate.bang_difference_needed(1.0, "big")
+    with pytest.raises(ValueError, match=r"^gap must be a finite number, got inf$"):
+        simulate.bang_difference_needed(float("inf"), 2.0)
+
+
+def test_the_size_message_writes_numbers_out_up_to_128_bits():
+    with pytest.raises(ValueError, match=r"= 170,141,183,460,469,231,731,687,303,715,884,105,728 x 2 x 1 ="):
+        simulate._check_size(2**127, 1)  # 128 bits: written out
+    with pytest.raises(ValueError, match=r"= ~10\^38 x 2 x 1 ="):
+        simulate._check_size(2**128, 1)  # 129 bits: a power of ten
+
+
+def test_an_index_at_the_dont_know_limit_within_rounding_is_accepted():
+    # a stored index may sit a rounding error (1e-12) past |index| <= 1 - don't know; further is impossible
+    assert simulate.guess_probabilities(0.5 + 1e-12, 0.0, dont_know=0.5)["active_guess_sham"] == pytest.approx(0)
+    with pytest.raises(ValueError, match="impossible when 50% answer don't know"):
+        simulate.guess_probabilities(0.5 + 1e-9, 0.0, dont_know=0.5)
