@@ -400,3 +400,50 @@ def test_plotted_is_the_forest_plot_as_a_table(arms, reference):
     narrow = reanalysis.plotted(table, dataclasses.replace(result, level=0.90)).iloc[:-1]
     assert list((narrow["ci_high"] - narrow["ci_low"]) / (studies["ci_high"] - studies["ci_low"])) == pytest.approx(
         [1.644854 / 1.959964] * 4, abs=1e-6)
+
+
+def _toy_analysis(analysis_id, differences):
+    """Arms for a made-up mean-difference analysis: one study per difference, 50 per arm, SD 4 (so each study's
+    standard error is 0.8), and its reference line (printed as RevMan's random-effects model)."""
+    rows = []
+    for i, diff in enumerate(differences):
+        for arm, mean in (("intervention", 10.0 + diff), ("comparator", 10.0)):
+            rows.append({"analysis_id": analysis_id, "study": f"Toy {2001 + i}", "arm": arm, "n": 50, "mean": mean,
+                         "sd": 4.0, "comparator_type": "sham penetrating", "needling_type": "x", "country": "x",
+                         "scale": "0-10", "outcome": "pain", "time_point": "end", "source_id": "src",
+                         "locator": "loc"})
+    reference = pd.DataFrame([{"analysis_id": analysis_id, "measure": "MD", "model": "IV, Random"}])
+    return pd.DataFrame(rows), reference
+
+
+@pytest.mark.parametrize("differences, crossing", [
+    ([1.3, 1.5, 1.1, 1.3], False),  # pooled 1.3 +/- 0.78: above 0, its lower limit below 1
+    ([-0.5, -0.6, -0.4, -0.5], True),  # pooled -0.5 +/- 0.78: an upper limit between 0 and 1
+])
+def test_robustness_flags_crossing_by_the_limits_around_0(differences, crossing):
+    arms, reference = _toy_analysis("toy", differences)
+    panel = reanalysis.robustness(arms, reference, "toy")
+    grid = panel[panel["group"] == "estimator and interval"]
+    assert list(panel["crosses_null"]) == [lo <= 0 <= hi for lo, hi in zip(panel["ci_low"], panel["ci_high"],
+                                                                          strict=True)]
+    assert bool(grid["crosses_null"].iloc[0]) is crossing
+    if crossing:
+        assert (grid["ci_high"].iloc[0] > 0) and (grid["ci_high"].iloc[0] < 1)
+    else:
+        assert (grid["ci_low"].iloc[0] > 0) and (grid["ci_low"].iloc[0] < 1)
+
+
+def test_plotted_numbers_its_rows_once(arms, reference):
+    table, result = reanalysis.reanalyse(arms, reference, "furlan2005_a5_1")
+    assert list(reanalysis.plotted(table, result).index) == list(range(len(table) + 1))
+
+
+def test_three_arm_trials_read_the_needling_arm_whatever_the_row_order(arms):
+    # rows listed backwards: the sham analysis's comparator row comes before its needling row
+    backwards = _three_arm("Zeta 2001", open_scale=10.0).iloc[::-1]
+    trials = reanalysis.three_arm_trials(pd.concat([backwards, arms], ignore_index=True))
+    zeta = trials[trials["trial"] == "Zeta 2001"].set_index("arm")
+    assert zeta.loc["acupuncture", ["n", "mean", "sd"]].tolist() == [30, 20.0, 10.0]
+    assert zeta.loc["no needling", ["rescaled_by", "mean", "sd"]].tolist() == pytest.approx([10.0, 30.0, 12.0])
+    contrasts = reanalysis.within_trial_contrasts(trials)
+    assert list(dict.fromkeys(contrasts["trial"])) == ["Zeta 2001", "Leibing 2002", "Molsberger 2002"]
