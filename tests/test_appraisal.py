@@ -405,3 +405,88 @@ def test_table_7_p_values_are_filled_as_printed():
     assert table.loc["vickers2018_nonpenetrating", "estimate"] > table.loc["vickers2018_usual_care", "estimate"]
     note = data.load("summary_of_findings").set_index("sof_id").loc["vickers2018_usual_care", "note"]
     assert "any sham" not in note and "non-penetrating needle sham (0.52" in note
+
+
+# --- the SoF table as a reader takes it in (notebook 05, the report's Summary-of-findings page) -------------------
+
+def _with_statements(sof: pd.DataFrame) -> pd.DataFrame:
+    return sof.assign(statement=[evidence.sof_statement(r) for r in sof.to_dict("records")])
+
+
+def _display_rows():
+    judged = {"risk_of_bias": "serious", "inconsistency": "no serious", "indirectness": "very serious",
+              "imprecision": "not assessed", "publication_bias": "not assessed"}
+    return _with_statements(table(
+        row("fn", comparison="vs no treatment", outcome="function", measure="SMD", estimate=-0.42, ci_low=-0.79,
+            ci_high=-0.05, certainty="very low", certainty_as_printed="low to very low (for every outcome)",
+            graded_by="review authors", **judged),
+        row("bf", outcome="blood flow", time_point="10 minutes"),
+        row("pain_6m", outcome="pain", headline=False, source_id="p", measure="MD", estimate=-10.26, ci_low=-17.11,
+            ci_high=-3.40, effect_in_points=-1.03, certainty="low", time_point="6 months"),
+        row("pain", outcome="pain", review_conclusion="little or no difference", source_id="p"),
+        row("mech", comparison="mechanism study", outcome="biochemical markers"),
+    ))
+
+
+def test_the_sof_display_reads_in_comparison_then_outcome_order_headline_first():
+    shown = evidence.sof_display(_display_rows(), headline_only=False)
+    assert list(zip(shown["comparison"], shown["review"], strict=True)) == [
+        ("vs sham", "pain"), ("vs sham", "pain_6m"), ("vs sham", "bf"), ("vs no treatment", "fn"),
+        ("mechanism study", "mech")]
+    assert list(evidence.sof_display(_display_rows())["review"]) == ["pain", "bf", "fn", "mech"]  # headlines only
+    assert list(shown.columns) == ["comparison", "review", "outcome", "time point", "effect (95 % CI)", "in points",
+                                   "certainty", "domains", "statement"]
+    assert list(shown.index) == [0, 1, 2, 3, 4]
+
+
+def test_the_sof_display_words_each_cell():
+    shown = evidence.sof_display(_display_rows(), headline_only=False).set_index("review")
+    assert shown.loc["fn", "effect (95 % CI)"] == "SMD -0.42 (-0.79 to -0.05)"
+    assert shown.loc["pain_6m", "effect (95 % CI)"] == "MD -10.26 (-17.11 to -3.40)"
+    assert shown.loc["pain", "effect (95 % CI)"] == "no numbers seen (little or no difference)"
+    assert (shown.loc["pain_6m", "in points"], shown.loc["fn", "in points"]) == ("-1.03", "")
+    assert shown.loc["fn", "certainty"] == "very low (printed: low to very low)"  # the review's words, shortened
+    assert (shown.loc["pain_6m", "certainty"], shown.loc["pain", "certainty"]) == ("low", "not assessed")
+    assert shown.loc["fn", "domains"] == ("bias serious; inconsistency no serious; indirectness very serious; "
+                                          "imprecision ?; publication ?")
+    assert shown.loc["bf", "time point"] == "10 minutes" and shown.loc["bf", "outcome"] == "blood flow"
+    assert shown.loc["fn", "statement"] == ("The evidence is very uncertain about the effect of dry needling on "
+                                            "function vs sham")
+
+
+def test_sof_by_comparison_keeps_every_row_and_column():
+    rows = _display_rows()
+    ordered = evidence.sof_by_comparison(rows)
+    assert sorted(ordered["sof_id"]) == sorted(rows["sof_id"]) and list(ordered.columns) == list(rows.columns)
+    assert list(ordered["sof_id"]) == ["pain", "pain_6m", "bf", "fn", "mech"]
+
+
+def test_summary_of_findings_refuses_a_broken_table_listing_every_problem(tmp_path):
+    folder = tmp_path / "data"
+    shutil.copytree(paths.data_dir(), folder)
+    path = folder / "summary_of_findings.csv"
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    assert "headline" in header
+    # Two headline rows for one review, comparison and outcome: duplicate the first data row under a new id.
+    first = lines[1]
+    duplicate = first.replace(first.split(",")[0], first.split(",")[0] + "_copy", 1)
+    path.write_text(text + duplicate, encoding="utf-8")
+    with pytest.raises(evidence.SummaryOfFindingsError, match=r"2 headline rows \(exactly one"):
+        evidence.summary_of_findings(folder)
+
+
+def test_summary_of_findings_adds_each_row_s_finding_and_statement():
+    sof = evidence.summary_of_findings().set_index("sof_id")
+    assert sof.loc["liu2018_pain_other", "finding"] == "benefit"
+    assert sof.loc["valera_calero2022_stiffness", "finding"] == "little or no difference"
+    assert sof.loc["liu2018_pain_other", "statement"].startswith("Not graded: the effect of dry needling on pain")
+    assert sof.loc["mu2020_usual_pain", "finding"] == "slight benefit"
+
+
+def test_rows_that_tie_keep_the_tables_order():
+    """Two reviews of the same comparison and outcome stay in the order the table gives them."""
+    for order in (["z_rev", "a_rev", "m_rev"], ["a_rev", "m_rev", "z_rev"]):
+        sof = table(*[row(key, source_id=key) for key in order])
+        assert list(evidence.sof_by_comparison(sof)["sof_id"]) == order

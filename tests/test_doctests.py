@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import inspect
 
 import pytest
 
@@ -12,7 +13,9 @@ from dry_needling import blinding, meta, simulate
 @pytest.mark.parametrize("module", [blinding, meta, simulate], ids=lambda m: m.__name__)
 def test_examples_in_docstrings_run(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 3, "the public functions carry examples"
+    written = inspect.getsource(module).count("    >>> ")
+    assert written >= 3, "the public functions carry examples"
+    assert result.attempted == written, "every example written in a docstring runs (none is silently skipped)"
     assert result.failed == 0
 
 

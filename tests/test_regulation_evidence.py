@@ -261,7 +261,7 @@ def test_smd_to_points_and_rule_of_three():
     (0.83, 0.55, 1.11, "not applicable", "not applicable"),
 ])
 def test_favours_dry_needling(est, lo, hi, direction, verdict):
-    row = {"estimate": est, "ci_low": lo, "ci_high": hi, "favours_dn_when": direction}
+    row = {"estimate": est, "ci_low": lo, "ci_high": hi, "favours_dn_when": direction, "measure": "SMD"}
     assert evidence.favours_dry_needling(row) == verdict
 
 

@@ -6,11 +6,13 @@ change. A mutant the tests notice is "killed"; one they do not notice "survived"
 change makes no difference a user could see (an equivalent mutant: docs/maintenance.md lists them with why).
 
 Each group runs in its own scratch copy of the repository under build/mutation/<group>/ (mutmut writes a mutants/
-folder next to the code it mutates), so the working tree is never touched. Prints the kill rate per group and every
-survivor; exits 0 whatever the rates (a measurement, like `make bench`).
+folder next to the code it mutates), so the working tree is never touched. mutmut's own progress goes to
+build/mutation/<group>/mutmut.log; every survivor, with the line it changed, is printed and written with its whole
+diff to build/mutation/<group>/survivors.txt. Prints the kill rate per group; exits 0 whatever the rates (a
+measurement, like `make bench`), 2 when a group cannot be run at all.
 
-    .venv/bin/python tools/mutation.py                # every group
-    .venv/bin/python tools/mutation.py meta blinding  # some groups
+    .venv/bin/python tools/mutation.py                            # every group, as many mutants at once as cores
+    .venv/bin/python tools/mutation.py blinding simulate --children 1   # some groups, one mutant at a time
 """
 
 from __future__ import annotations
@@ -27,14 +29,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# group -> (files to mutate, the group's own tests)
+# group -> (files to mutate, the group's own tests). A module's own tests are the test files written to test it
+# (its main file, and the doctests, hostile-input and appraisal tests that call it on purpose), not every test
+# that happens to pass through it: a mutant killed only by a notebook or a report test is a missing unit test.
+# (mutmut then runs, for each mutant, only those of these tests that reach the mutated function.)
 GROUPS: dict[str, tuple[list[str], list[str]]] = {
     "meta": (["src/dry_needling/meta.py"], ["tests/test_meta.py"]),
-    "blinding": (["src/dry_needling/blinding.py"], ["tests/test_blinding.py"]),
-    "simulate": (["src/dry_needling/simulate.py"], ["tests/test_simulate.py"]),
+    "blinding": (["src/dry_needling/blinding.py"],
+                 ["tests/test_blinding.py", "tests/test_doctests.py", "tests/test_hostile_api.py"]),
+    "simulate": (["src/dry_needling/simulate.py"], ["tests/test_simulate.py", "tests/test_hostile_api.py"]),
     "reanalysis": (["src/dry_needling/reanalysis.py"], ["tests/test_reanalysis.py"]),
-    "claims": (["src/dry_needling/claims.py"], ["tests/test_claims.py"]),
-    "evidence": (["src/dry_needling/evidence.py"], ["tests/test_evidence_reading.py"]),
+    "claims": (["src/dry_needling/claims.py"], ["tests/test_claims.py", "tests/test_appraisal.py"]),
+    "evidence": (["src/dry_needling/evidence.py"],
+                 ["tests/test_evidence_reading.py", "tests/test_appraisal.py", "tests/test_regulation_evidence.py"]),
     "validator": (
         ["src/dry_needling/data/*"],
         ["tests/test_validation.py", "tests/test_hostile_data.py", "tests/test_data.py"],
@@ -44,7 +51,28 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
 
 # What the tests read besides src/ and tests/ (mutmut copies these next to the mutants).
 ALSO_COPY = ["conftest.py", "data", "figures", "notebooks", "docs", "README.md", "CHANGELOG.md", "CITATION.cff"]
-SKIP = {".venv", ".git", "build", "mutants", "__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".ruff_cache"}
+SKIP = {".venv", ".git", "build", "mutants", "__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".ruff_cache",
+        ".hypothesis"}
+
+# mutmut's statuses: a kill, a survivor, or neither (not scored, but reported when present).
+KILLED = {"killed", "timeout", "segfault"}
+SURVIVED = {"survived", "no tests"}
+
+# Runs inside a group's scratch copy: every survivor with its diff, as JSON (mutmut 3.8.1's own functions, which
+# `mutmut show` prints one mutant per process; one process for all of them is much faster).
+_DIFFS = """
+import json
+from mutmut.__main__ import SourceFileMutationData, walk_mutatable_files
+from mutmut.mutation.diff_apply import get_diff_for_mutant
+from mutmut.stats import status_by_exit_code
+out = {}
+for path in walk_mutatable_files():
+    data = SourceFileMutationData(path=path)
+    data.load()
+    for name, code in data.exit_code_by_key.items():
+        out[name] = [status_by_exit_code[code], get_diff_for_mutant(name, path=data.path)]
+print(json.dumps(out))
+"""
 
 
 def _toml_list(items: list[str]) -> str:
@@ -54,6 +82,9 @@ def _toml_list(items: list[str]) -> str:
 def _scratch(group: str) -> Path:
     """A copy of the repository for one group, with mutmut's settings and plain pytest options."""
     files, tests = GROUPS[group]
+    missing = [t for t in tests if not (ROOT / t).is_file()]
+    if missing:
+        raise SystemExit(f"tools/mutation.py: group {group}: no test file {', '.join(missing)} (update GROUPS)")
     where = ROOT / "build" / "mutation" / group
     shutil.rmtree(where, ignore_errors=True)
     where.mkdir(parents=True)
@@ -81,51 +112,76 @@ def _scratch(group: str) -> Path:
     return where
 
 
-def _results(where: Path) -> dict[str, str]:
-    """Mutant name -> status, from `mutmut results --all true`."""
-    out = subprocess.run([str(Path(sys.executable).parent / "mutmut"), "results", "--all", "true"], cwd=where,
-                         capture_output=True, text=True, check=False).stdout
-    status = {}
-    for line in out.splitlines():
-        name, sep, state = line.strip().rpartition(": ")
-        if sep and name:
-            status[name] = state.strip()
-    return status
+def _changed_lines(diff: str) -> str:
+    """The removed and added lines of a mutant's diff, for a one-glance list."""
+    lines = [line for line in diff.splitlines()[2:] if line[:1] in "+-"]
+    return "\n".join(f"      {line}" for line in lines)
 
 
-def run_group(group: str, children: int) -> tuple[int, int, list[str], float]:
+def run_group(group: str, children: int) -> dict:
     where = _scratch(group)
+    log = where / "mutmut.log"
+    print(f"[mutation] {group}: {len(GROUPS[group][1])} test files; progress in {log.relative_to(ROOT)}", flush=True)
     started = time.perf_counter()
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    proc = subprocess.run([str(Path(sys.executable).parent / "mutmut"), "run", "--max-children", str(children)],
-                          cwd=where, env=env, capture_output=True, text=True, check=False)
+    mutmut = str(Path(sys.executable).parent / "mutmut")
+    with log.open("w", encoding="utf-8") as out:
+        proc = subprocess.run([mutmut, "run", "--max-children", str(children)], cwd=where, env=env, stdout=out,
+                              stderr=subprocess.STDOUT, check=False)
     elapsed = time.perf_counter() - started
-    status = _results(where)
-    if not status:
-        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-15:])
-        raise SystemExit(f"{group}: mutmut produced no results (exit {proc.returncode}):\n{tail}")
-    killed = sum(1 for s in status.values() if s in {"killed", "timeout", "segfault"})
-    scored = sum(1 for s in status.values() if s in {"killed", "timeout", "segfault", "survived", "no tests"})
-    survivors = sorted(name for name, s in status.items() if s in {"survived", "no tests"})
-    return killed, scored, survivors, elapsed
+    listing = subprocess.run([sys.executable, "-c", _DIFFS], cwd=where, env=env, capture_output=True, text=True,
+                             check=False)
+    mutants = json.loads(listing.stdout) if listing.returncode == 0 and listing.stdout.strip() else {}
+    if not mutants:
+        tail = "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:])
+        raise SystemExit(f"{group}: mutmut produced no results (exit {proc.returncode}; {log}):\n{tail}\n"
+                         f"{listing.stderr[-2000:]}")
+    survivors = sorted(name for name, (status, _) in mutants.items() if status in SURVIVED)
+    other: dict[str, int] = {}
+    for status, _ in mutants.values():
+        if status not in KILLED | SURVIVED:
+            other[status] = other.get(status, 0) + 1
+    with (where / "survivors.txt").open("w", encoding="utf-8") as fh:
+        for name in survivors:
+            status, diff = mutants[name]
+            fh.write(f"# {name}: {status}\n{diff}\n\n")
+    return {
+        "group": group,
+        "killed": sum(1 for status, _ in mutants.values() if status in KILLED),
+        "scored": sum(1 for status, _ in mutants.values() if status in KILLED | SURVIVED),
+        "survivors": [(name, mutants[name][0], _changed_lines(mutants[name][1])) for name in survivors],
+        "other": other,
+        "seconds": elapsed,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("groups", nargs="*", choices=[*GROUPS, []], metavar="group", help=", ".join(GROUPS))
-    parser.add_argument("--children", type=int, default=os.cpu_count() or 1, help="mutants tested at once")
+    parser.add_argument("groups", nargs="*", metavar="group", help="some of: " + ", ".join(GROUPS) + " (default: all)")
+    parser.add_argument("--children", type=int, default=os.cpu_count() or 1,
+                        help="mutants tested at once (default: the number of cores; 1 on a shared machine)")
     args = parser.parse_args(argv)
+    unknown = [g for g in args.groups if g not in GROUPS]
+    if unknown:
+        parser.error(f"unknown group {', '.join(unknown)}; choose from {', '.join(GROUPS)}")
+    if args.children < 1:
+        parser.error("--children must be at least 1")
     rows = []
-    for group in args.groups or list(GROUPS):
-        print(f"[mutation] {group} ...", flush=True)
-        killed, scored, survivors, elapsed = run_group(group, args.children)
-        rows.append((group, killed, scored, elapsed))
-        for name in survivors:
-            print(f"  survived: {name}   (show it: cd build/mutation/{group} && ../../../.venv/bin/mutmut show {name})")
+    for group in dict.fromkeys(args.groups or GROUPS):
+        row = run_group(group, args.children)
+        rows.append(row)
+        for name, status, changed in row["survivors"]:
+            print(f"  {status}: {name}\n{changed}")
+        if row["survivors"]:
+            print(f"  ({len(row['survivors'])} survivors of {group}, each with its diff: "
+                  f"build/mutation/{group}/survivors.txt)")
+        if row["other"]:
+            print(f"  not scored: {', '.join(f'{n} {s}' for s, n in sorted(row['other'].items()))}")
     print("\n| module | mutants | killed | kill rate | time |\n|---|---|---|---|---|")
-    for group, killed, scored, elapsed in rows:
-        rate = f"{100 * killed / scored:.0f} %" if scored else "n/a"
-        print(f"| {group} | {scored} | {killed} | {rate} | {elapsed:.0f} s |")
+    for row in rows:
+        rate = f"{100 * row['killed'] / row['scored']:.1f} %" if row["scored"] else "n/a"
+        minutes, seconds = divmod(round(row["seconds"]), 60)
+        print(f"| {row['group']} | {row['scored']} | {row['killed']} | {rate} | {minutes} min {seconds:02d} s |")
     return 0
 
 

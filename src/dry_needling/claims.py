@@ -26,14 +26,20 @@ Evidence verdicts are computed from the SoF rows of the claim's own comparison a
 5. An intervention-indirect best row (acupuncture, or needling therapies pooled) can make a dry-needling claim
    at most *partly supported*, and the reason says why.
 
-The other verdicts (percentages, states, training hours, side effects) come from their own tables. A test checks
-that the stored verdicts, their SoF rows and dates equal the computed ones, so a data update that changes a
-verdict fails the suite until the ledger is updated too.
+The certainty a claim needs is read from its own wording (:func:`claim_level`: "may" is low, a flat statement high).
+
+The other verdicts come from their own tables, and so do their reasons: the article's percentages from the rows of
+``burden_context`` that measure the same thing (:data:`PERCENT_QUESTIONS`; inside or outside a published range, or
+the distance from a point value), the states from ``us_states``, the training hours from ``training_hours`` (more
+than half of the states read setting the article's number is *supported*), the side effects from the counts in
+``adverse_events``. A test checks that the stored verdicts, their SoF rows and dates equal the computed ones, so a
+data update that changes a verdict fails the suite until the ledger is updated too; :func:`stale_reasons` lists
+stored reasons that are not the rules' own words.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -41,8 +47,9 @@ import pandas as pd
 
 from . import burden, data, evidence, regulation
 
-__all__ = ["VERDICTS", "DESIGN_RANK", "Question", "QUESTIONS", "Verdict", "verdict_from_sof", "computed_verdicts",
-           "ledger", "disagreements"]
+__all__ = ["VERDICTS", "DESIGN_RANK", "Question", "QUESTIONS", "PERCENT_QUESTIONS", "Verdict", "claim_level",
+           "verdict_from_sof", "computed_verdicts", "verdicts_from", "load_tables", "TABLES", "ledger",
+           "disagreements", "stale_reasons"]
 
 #: The fixed set of verdicts, strongest support first.
 VERDICTS = ["supported", "partly supported", "contradicted", "outdated", "not found", "not checked"]
@@ -51,25 +58,34 @@ VERDICTS = ["supported", "partly supported", "contradicted", "outdated", "not fo
 @dataclass(frozen=True)
 class Question:
     """What an evidence claim asks of the SoF table: which comparisons (None: any), which outcome, and the
-    certainty its own wording claims ('low' for "evidence suggests ... may", 'high' for a flat statement)."""
+    certainty its own wording claims ('low' for "evidence suggests ... may", 'high' for a flat statement).
+    For the ledger's claims the certainty is read from the claim's wording (:func:`claim_level`)."""
 
     comparisons: tuple[str, ...] | None
     outcome: str
-    claim_level: str
+    claim_level: str = "high"
     subject: str = "dry needling"
 
 
-#: Every claim whose verdict is derived from the SoF table, with the question it asks.
+#: Every claim whose verdict is derived from the SoF table, with the comparison and outcome it asks about; the
+#: certainty it needs comes from its own wording in claims.csv, not from here.
 QUESTIONS = {
-    "bottom_line_no_treatment": Question(("vs no treatment",), "pain", "low"),
-    "bottom_line_sham": Question(("vs sham",), "pain", "low"),
-    "bottom_line_other": Question(("vs other treatments",), "pain", "low"),
-    "part_of_programme": Question(("combined vs dry needling alone",), "pain", "high"),
-    "benefit_blood_flow": Question(None, "blood flow", "high"),
-    "benefit_less_banding": Question(None, "muscle stiffness", "high"),
-    "benefit_biochemical": Question(None, "biochemical markers", "high"),
-    "benefit_electrical": Question(None, "spontaneous electrical activity", "high"),
+    "bottom_line_no_treatment": Question(("vs no treatment",), "pain"),
+    "bottom_line_sham": Question(("vs sham",), "pain"),
+    "bottom_line_other": Question(("vs other treatments",), "pain"),
+    "part_of_programme": Question(("combined vs dry needling alone",), "pain"),
+    "benefit_blood_flow": Question(None, "blood flow"),
+    "benefit_less_banding": Question(None, "muscle stiffness"),
+    "benefit_biochemical": Question(None, "biochemical markers"),
+    "benefit_electrical": Question(None, "spontaneous electrical activity"),
 }
+
+
+def claim_level(claim: str) -> str:
+    """The certainty a claim's own wording asserts, by GRADE's informative statements
+    (:func:`dry_needling.evidence.wording_certainty`): 'very low' for "uncertain", 'low' for "may" or "suggests",
+    'moderate' for "probably", and 'high' for a flat statement of an effect ("increases", "causes")."""
+    return evidence.wording_certainty(claim) or "high"
 
 
 class Verdict(NamedTuple):
@@ -174,37 +190,69 @@ def verdict_from_sof(question: Question, sof: pd.DataFrame) -> Verdict:
 
 
 def _sof_verdicts(tables: dict[str, pd.DataFrame]) -> dict[str, Verdict]:
-    return {key: verdict_from_sof(q, tables["summary_of_findings"]) for key, q in QUESTIONS.items()}
+    wording = tables["claims"].set_index("id")["claim"]
+    missing = [key for key in QUESTIONS if key not in wording.index]
+    if missing:
+        raise ValueError(f"claims.csv has no row for {', '.join(missing)} (claims.QUESTIONS asks about it)")
+    return {key: verdict_from_sof(replace(q, claim_level=claim_level(wording[key])), tables["summary_of_findings"])
+            for key, q in QUESTIONS.items()}
+
+
+#: What each of the article's percentages measures, as ``burden_context.measure`` names it: a published row with
+#: that measure answers the claim; other rows linked to the figure are context on related questions. (The question,
+#: like :data:`QUESTIONS`; which rows answer it, and what they say, comes from the data.)
+PERCENT_QUESTIONS = {
+    "lifetime_prevalence": "Lifetime prevalence of low back pain",
+    "non_specific": "Share of low back pain cases that are non-specific",
+    "psychological_distress": "Share of people with chronic back pain whose sadness, worthlessness or hopelessness "
+                              "interferes with life",
+}
+
+#: How far, in percentage points, an article's figure may lie from a published point value without an interval:
+#: within 1 point it is supported, within 5 partly supported, further away contradicted.
+_CLOSE, _NEAR = 1.0, 5.0
+
+
+def _figure(row) -> str:
+    """A published percentage as a reader takes it in: its range, or its point value."""
+    if not pd.isna(row.low) and not pd.isna(row.high):
+        return f"{row.low:g}–{row.high:g} %"
+    return f"{row.estimate:g} %"
+
+
+def _percentage_verdict(value: float, rows: pd.DataFrame, related: pd.DataFrame) -> Verdict:
+    """One article percentage against the published rows that measure the same thing (``rows``, data order)."""
+    if rows.empty:
+        seen = "; ".join(f"{r.label}: {_figure(r)}" for r in related.itertuples())
+        return Verdict("not found", f"no published figure in our sources measures this; {len(related)} on related "
+                                    f"measures only ({seen})" if len(related) else
+                                    "no published figure in our sources measures this")
+    row = rows.iloc[0]
+    if not pd.isna(row["low"]) and not pd.isna(row["high"]):
+        inside = row["low"] <= value <= row["high"]
+        # A range across studies brackets the figure without estimating it: inside is partly supported.
+        return Verdict("partly supported" if inside else "contradicted",
+                       f"{value:g} % lies {'inside' if inside else 'outside'} the published range for "
+                       f"{row['measure'][0].lower()}{row['measure'][1:]}, {row['low']:g}–{row['high']:g} % "
+                       f"({row['source_id']}: a {row['interval']}, not one estimate)")
+    gap = abs(value - float(row["estimate"]))
+    verdict = "supported" if gap <= _CLOSE else "partly supported" if gap <= _NEAR else "contradicted"
+    return Verdict(verdict, f"{value:g} % is {gap:g} percentage points from {row['label']}: {row['interval']} "
+                            f"{row['estimate']:g} % ({row['source_id']}); neither figure has an interval")
 
 
 def _percentage_verdicts(tables: dict[str, pd.DataFrame]) -> dict[str, Verdict]:
-    figures, context = tables["article_figures"], tables["burden_context"]
-    compare = burden.article_vs_research(figures, context)
+    """Each of the article's burden percentages (:data:`PERCENT_QUESTIONS`) against the published rows of
+    ``burden_context`` that measure the same thing: inside or outside a published range, or its distance from a
+    published point value; *not found* when no row measures it (the related rows are named)."""
+    figures = tables["article_figures"].set_index("id")
+    # The rows as notebook 01 charts them: a mean with its standard error carries its 95 % interval.
+    compare = burden.article_vs_research(tables["article_figures"], tables["burden_context"])
     out = {}
-    lifetime = compare[(compare["article_id"] == "lifetime_prevalence")
-                       & compare["measure"].str.startswith("Lifetime")]
-    if lifetime.empty:
-        out["lifetime_prevalence"] = Verdict("not found", "no published lifetime figure in our sources")
-    else:
-        row = lifetime.iloc[0]
-        verdict = "partly supported" if bool(row["inside"]) else "contradicted"
-        bounds = f"{row['low']:g}–{row['high']:g} %"
-        reason = (f"inside the published lifetime range {bounds} ({row['source_id']}), near its top; no pooled figure"
-                  if row["inside"] else f"outside the published lifetime range {bounds}")
-        out["lifetime_prevalence"] = Verdict(verdict, reason)
-    non_specific = compare[compare["article_id"] == "non_specific"]
-    value = float(figures.set_index("id").loc["non_specific", "value"])
-    if non_specific.empty:
-        out["non_specific"] = Verdict("not found", "no published figure in our sources")
-    else:
-        row = non_specific.iloc[0]
-        gap = abs(value - float(row["estimate"]))
-        verdict = "supported" if gap <= 1 else "partly supported" if gap <= 5 else "contradicted"
-        out["non_specific"] = Verdict(verdict, f"close to the WHO's approximate {row['estimate']:g} % "
-                                               f"({row['source_id']}); neither figure has an interval")
-    distress = context[context["article_figure_id"] == "psychological_distress"]
-    out["psychological_distress"] = Verdict("not found", "no published figure asks the same question of the same "
-                                            f"group; {len(distress)} survey figures on related questions only")
+    for key, measure in PERCENT_QUESTIONS.items():
+        linked = compare[compare["article_id"] == key]
+        same = linked["measure"] == measure
+        out[key] = _percentage_verdict(float(figures.loc[key, "value"]), linked[same], linked[~same])
     return out
 
 
@@ -270,8 +318,9 @@ def _newest_source_date(rows: pd.DataFrame) -> str:
 def _training_verdict(tables: dict[str, pd.DataFrame]) -> dict[str, Verdict]:
     """The article's training hours against the enacted minimums in ``training_hours``: a state that sets the same
     number makes the claim partly supported (the article says most states, and the table covers only the states
-    read; the other permitting jurisdictions are counted from ``us_states`` and said to be unread), none of the states
-    read *not found*. The evidence is dated by the newest source behind the requirements in force."""
+    read; the other permitting jurisdictions are counted from ``us_states`` and said to be unread), *supported* only
+    when more than half of all permitting jurisdictions, read or not, are known to set it; none of the states read
+    is *not found*. The evidence is dated by the newest source behind the requirements in force."""
     hours = tables["training_hours"]
     stated = float(tables["article_figures"].set_index("id").loc["training_hours", "value"])
     seen = regulation.hours_vs_article(hours, stated)
@@ -283,37 +332,56 @@ def _training_verdict(tables: dict[str, pd.DataFrame]) -> dict[str, Verdict]:
               f"{seen['high']:g} h); the other {unread} permitting jurisdictions were not read")
     if seen["equal"]:
         kinds = " and ".join(seen["equal_kinds"])
-        return {"training_hours": Verdict("partly supported",
+        most = len(seen["equal"]) > (seen["n_states"] + unread) / 2  # the article says "most states"
+        return {"training_hours": Verdict("supported" if most else "partly supported",
                                           f"{', '.join(seen['equal'])} set {stated:g} h ({kinds} source); {spread}",
                                           "", as_of)}
     return {"training_hours": Verdict("not found", f"no state read sets {stated:g} h: {spread}", "", as_of)}
 
 
 def _side_effect_verdicts(tables: dict[str, pd.DataFrame]) -> dict[str, Verdict]:
+    """Each side effect the article lists against ``adverse_events``: *supported* when a study counts it (the
+    rates, with their denominators, are the reason), *not found* when none does (the studies read are named)."""
     out = {}
     adverse = tables["adverse_events"]
     items = tables["article_items"]
+    studies = ", ".join(dict.fromkeys(adverse["study"]))
     for row in items[items["figure_id"] == "side_effects"].itertuples():
         seen = adverse[adverse["article_item_id"] == row.id]
         if seen.empty:
-            out[row.id] = Verdict("not found", "not counted by the surveys in our sources")
+            out[row.id] = Verdict("not found", f"not among the events counted by {studies}")
         else:
-            rates = ", ".join(f"{r.study} {r.events_per_100_treatments:g} per 100" for r in seen.itertuples())
-            out[row.id] = Verdict("supported", f"counted in prospective surveys: {rates}")
+            rates = ", ".join(f"{r.study} {r.events_per_100_treatments:g} per 100 {r.denominator_unit} "
+                              f"({r.event.lower()})" for r in seen.itertuples())
+            out[row.id] = Verdict("supported", f"counted: {rates}")
     return out
 
 
-_TABLES = ["article_figures", "burden_context", "us_states", "training_hours", "adverse_events", "article_items"]
+#: The tables the verdict rules read (besides the Summary-of-Findings table).
+TABLES = ["claims", "article_figures", "burden_context", "us_states", "training_hours", "adverse_events",
+          "article_items"]
 
 
-def computed_verdicts(data_dir: str | Path | None = None) -> dict[str, Verdict]:
-    """Claim id -> :class:`Verdict`, computed from the data for every claim a rule covers."""
-    tables = {name: data.load(name, data_dir) for name in _TABLES}
-    tables["summary_of_findings"] = evidence.summary_of_findings(data_dir)
+def load_tables(data_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
+    """The tables the verdict rules read (:data:`TABLES`), loaded and validated, with the checked SoF table."""
+    every = data.load_all(data_dir)  # the package is validated once, not once per table
+    tables = {name: every[name] for name in TABLES}
+    tables["summary_of_findings"] = evidence.summary_of_findings(table=every["summary_of_findings"])
+    return tables
+
+
+def verdicts_from(tables: dict[str, pd.DataFrame]) -> dict[str, Verdict]:
+    """Claim id -> :class:`Verdict` for every claim a rule covers, from tables as :func:`load_tables` gives them
+    (the rules themselves: no file is read, so a test or a what-if can hand in edited tables)."""
     out: dict[str, Verdict] = {}
     for rule in (_percentage_verdicts, _state_verdicts, _training_verdict, _side_effect_verdicts, _sof_verdicts):
         out.update(rule(tables))
     return out
+
+
+def computed_verdicts(data_dir: str | Path | None = None) -> dict[str, Verdict]:
+    """Claim id -> :class:`Verdict`, computed from the data for every claim a rule covers."""
+    return verdicts_from(load_tables(data_dir))
 
 
 def _text(value) -> str:
@@ -324,9 +392,10 @@ def disagreements(data_dir: str | Path | None = None) -> list[str]:
     """Ledger rows that disagree with the data, as readable lines (empty: all agree): a stored verdict, SoF link
     or evidence date other than the computed one; a *not found* without what was searched; a SoF id that does
     not exist; a verdict on evidence that names no SoF row."""
-    claims = data.load("claims", data_dir)
-    sof_ids = set(data.load("summary_of_findings", data_dir)["sof_id"])
-    computed = computed_verdicts(data_dir)
+    tables = load_tables(data_dir)
+    claims = tables["claims"]
+    sof_ids = set(tables["summary_of_findings"]["sof_id"])
+    computed = verdicts_from(tables)
     problems = []
     for row in claims.to_dict("records"):
         where = f"claims.csv, claim {row['id']}"
@@ -352,10 +421,19 @@ def disagreements(data_dir: str | Path | None = None) -> list[str]:
     return problems
 
 
+def stale_reasons(data_dir: str | Path | None = None) -> list[str]:
+    """Computed claims whose stored ``reason`` is not the one the rules give, as readable lines (empty: all agree).
+    The ledger's reader sees the stored reason, so it must be the rule's own words, never a sentence typed beside
+    it; kept apart from :func:`disagreements` so that a change of wording is told apart from a change of verdict."""
+    tables = load_tables(data_dir)
+    claims = tables["claims"].set_index("id")
+    return [f"claims.csv, claim {key}: stored reason {_text(claims.loc[key, 'reason'])!r}, the rules give "
+            f"{got.reason!r}" for key, got in verdicts_from(tables).items()
+            if key in claims.index and _text(claims.loc[key, "reason"]) != got.reason]
+
+
 def ledger(data_dir: str | Path | None = None) -> pd.DataFrame:
-    """The ledger as a reader takes it in: verdict, claim, reason, scope, the evidence's date, where to read more."""
-    claims = data.load("claims", data_dir)
-    order = {v: i for i, v in enumerate(VERDICTS)}
-    out = claims.assign(rank=claims["verdict"].map(order))
-    return out[["verdict", "claim", "reason", "scope", "evidence_as_of", "sof_ids", "notebook", "section", "as_of",
-                "review_by"]]
+    """The ledger as a reader takes it in, in the table's order: verdict, claim, reason, scope, the evidence's date,
+    the SoF rows, where to read more, when it was checked and when to check again."""
+    return data.load("claims", data_dir)[["verdict", "claim", "reason", "scope", "evidence_as_of", "sof_ids",
+                                          "notebook", "section", "as_of", "review_by"]]

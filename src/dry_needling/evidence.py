@@ -59,34 +59,29 @@ def smd_to_points(smd: float, sd: float = 2.0) -> float:
 
 # --- printed intervals -------------------------------------------------------------------------
 
-def _scale(values, measure: str):
-    if measure in {"RR", "OR", "HR"}:
-        return [math.log(v) for v in values]
-    return list(values)
+#: Ratio measures: no effect is 1, and intervals are symmetric on the log scale.
+_RATIOS = {"RR", "OR", "HR"}
 
 
-def interval_consistency(estimate: float | None, ci_low: float | None, ci_high: float | None, measure: str = "SMD",
+def interval_consistency(estimate: float | None, ci_low: float | None, ci_high: float | None, measure: str,
                          decimals: int = 2) -> str:
     """'consistent', 'inconsistent' or 'not checkable' for a printed estimate and 95 % CI.
 
     On the analysis scale (the difference itself for MD and SMD, the log for ratios) a pooled
     estimate sits in the middle of its Wald interval. With every number rounded to ``decimals``
     places, ``2*estimate - low - high`` can differ from 0 by at most 2 units of the last decimal;
-    more than that means one printed bound (or the estimate) is probably a typo."""
+    more than that means one printed bound (or the estimate) is probably a typo. For a ratio the same
+    rounding moves the logarithms by at most ``2 units / smallest value``."""
     if estimate is None or ci_low is None or ci_high is None or any(pd.isna(v) for v in (estimate, ci_low, ci_high)):
         return "not checkable"
     values = [estimate, ci_low, ci_high]
-    if measure in {"RR", "OR", "HR"}:
+    e, lo, hi = values
+    unit = 10 ** -decimals
+    if measure in _RATIOS:
         if min(values) <= 0:
             return "not checkable"
-        # Ratios are printed rounded on the natural scale; allow the rounding error on the log scale.
-        e, lo, hi = values
-        unit = 10 ** -decimals
-        slack = 2 * unit / min(values)
         d = 2 * math.log(e) - math.log(lo) - math.log(hi)
-        return "consistent" if abs(d) <= slack + 1e-12 else "inconsistent"
-    e, lo, hi = _scale(values, measure)
-    unit = 10 ** -decimals
+        return "consistent" if abs(d) <= 2 * unit / min(values) + 1e-12 else "inconsistent"
     return "consistent" if abs(2 * e - lo - hi) <= 2 * unit + 1e-9 else "inconsistent"
 
 
@@ -97,24 +92,28 @@ def symmetric_alternatives(estimate: float, ci_low: float, ci_high: float) -> li
 
 
 def favours_dry_needling(row: Mapping[str, Any]) -> str:
-    """'favours dry needling', 'favours comparator', 'uncertain' (CI crosses 0), 'not reported'
-    or 'not applicable'.
+    """'favours dry needling', 'favours comparator', 'uncertain' (the interval reaches no difference, 0),
+    'not reported' or 'not applicable', for a difference (MD or SMD; ``row`` needs ``estimate``, ``ci_low``,
+    ``ci_high``, ``favours_dn_when`` and ``measure``). A ratio measure is refused: its no-effect value is 1.
 
-    An interval flagged by :func:`interval_consistency` counts as excluding no effect only if
-    *both* of its :func:`symmetric_alternatives` do: a bound that is probably a typo does not make
-    a result significant."""
+    An interval that touches 0 does not exclude it. An interval flagged by :func:`interval_consistency` counts
+    as excluding no effect only if *both* of its :func:`symmetric_alternatives` do, on the same side: a bound that
+    is probably a typo does not make a result significant."""
     est, lo, hi, direction = row["estimate"], row["ci_low"], row["ci_high"], row["favours_dn_when"]
     if pd.isna(est) or pd.isna(lo) or pd.isna(hi):
         return "not reported"
     if direction == "not applicable":
         return "not applicable"
+    if row["measure"] in _RATIOS:
+        raise ValueError(f"favours_dry_needling reads differences (MD, SMD), not a ratio ({row['measure']}): "
+                         "its no-effect value is 1")
     intervals = [(lo, hi)]
-    if interval_consistency(est, lo, hi, row.get("measure", "SMD")) == "inconsistent":
+    if interval_consistency(est, lo, hi, row["measure"]) == "inconsistent":
         intervals = symmetric_alternatives(est, lo, hi)
-    if any(a < 0 < b for a, b in intervals):
+    sides = {"negative" if b < 0 else "positive" if a > 0 else "uncertain" for a, b in intervals}
+    if len(sides) > 1 or sides == {"uncertain"}:
         return "uncertain"
-    below = hi < 0
-    return "favours dry needling" if below == (direction == "negative") else "favours comparator"
+    return "favours dry needling" if sides == {direction} else "favours comparator"
 
 
 # --- certainty and wording -----------------------------------------------------------------------
@@ -284,12 +283,10 @@ def _blank(value) -> bool:
     return value is None or (not isinstance(value, str) and pd.isna(value)) or str(value).strip() == ""
 
 
-def _printed_levels(text: str) -> list[str]:
-    """The GRADE levels a source's own words name ('very low to moderate' -> very low, moderate)."""
-    text = text.lower()
-    levels = ["very low"] if "very low" in text else []
-    text = text.replace("very low", "")
-    return levels + [lvl for lvl in ("high", "moderate", "low") if re.search(rf"\b{lvl}\b", text)]
+def _lowest_printed_level(text: str) -> str | None:
+    """The lowest GRADE level a source's own words name ('very low to moderate' -> 'very low'); None if none."""
+    named = [lvl for lvl in CERTAINTY_LEVELS if re.search(rf"\b{lvl}\b", text.lower())]
+    return max(named, key=CERTAINTY_LEVELS.index) if named else None
 
 
 def sof_problems(sof: pd.DataFrame) -> list[str]:
@@ -325,8 +322,7 @@ def sof_problems(sof: pd.DataFrame) -> list[str]:
             if certainty == "not assessed":
                 problems.append(f"{where}: graded by the review authors but certainty 'not assessed'")
             else:
-                printed = _printed_levels(str(row["certainty_as_printed"]))
-                lowest = max(printed, key=CERTAINTY_LEVELS.index) if printed else None
+                lowest = _lowest_printed_level(str(row["certainty_as_printed"]))
                 if lowest is None:
                     problems.append(f"{where}: graded by the review authors, but certainty_as_printed names no level")
                 elif lowest != certainty:
@@ -365,13 +361,13 @@ class SummaryOfFindingsError(ValueError):
     """The SoF table breaks one of :func:`sof_problems`' rules."""
 
 
-def summary_of_findings(data_dir: str | Path | None = None) -> pd.DataFrame:
+def summary_of_findings(data_dir: str | Path | None = None, *, table: pd.DataFrame | None = None) -> pd.DataFrame:
     """``data/summary_of_findings.csv``, validated by the data package and by :func:`sof_problems`, with the
     ``finding`` and GRADE ``statement`` of each row added. Raises :class:`SummaryOfFindingsError` listing every
-    broken rule."""
+    broken rule. ``table``: the table already loaded by ``data.load`` or ``data.load_all`` (not read again)."""
     from . import data
 
-    sof = data.load("summary_of_findings", data_dir)
+    sof = data.load("summary_of_findings", data_dir) if table is None else table
     problems = sof_problems(sof)
     if problems:
         raise SummaryOfFindingsError("\n".join(problems))
@@ -419,8 +415,9 @@ def sof_by_comparison(sof: pd.DataFrame) -> pd.DataFrame:
     """The table in reading order: comparisons as :data:`SOF_COMPARISON_ORDER`, then outcome, headline rows first."""
     rank = {c: i for i, c in enumerate(SOF_COMPARISON_ORDER)}
     outcomes = {o: i for i, o in enumerate(_OUTCOME_ORDER)}
+    # Sorting on several columns is always stable in pandas: rows that tie keep the table's order.
     return sof.assign(_c=sof["comparison"].map(rank), _o=sof["outcome"].map(outcomes), _h=~sof["headline"]).sort_values(
-        ["_c", "_o", "_h"], kind="stable").drop(columns=["_c", "_o", "_h"])
+        ["_c", "_o", "_h"]).drop(columns=["_c", "_o", "_h"])
 
 
 def rule_of_three(n: int) -> float:

@@ -135,7 +135,7 @@ def compare_with_print(arms: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFr
             rounded = round(float(value), d)
             rows.append({"analysis_id": ref.analysis_id, "statistic": name, "printed": str(text),
                          "ours": float(value), "ours_rounded": f"{rounded:.{d}f}",
-                         "matches": math.isclose(rounded, float(text), abs_tol=10 ** -(d + 6))})
+                         "matches": rounded == float(text)})  # both the double nearest the printed decimal
     return pd.DataFrame(rows)
 
 

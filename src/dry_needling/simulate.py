@@ -203,7 +203,7 @@ def draw_random_numbers(n_trials: int, n_per_arm: int, seed: int | None = 0) -> 
     _check_size(n_trials, n_per_arm)
     rng = np.random.default_rng(_seed(seed))
     shape = (n_trials, 2, n_per_arm)
-    return rng.random(shape), rng.standard_normal(shape, dtype=np.float64)
+    return rng.random(shape), rng.standard_normal(shape)  # both float64, NumPy's default
 
 
 def simulate_trials(n_trials: int, n_per_arm: int, true_effect: float, expectation_effect: float,
@@ -215,7 +215,8 @@ def simulate_trials(n_trials: int, n_per_arm: int, true_effect: float, expectati
     ``bang_sham`` (each arm's Bang index from its simulated guesses), ``believe_active_active``
     and ``believe_active_sham`` (share in each arm who guessed "active"), ``mean_active`` and
     ``mean_sham``. Effects are in the outcome's units (e.g. points on a 0-10 pain scale);
-    ``sd`` is the between-participant standard deviation. Same ``seed``, same result.
+    ``sd`` is the between-participant standard deviation (default 1: effects in standard deviations).
+    Same ``seed``, same result.
     """
     n_trials = _whole(n_trials, "n_trials")
     n = _whole(n_per_arm, "n_per_arm")
