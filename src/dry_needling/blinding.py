@@ -186,11 +186,15 @@ def interval_label(method: str, ci_low: float, ci_high: float) -> str:
 
 def bang_scenario(estimate: float | Fraction) -> str:
     """The scenario of a point estimate by the +/-0.2 rule: 'unblinded' (BI >= 0.2), 'opposite guessing'
-    (BI <= -0.2) or 'random guessing'. A classification of the point only; the interval decides what can
-    be claimed (:func:`interval_label`)."""
-    if isinstance(estimate, float) and math.isnan(estimate):
+    (BI <= -0.2) or 'random guessing' ('undefined' for NaN). A classification of the point only; the interval
+    decides what can be claimed (:func:`interval_label`). A :class:`~fractions.Fraction` is compared exactly; a
+    float as the decimal it prints as, so a printed 0.2 is on the boundary, and 0.1999 below it."""
+    if isinstance(estimate, Fraction):
+        value = estimate  # exact, as bang_index passes it: (c - i) / n
+    elif math.isnan(estimate):
         return "undefined"
-    value = Fraction(estimate).limit_denominator(10**9)
+    else:
+        value = Fraction(repr(float(estimate)))  # the number as written: 0.2 is 1/5, not the float just above it
     if value >= _RANDOM_BAND:
         return "unblinded"
     if value <= -_RANDOM_BAND:
@@ -299,7 +303,7 @@ def james_index(table: ArrayLike, confidence: float = 0.95, weights: ArrayLike |
     confidence : float, default 0.95
         Confidence level of the interval.
     weights : array_like, shape (3, 2), optional
-        Cell weights; default :data:`JAMES_WEIGHTS` (0 correct, 0.5 incorrect, 1 don't know).
+        Cell weights of at least 0; default :data:`JAMES_WEIGHTS` (0 correct, 0.5 incorrect, 1 don't know).
     alternative : {"two-sided", "greater", "less"}
         Two-sided interval or a one-sided bound.
 
@@ -332,14 +336,15 @@ def james_index(table: ArrayLike, confidence: float = 0.95, weights: ArrayLike |
     """
     x = _table(table)
     w = JAMES_WEIGHTS if weights is None else np.asarray(weights, dtype=float)
-    if w.shape != (3, 2) or not np.all(np.isfinite(w)):
-        raise ValueError(f"weights must be a 3 x 2 table of finite numbers, got shape {w.shape}")
+    if w.shape != (3, 2) or not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError(f"weights must be a 3 x 2 table of finite numbers of at least 0, got {w.tolist()}")
     z, z_one = _z(confidence, alternative)
     total = x.sum()
-    if np.all(x[:2] == 0) and np.all(x[2] > 0):
+    if not x[:2].any():  # only "don't know" answers (each arm has some: _table refuses an arm without answers)
         estimate, se = 1.0, 0.0
     else:
-        with np.errstate(divide="ignore", invalid="ignore"):
+        # A degenerate table gives 0/0 (NaN, labelled undefined); with weights of at least 0 nothing else divides by 0.
+        with np.errstate(invalid="ignore"):
             estimate, se = _james(x / total, w[:2], total)
     low, high = _interval(estimate, se, z, alternative, (0.0, 1.0))
     interpretation = ("undefined for this table" if math.isnan(estimate) or math.isnan(se)
@@ -349,11 +354,7 @@ def james_index(table: ArrayLike, confidence: float = 0.95, weights: ArrayLike |
 
 
 def _table(table) -> np.ndarray:
-    try:
-        raw = np.asarray(table, dtype=object)
-    except (TypeError, ValueError) as exc:  # ragged input
-        raise ValueError(f"table must be 3 x 2 counts (rows: guessed active, guessed sham, don't know; "
-                         f"columns: active, sham): {exc}") from None
+    raw = np.asarray(table, dtype=object)  # object: a bool stays a bool (refused), a ragged table gets a short shape
     if raw.shape != (3, 2):
         raise ValueError("table must be 3 x 2 counts (rows: guessed active, guessed sham, don't know; "
                          f"columns: active, sham), got shape {raw.shape}")
