@@ -128,3 +128,20 @@ def test_a_failure_in_the_browser_is_one_line(tmp_path, monkeypatch):
     message = str(info.value)
     assert message.startswith("printing the PDFs failed in Chromium: ") and "\n" not in message, message
     assert not list(tmp_path.glob("*.pdf"))
+
+
+def test_closing_the_printer_leaves_no_event_loop_open():
+    """Printer.close() once made a new event loop in the calling thread (asyncio.wrap_future outside a loop) and left
+    it open; the garbage collector then failed an unrelated later test with 'unclosed event loop'."""
+    import asyncio
+    import gc
+
+    def open_loops() -> set[int]:
+        gc.collect()
+        return {id(o) for o in gc.get_objects() if isinstance(o, asyncio.AbstractEventLoop) and not o.is_closed()}
+
+    before = open_loops()
+    printer = report.Printer()
+    printer.close()
+    printer._thread.join()  # the printing thread closes its own loop as it ends
+    assert open_loops() <= before

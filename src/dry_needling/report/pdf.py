@@ -246,9 +246,13 @@ class Printer:
             except Exception:  # noqa: BLE001
                 pass
 
+        async def launched() -> None:
+            # wrap_future inside the printer's loop: called in the main thread it would make (and leave open) a
+            # new event loop there, which the garbage collector later reported as "unclosed event loop"
+            await asyncio.wait_for(asyncio.wrap_future(self._launched), 30)
+
         try:
-            asyncio.run_coroutine_threadsafe(asyncio.wait_for(asyncio.wrap_future(self._launched), 30),
-                                             self._loop).result(35)
+            asyncio.run_coroutine_threadsafe(launched(), self._loop).result(35)
         except BaseException:  # noqa: BLE001  (a launch that failed or hangs: nothing more to wait for)
             pass
         try:
