@@ -108,3 +108,27 @@ def test_more_signals_during_the_clean_up_change_nothing(sandbox, second):
     while any(_alive(k) for k in kernels) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [k for k in kernels if _alive(k)]
+
+
+def test_an_interrupt_inside_the_import_lock_is_raised_once_the_lock_is_free(monkeypatch):
+    """A KeyboardInterrupt raised while the import system holds its lock leaves the lock taken and every later
+    import hangs (a build hung after a Ctrl-C 0.15 s in). The handler sends the signal again a moment later, and
+    only then raises."""
+    import _imp
+
+    from dry_needling import report
+
+    monkeypatch.setattr(report, "_INTERRUPTED", False)
+    previous = signal.signal(signal.SIGINT, report._raise_interrupt)
+    try:
+        _imp.acquire_lock()
+        try:
+            report._raise_interrupt(signal.SIGINT, None)  # deferred: no exception while the lock is held
+            assert report._INTERRUPTED is False
+        finally:
+            _imp.release_lock()
+        with pytest.raises(KeyboardInterrupt):
+            time.sleep(5)  # the signal comes again 20 ms later, now raised
+        assert report._INTERRUPTED is True
+    finally:
+        signal.signal(signal.SIGINT, previous)

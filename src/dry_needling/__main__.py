@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import _imp
 import os
 import signal
 import sys
+import threading
 
 # Ctrl-C and `kill` are handled from the first line on, before any heavy import: the first signal unwinds the
 # command (which cleans up), every later one is only noted, and the run ends with one line and exit 130.
@@ -30,6 +32,10 @@ def _stop(signum, frame):
     if not _RUNNING:  # still starting up: nothing to clean up yet
         os.write(2, (INTERRUPTED[_command(sys.argv[1:])] + "\n").encode())
         os._exit(130)
+    if _imp.lock_held():  # raising now could leave the import lock taken (see report._interrupt_later): ask again
+        _STOPPING.clear()
+        threading.Timer(0.02, os.kill, (os.getpid(), signum)).start()
+        return
     raise KeyboardInterrupt
 
 

@@ -22,8 +22,11 @@ by :mod:`dry_needling.notebooks`. This module holds the public API and the comma
 
 from __future__ import annotations
 
+import _imp
 import argparse
+import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -55,12 +58,27 @@ _INTERRUPTED = False
 
 def _raise_interrupt(signum: int, frame: object) -> None:
     """The first Ctrl-C or kill unwinds the build (which cleans up); later ones, during that clean-up, are noted
-    and change nothing (they used to cut the clean-up: a ZeroMQ abort, exit 134, or exit 143)."""
+    and change nothing (they used to cut the clean-up: a ZeroMQ abort, exit 134, or exit 143). A signal that
+    arrives while the import system holds its lock is asked for again a moment later (:func:`_interrupt_later`)."""
     global _INTERRUPTED
     if _INTERRUPTED:
         return
+    if _interrupt_later(signum):
+        return
     _INTERRUPTED = True
     raise KeyboardInterrupt
+
+
+def _interrupt_later(signum: int) -> bool:
+    """True (and the signal sent again in 20 ms) when raising now could leave the import lock taken.
+
+    A KeyboardInterrupt raised inside importlib's own clean-up (a module lock's callback, which holds the global
+    import lock) is reported as "Exception ignored" and leaves that lock held: every later import, in every thread,
+    then waits for ever (a build hung after a Ctrl-C 0.15 s into it, while the PDF printer imported Playwright)."""
+    if not _imp.lock_held():
+        return False
+    threading.Timer(0.02, os.kill, (os.getpid(), signum)).start()
+    return True
 
 
 def main(args: argparse.Namespace | None = None) -> int:
