@@ -291,8 +291,9 @@ DISCERN_QUESTIONS = [
     ("Does it refer to areas of uncertainty?", "yes", [("05", "What the evidence says"),
                                                        ("03", "Why needle trials are hard to blind")],
      "Certainty is stated in GRADE's words, and the blinding problem has two notebooks of its own."),
-    ("Does it describe how each treatment works?", "no", [],
-     "Proposed mechanisms of dry needling are outside this collection's scope."),
+    ("Does it describe how each treatment works?", "partly", [("05", "What the evidence says")],
+     "The four mechanisms the article proposes are each checked against the study found for it (healthy "
+     "volunteers, neck muscles or animals); how dry needling works is not explained beyond them."),
     ("Does it describe the benefits of each treatment?", "yes", [("05", "What the evidence says")],
      "Pooled effects on pain and function, with their certainty, and what they mean on a 0-10 pain scale."),
     ("Does it describe the risks of each treatment?", "yes", [("05", "What the evidence says")],
@@ -300,8 +301,9 @@ DISCERN_QUESTIONS = [
     ("Does it describe what happens without treatment?", "partly", [("01", "How common is back pain?"),
                                                                     ("05", "What the evidence says")],
      "Comparisons with no intervention are shown; the natural course of back pain is not described."),
-    ("Does it describe how treatment choices affect quality of life?", "no", [],
-     "Quality-of-life outcomes are not covered."),
+    ("Does it describe how treatment choices affect quality of life?", "partly", [("05", "What the evidence says")],
+     "One summary-of-findings row (Yu 2023, quality of life against sham at 6 months, very low certainty); no "
+     "other quality-of-life outcome was read."),
     ("Is it clear that there may be more than one treatment choice?", "partly", [("05", "What the evidence says")],
      "Comparisons with other treatments and guideline recommendations are shown; other treatments are not "
      "described in their own right."),
