@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import csv
 import shutil
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
@@ -47,19 +45,20 @@ def test_a_data_change_that_changes_a_verdict_fails(tmp_path):
     assert any("claim state_ca" in p and "'outdated'" in p for p in problems), problems
 
 
-def test_stale_rows_are_listed_as_a_warning():
+def test_stale_rows_are_listed_as_a_warning(capsys):
     rows = staleness.overdue("2030-01-01")
     tables = {r.table for r in rows}
     assert {"us_states", "training_facts", "claims", "recommendations", "prohibiting_counts"} <= tables
     assert staleness.overdue("2026-11-29") == []
     assert staleness.next_review() <= min(r.review_by for r in rows)
-    result = subprocess.run([sys.executable, "-m", "dry_needling", "validate", "--stale", "--as-of", "2030-01-01"],
-                            capture_output=True, text=True, cwd=paths.ROOT)
-    assert result.returncode == 0
-    assert "past their review date as of 2030-01-01" in result.stdout and "us_states.csv, OR" in result.stdout
-    bad = subprocess.run([sys.executable, "-m", "dry_needling", "validate", "--as-of", "tomorrow"],
-                         capture_output=True, text=True, cwd=paths.ROOT)
-    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+    # The command line, called in this process (tests/test_validation.py runs the real process).
+    from dry_needling.__main__ import main
+
+    assert main(["validate", "--stale", "--as-of", "2030-01-01"]) == 0
+    out = capsys.readouterr().out
+    assert "past their review date as of 2030-01-01" in out and "us_states.csv, OR" in out
+    assert main(["validate", "--as-of", "tomorrow"]) == 2
+    assert "YYYY-MM-DD" in capsys.readouterr().err
 
 
 def _copy(tmp_path):

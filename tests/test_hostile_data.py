@@ -433,6 +433,7 @@ def test_a_malformed_row_is_one_line(pkg, capsys, row, kind):
 
 # --- issue 23: a pattern that would hang Python's re, number cells, formulas -------------------
 
+@pytest.mark.slow  # a fresh Python process
 def test_a_catastrophic_pattern_is_checked_in_linear_time(pkg):
     """``(a+)+b`` against 32 a's backtracks for hours in Python's re; RE2 answers at once. A real process with a
     time limit, so that a regression fails instead of hanging the suite."""

@@ -147,19 +147,23 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_cli_valid_data_exits_0(tmp_path):
-    result = _cli(cwd=tmp_path)
+@pytest.mark.parametrize("cli", [_cli_in_process, pytest.param(_cli, marks=pytest.mark.slow, id="real-process")])
+def test_cli_valid_data_exits_0(tmp_path, cli):
+    result = cli(cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "valid" in result.stdout
 
 
-@pytest.mark.parametrize("case", ["out_of_range", "non_numeric", "missing_column", "missing_file",
-                                  "unknown_source", "duplicate_id", "empty_file", "garbage_bytes"])
-def test_cli_bad_data_exits_1_with_located_lines_and_writes_nothing(data_copy, case):
+@pytest.mark.parametrize(("case", "cli"), [
+    *((case, _cli_in_process) for case in ["out_of_range", "non_numeric", "missing_column", "missing_file",
+                                           "unknown_source", "duplicate_id", "empty_file", "garbage_bytes"]),
+    pytest.param("out_of_range", _cli, marks=pytest.mark.slow, id="out_of_range-real-process"),
+])
+def test_cli_bad_data_exits_1_with_located_lines_and_writes_nothing(data_copy, case, cli):
     _break(data_copy, case)
     workdir = data_copy.parent
     before = _snapshot(workdir)
-    result = (_cli if case == "out_of_range" else _cli_in_process)("data", cwd=workdir)  # one real process
+    result = cli("data", cwd=workdir)
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
     lines = result.stdout.strip().splitlines()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
@@ -32,12 +33,17 @@ MONO: dict[str, Any] = {"family": "DejaVu Sans Mono"}
 
 def _text_width(text: str, size: float = FONT, weight: str = "normal", family: str = "DejaVu Sans") -> float:
     """Width in inches of the longest line of ``text`` set in ``size`` points (font metrics, no renderer)."""
+    return max((_line_width(line, size, weight, family) for line in text.split("\n") if line), default=0.0) / 72
+
+
+@functools.lru_cache(maxsize=4096)
+def _line_width(line: str, size: float, weight: str, family: str) -> float:
+    """Width in points of one line (the outline's extent: about 4 ms a line, and a wrap measures the same
+    candidate lines again and again, so each is measured once per process)."""
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextPath
 
-    prop = FontProperties(family=family, weight=weight, size=size)
-    return max((TextPath((0, 0), line, prop=prop).get_extents().width for line in text.split("\n") if line),
-               default=0.0) / 72
+    return TextPath((0, 0), line, prop=FontProperties(family=family, weight=weight, size=size)).get_extents().width
 
 
 def _wrap(text: str, width_in: float, size: float = FONT, weight: str = "normal", family: str = "DejaVu Sans") -> str:
