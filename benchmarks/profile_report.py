@@ -44,9 +44,6 @@ def main() -> None:
     top = int(sys.argv[1]) if len(sys.argv) > 1 else 40
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["DRY_NEEDLING_BUILD"] = tmp  # an empty build folder: no cache, no previous report
-        from dry_needling.data.descriptor import _import_jsonschema
-
-        _import_jsonschema()  # as each worker does
         _in_process()
         from dry_needling import report
 

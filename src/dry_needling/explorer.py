@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from PIL import Image
 
-from . import charts
 from .simulate import expected_observed_effect, simulate_trials
+
+# matplotlib, Pillow and the chart style are imported by the explorer itself, not by this module: the report's
+# build reads :func:`sliders` and should not pay matplotlib's import (about 0.7 s) for three slider definitions.
 
 __all__ = ["UnblindingExplorer", "ExplorerState", "Slider", "sliders"]
 
@@ -83,6 +82,10 @@ class UnblindingExplorer:
         self.bins = np.linspace(true_effect - spread - max_expectation, true_effect + spread + max_expectation, 81)
         peak = n_trials * (self.bins[1] - self.bins[0]) / (sd * np.sqrt(2 / n_per_arm) * np.sqrt(2 * np.pi))
         self._blinded_cache: dict[float, np.ndarray] = {}
+        import matplotlib.pyplot as plt
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        from . import charts
 
         with charts.house_style():  # the style applies to this figure only, not to the caller's matplotlib
             self.figure = plt.Figure(figsize=(8, 4), dpi=100)
@@ -143,6 +146,8 @@ class UnblindingExplorer:
         for artist in (self._blinded, self._chosen, self._blinded_line, self._chosen_line):
             self.ax.draw_artist(artist)
         self.figure.draw_artist(self._title)
+        from PIL import Image
+
         buffer = io.BytesIO()
         Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
             buffer, format="PNG", compress_level=1)

@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 MARKER = "UnblindingExplorer("  # a code cell that builds the JupyterLab explorer gets the in-page one
 
 
-def key() -> str:
-    return fingerprint(version("altair"), version("vl-convert-python"), sliders(), bias_expression(), __doc__)
+def key(shown: tuple[Slider, ...] | None = None) -> str:
+    shown = shown or sliders()
+    return fingerprint(version("altair"), version("vl-convert-python"), shown, bias_expression(shown), __doc__)
 
 
 def sliders() -> tuple[Slider, ...]:
@@ -35,17 +36,18 @@ def sliders() -> tuple[Slider, ...]:
     return explorer_sliders()
 
 
-def bias_expression() -> str:
+def bias_expression(shown: tuple[Slider, ...] | None = None) -> str:
     """The Vega expression of the bias: :func:`dry_needling.simulate.unblinding_bias` run on the sliders'
-    Vega parameters (Altair builds the expression from the Python arithmetic)."""
+    Vega parameters (Altair builds the expression from the Python arithmetic). ``shown``: the sliders, if the
+    caller has read them (a build reads them once)."""
     import altair as alt
 
     from ..simulate import unblinding_bias
 
-    return unblinding_bias(**{s.name: alt.param(name=s.name) for s in sliders()}).to_dict()["expr"]
+    return unblinding_bias(**{s.name: alt.param(name=s.name) for s in shown or sliders()}).to_dict()["expr"]
 
 
-def spec() -> dict:
+def spec(given: tuple[Slider, ...] | None = None) -> dict:
     """The Vega-Lite specification (Altair)."""
     import altair as alt
     import pandas as pd
@@ -53,11 +55,12 @@ def spec() -> dict:
     from .. import charts
     from ..simulate import unblinding_bias
 
-    shown = {s.name: s for s in sliders()}
+    given = given or sliders()
+    shown = {s.name: s for s in given}
     params = {s.name: alt.param(name=s.name, value=s.value,
                                 bind=alt.binding_range(min=s.low, max=s.high, step=s.step, name=s.label + " "))
               for s in shown.values()}
-    bias = alt.param(name="bias", expr=bias_expression())
+    bias = alt.param(name="bias", expr=bias_expression(given))
     low, high = shown["expectation_effect"].low, shown["expectation_effect"].high
     grid = pd.DataFrame({"expectation": [low + (high - low) * i / 40 for i in range(41)]})  # the x axis
     line = dict(params, expectation_effect=alt.datum.expectation)  # the bias along the x axis
@@ -90,8 +93,8 @@ def spec() -> dict:
     return chart.to_dict()
 
 
-def spec_js() -> str:
-    data = json.dumps(spec(), sort_keys=True).replace("<", "\\u003c")
+def spec_js(shown: tuple[Slider, ...] | None = None) -> str:
+    data = json.dumps(spec(shown), sort_keys=True).replace("<", "\\u003c")
     return f"window.DN_EXPLORER_SPEC = {data};\n"
 
 
@@ -104,10 +107,10 @@ def bundle_js() -> str:
             + vl_convert.javascript_bundle())  # type: ignore[call-arg]  # (its stub makes the optional snippet required)
 
 
-def initial_bias() -> float:
+def initial_bias(shown: tuple[Slider, ...] | None = None) -> float:
     from ..simulate import expected_observed_effect
 
-    return expected_observed_effect(0.0, **{s.name: s.value for s in sliders()})
+    return expected_observed_effect(0.0, **{s.name: s.value for s in shown or sliders()})
 
 
 #: How the formula's names read on the page.
@@ -115,26 +118,27 @@ _READ_AS = {"expectation_effect": "expectation effect", "bang_active": "BI<sub>a
             "bang_sham": "BI<sub>sham</sub>", "*": "×"}
 
 
-def formula_html() -> str:
+def formula_html(shown: tuple[Slider, ...] | None = None) -> str:
     """The bias formula as the page shows it: :func:`bias_expression` with readable names (outer brackets off)."""
     import re
 
-    expression = bias_expression()
+    expression = bias_expression(shown)
     if expression.startswith("(") and expression.endswith(")"):
         expression = expression[1:-1]
     return re.sub(r"[A-Za-z_]+|\*", lambda m: _READ_AS.get(m.group(), html.escape(m.group())), expression)
 
 
-def placeholder() -> str:
-    """The HTML that stands where JupyterLab shows the sliders."""
-    bias = initial_bias()
+def placeholder(given: tuple[Slider, ...] | None = None) -> str:
+    """The HTML that stands where JupyterLab shows the sliders (``given``: the sliders, if already read)."""
+    given = given or sliders()
+    bias = initial_bias(given)
     shown = ("+" if bias >= 0 else "−") + f"{abs(bias):.3f}"
-    start = {s.name: s.value for s in sliders()}
+    start = {s.name: s.value for s in given}
     return (
         '<div class="explorer" id="unblinding-explorer">'
         '<p class="explorer-live"><strong>Try it here.</strong> Move the sliders: the number and the chart are '
         "recomputed in this page, without Python, from the closed form in <code>dry_needling.simulate</code>: "
-        f"bias = {formula_html()}. (JupyterLab's sliders also re-run the simulation.)</p>"
+        f"bias = {formula_html(given)}. (JupyterLab's sliders also re-run the simulation.)</p>"
         f'<p class="explorer-readout">Expected bias: <output id="explorer-bias" aria-live="polite" aria-atomic="true" '
         f'data-value="{bias!r}">'
         f"{html.escape(shown)}</output> points on a 0-10 pain scale</p>"

@@ -51,6 +51,7 @@ from .render import FOOTER_MARK, Page, PageJob, RenderedPage, fill_footer, page_
 if TYPE_CHECKING:
     from nbformat import NotebookNode
 
+    from ..explorer import Slider
     from .workers import Workers
 
 
@@ -101,6 +102,7 @@ class Renderer:
     repository: str | None
     previous: Path
     page_keys: dict[str, str]
+    sliders: tuple[Slider, ...] | None = None  #: the explorer's, read from data/ once per build
     pending: dict[str, _Pending] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -108,7 +110,7 @@ class Renderer:
         """The ``k``-th notebook page can be made: ``text`` is its notebook as stored, ``alt_index`` the figure
         index's alt texts and ``figures_dir`` where its figures' data are (called from any thread)."""
         nb = notebooks.normalise(notebooks.parse_json(text, page.path))
-        explorer_html = explorer.placeholder() if uses_explorer(nb) else ""
+        explorer_html = explorer.placeholder(self.sliders) if uses_explorer(nb) else ""
         own = {name: alt_index[name] for name in notebooks.figures_saved_by(nb) if name in alt_index}
         chrome = {"head_html": site.head(scripts=("vega-bundle.js", "explorer-spec.js", "explorer.js")
                                          if explorer_html else (), notebook=True),
@@ -170,10 +172,11 @@ class Assets:
     made: dict[str, Future[str]] = field(default_factory=dict)
 
     @classmethod
-    def start(cls, previous: Path, manifest: dict[str, Any], stack: ExitStack) -> Assets:
+    def start(cls, previous: Path, manifest: dict[str, Any], stack: ExitStack,
+              sliders: tuple[Slider, ...] | None = None) -> Assets:
         """Reuse the previous report's assets, or start making them: each in a process of its own (vl-convert holds
         the GIL while it bundles, and Altair's import is Python work), beside the page workers."""
-        key = fingerprint(explorer.key(), version("nbconvert"), *builder_code())
+        key = fingerprint(explorer.key(sliders), version("nbconvert"), *builder_code())
         if manifest.get("_assets") == key and all((previous / name).is_file() for name in MADE_ASSETS):
             return cls(key, True)
         from .workers import Workers
@@ -181,7 +184,7 @@ class Assets:
         makers = stack.enter_context(Workers(2, renderer=False))
         assets = cls(key, False)
         assets.made["vega-bundle.js"] = makers.call(explorer.bundle_js)
-        assets.made["explorer-spec.js"] = makers.call(explorer.spec_js)
+        assets.made["explorer-spec.js"] = makers.call(explorer.spec_js, sliders)
         makers.stop()
         return assets
 
@@ -279,10 +282,11 @@ def _build(execute: bool, out_dir: Path, force: bool, pdf: bool, log: Log) -> Pa
         with ExitStack() as stack:
             workers = stack.enter_context(Workers(start=eager))
             printer = stack.enter_context(Printer()) if pdf and eager else None
+            shown = explorer.sliders()  # read from data/ once, for the explorer's assets and its page
             renderer = Renderer(workers, steps.navigation, publish.citations(data_dir), site.repository_url(),
-                                out_dir, page_keys)
+                                out_dir, page_keys, shown)
             render_started = time.perf_counter()
-            assets = Assets.start(out_dir / "assets", manifest, stack)  # first: the longest jobs
+            assets = Assets.start(out_dir / "assets", manifest, stack, shown)  # first: the longest jobs
             alt_now = _alt_texts(figures_dir)
             reused = [(k, page, page.path.read_text(encoding="utf-8")) for k, page in enumerate(steps.pages)
                       if page.path not in steps.todo]
