@@ -27,6 +27,8 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar on -r requirements-dev.txt
 	@echo "[3/3] Installing the dry_needling package (editable)"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@# The report's Vega script bundle, made once per environment from the installed vl-convert (docs/maintenance.md).
+	$(BIN)/python -c "from dry_needling.report.explorer import install_bundle; print('Made', install_bundle())"
 	@touch $(STAMP)
 	@echo "Environment ready."
 

@@ -425,6 +425,26 @@ def test_the_phone_menu_opens_the_sidebar(built, browser):
     context.close()
 
 
+@pytest.mark.slow  # vl-convert bundles for about 1.3 s, twice
+def test_the_vega_bundle_is_vl_converts_own_whether_installed_or_made(tmp_path, monkeypatch):
+    """`make` writes the bundle into the environment once; a build reads it, or makes it where it is missing
+    (a wheel installed without `make`): either way the page gets exactly what vl-convert bundles."""
+    from dry_needling.report import explorer
+
+    made = explorer.make_bundle()
+    assert made.startswith("/* Vega ") and "vegaEmbed" in made and len(made) > 500_000
+    installed = explorer.installed_bundle()
+    assert installed.is_file(), f"make's set-up step did not write {installed}"
+    assert installed.read_text(encoding="utf-8") == made
+    assert explorer.bundle_js() == made
+    monkeypatch.setattr(explorer, "installed_bundle", lambda: tmp_path / "missing" / installed.name)
+    assert explorer.bundle_js() == made
+    monkeypatch.setattr(explorer, "installed_bundle", lambda: tmp_path / "share" / installed.name)
+    assert explorer.install_bundle() == tmp_path / "share" / installed.name
+    assert (tmp_path / "share" / installed.name).read_text(encoding="utf-8") == made
+    assert [p.name for p in (tmp_path / "share").iterdir()] == [installed.name], "no temporary file left behind"
+
+
 def test_the_unblinding_explorer_matches_python_without_a_kernel(built, browser):
     from dry_needling.explorer import sliders
     from dry_needling.simulate import expected_observed_effect

@@ -80,7 +80,8 @@ def _remember(key: str) -> None:
         pass  # a read-only checkout still works; it just validates every time
 
 
-def _ensure_valid(folder: Path) -> dict:
+def _valid(folder: Path) -> tuple[dict, str]:
+    """The descriptor of a valid package and its content key; raises DataValidationError otherwise."""
     descriptor, problems = _read_descriptor(folder)
     if problems or descriptor is None:
         raise DataValidationError(problems)
@@ -93,7 +94,23 @@ def _ensure_valid(folder: Path) -> dict:
             raise DataValidationError(problems)
     if key not in _validated:
         _remember(key)
-    return descriptor
+    return descriptor, key
+
+
+# Tables already read, by folder, content key and name: a build or a notebook loads the same tables many times
+# (the report's footer alone read all 25 tables three times). The key changes with any byte of the package, so a
+# changed file is read again; callers get a copy, so changing a returned frame never changes the next one.
+_frames: dict[tuple[str, str, str], pd.DataFrame] = {}
+_FRAMES_KEEP = 200
+
+
+def _frame(folder: Path, resource: dict, key: str) -> pd.DataFrame:
+    which = (str(folder), key, resource["name"])
+    if which not in _frames:
+        if len(_frames) >= _FRAMES_KEEP:
+            _frames.clear()
+        _frames[which] = _typed_frame(folder, resource)
+    return _frames[which].copy(deep=True)
 
 
 def _typed_frame(folder: Path, resource: dict) -> pd.DataFrame:
@@ -123,10 +140,10 @@ def load(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
     does not validate, and ``KeyError`` naming the known tables if ``name`` is not one of them.
     """
     folder = _data_dir(data_dir)
-    descriptor = _ensure_valid(folder)
+    descriptor, key = _valid(folder)
     for resource in descriptor["resources"]:
         if resource["name"] == name:
-            return _typed_frame(folder, resource)
+            return _frame(folder, resource, key)
     known = ", ".join(r["name"] for r in descriptor["resources"])
     raise KeyError(f"no table named {name!r} in the data package; known tables: {known}")
 
@@ -134,5 +151,5 @@ def load(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
 def load_all(data_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
     """Every table of the data package, validated and typed, keyed by name."""
     folder = _data_dir(data_dir)
-    descriptor = _ensure_valid(folder)
-    return {r["name"]: _typed_frame(folder, r) for r in descriptor["resources"]}
+    descriptor, key = _valid(folder)
+    return {r["name"]: _frame(folder, r, key) for r in descriptor["resources"]}

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import html
 import json
+import sys
 from importlib.metadata import version
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .common import fingerprint
@@ -99,12 +101,38 @@ def spec_js(shown: tuple[Slider, ...] | None = None) -> str:
 
 
 def bundle_js() -> str:
-    """Vega, Vega-Lite and vega-embed as one script, from the installed vl-convert-python."""
+    """Vega, Vega-Lite and vega-embed as one script, from the installed vl-convert-python: the copy made when the
+    environment was set up (:func:`install_bundle`), or made now (about 1.3 CPU seconds) where there is none."""
+    try:
+        return installed_bundle().read_text(encoding="utf-8")
+    except OSError:
+        return make_bundle()
+
+
+def make_bundle() -> str:
+    """The bundle, made by vl-convert-python (its Deno bundler, offline: the libraries are inside its wheel)."""
     import vl_convert
 
     return (f"/* Vega {vl_convert.get_vega_version()}, vega-embed {vl_convert.get_vega_embed_version()} and "
             f"Vega-Lite, bundled by vl-convert-python {version('vl-convert-python')} (BSD-3-Clause). */\n"
             + vl_convert.javascript_bundle())  # type: ignore[call-arg]  # (its stub makes the optional snippet required)
+
+
+def installed_bundle() -> Path:
+    """Where the environment keeps its bundle: beside the installed packages (``sys.prefix``), named by the
+    vl-convert-python version, so that installing another version of vl-convert never serves an old bundle."""
+    return Path(sys.prefix) / "share" / "dry-needling" / f"vega-bundle-vl-convert-{version('vl-convert-python')}.js"
+
+
+def install_bundle() -> Path:
+    """Make the bundle once for this environment (``make``'s set-up step calls this), as a package's built scripts
+    are made once when it is installed, not by every build that uses them."""
+    from ..files import atomic_write
+
+    target = installed_bundle()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(target, make_bundle())
+    return target
 
 
 def initial_bias(shown: tuple[Slider, ...] | None = None) -> float:
@@ -147,3 +175,4 @@ def placeholder(given: tuple[Slider, ...] | None = None) -> str:
         f"index of each arm and the expectation effect, and the expected bias is redrawn. Starting values: BI "
         f"active {start['bang_active']:g}, BI sham {start['bang_sham']:g}, expectation "
         f"{start['expectation_effect']:.1f}, bias {html.escape(shown)} points.</p></div>")
+
