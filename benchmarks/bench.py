@@ -36,7 +36,9 @@
     included; the three alternate, REPEATS_PEER times, and the medians are compared (the machine is shared, so the
     ratios are measured side by side). The CPU seconds of each (the process and its children) are printed too.
     `--peer` runs (j) only.
-(a)-(c) and (e) take a few minutes; `python benchmarks/bench.py --quick` runs (d), (f) and (h) only.
+(l) the fast loop: `pytest -m "not slow"` (no kernel, browser or build) with the suite's own options (a worker per
+    core), median of 3, and once in one process (`-n 0`); goal under 20 s. `--fast-loop` runs (l) only.
+(a)-(c) and (e) take a few minutes; `python benchmarks/bench.py --quick` runs (d), (f), (h) and (l) only.
 """
 
 from __future__ import annotations
@@ -191,6 +193,18 @@ def report_builds() -> tuple[float, float]:
     full = _wall([sys.executable, "-m", "dry_needling", "report", "--force"])
     again = _wall([sys.executable, "-m", "dry_needling", "report"])
     return full, again
+
+
+def fast_loop(repeats: int = 3) -> tuple[float, float]:
+    """(median wall time of `pytest -m "not slow"` with the suite's options, wall time of one run with `-n 0`)."""
+    loop = [sys.executable, "-m", "pytest", "-q", "-m", "not slow"]
+    return statistics.median(_wall(loop) for _ in range(repeats)), _wall([*loop, "-n", "0"])
+
+
+def print_fast_loop() -> None:
+    wall, one = fast_loop()
+    print(f"| (l) fast loop (`pytest -m 'not slow'`, {os.cpu_count() or 1} workers; median of 3) | {wall:.1f} s | "
+          f"{one:.1f} s in one process (`-n 0`) | | < 20 s |")
 
 
 def test_suite() -> tuple[float, float]:
@@ -561,6 +575,11 @@ def main() -> None:
     if "--hub" in sys.argv:
         hub_class(run=True)
         return
+    if "--fast-loop" in sys.argv:
+        print(f"Load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print_fast_loop()
+        print(f"Load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        return
     if "--class" in sys.argv:
         n = int(sys.argv[sys.argv.index("--kernels") + 1]) if "--kernels" in sys.argv else 10
         class_sizing(n)
@@ -609,6 +628,7 @@ def main() -> None:
     (big, big_mb), (read, read_mb), rows = validate_big()
     print(f"| (h) `data.validate`, one table of {rows:,} rows (imports excluded) | {big:.1f} s, {big_mb:.0f} MB peak | "
           f"{read:.1f} s, {read_mb:.0f} MB (pandas reads the table) | {big / read:.1f}x | |")
+    print_fast_loop()
     if not quick or "--stop" in sys.argv:
         stop, slowest = stop_under_load()
         print(f"| (k) Ctrl-C during a build, two kernels busy, every core loaded | {stop:.1f} s to exit (slowest "
