@@ -164,29 +164,38 @@ MADE_ASSETS = ("jupyter-dark.css", "vega-bundle.js", "explorer-spec.js")
 @dataclass
 class Assets:
     """The site's scripts and the explorer's bundle and chart: reused from the previous report while the installed
-    packages and the builder are unchanged, otherwise made in parallel with the pages (the Vega bundle in a thread:
-    vl-convert releases the GIL; the chart with Altair in a worker)."""
+    packages and the builder are unchanged, otherwise made: the Vega bundle is read from the environment (``make``
+    made it once, :func:`~.explorer.install_bundle`) or, where it is missing, made in a process of its own beside
+    the page workers (vl-convert holds the GIL while it bundles); the chart is made in this process while the
+    workers render (:meth:`make_chart`: Altair is imported here for the key already)."""
 
     key: str
     reuse: bool
+    sliders: tuple[Slider, ...] | None = None
     made: dict[str, Future[str]] = field(default_factory=dict)
 
     @classmethod
     def start(cls, previous: Path, manifest: dict[str, Any], stack: ExitStack,
               sliders: tuple[Slider, ...] | None = None) -> Assets:
-        """Reuse the previous report's assets, or start making them: each in a process of its own (vl-convert holds
-        the GIL while it bundles, and Altair's import is Python work), beside the page workers."""
+        """Reuse the previous report's assets, or start making them."""
         key = fingerprint(explorer.key(sliders), version("nbconvert"), *builder_code())
         if manifest.get("_assets") == key and all((previous / name).is_file() for name in MADE_ASSETS):
             return cls(key, True)
-        from .workers import Workers
+        assets = cls(key, False, sliders)
+        if not explorer.installed_bundle().is_file():
+            from .workers import Workers
 
-        makers = stack.enter_context(Workers(2, renderer=False))
-        assets = cls(key, False)
-        assets.made["vega-bundle.js"] = makers.call(explorer.bundle_js)
-        assets.made["explorer-spec.js"] = makers.call(explorer.spec_js, sliders)
-        makers.stop()
+            makers = stack.enter_context(Workers(1, renderer=False))
+            assets.made["vega-bundle.js"] = makers.call(explorer.bundle_js)
+            makers.stop()
         return assets
+
+    def make_chart(self) -> None:
+        """The explorer's chart (Vega-Lite, by Altair), unless the previous report's is reused."""
+        if not self.reuse and "explorer-spec.js" not in self.made:
+            chart: Future[str] = Future()
+            chart.set_result(explorer.spec_js(self.sliders))
+            self.made["explorer-spec.js"] = chart
 
     def write(self, target: Path, previous: Path, manifest: dict[str, Any], log: Log) -> None:
         target.mkdir(parents=True, exist_ok=True)
@@ -197,9 +206,11 @@ class Assets:
                 shutil.copy2(previous / name, target / name)
         else:
             started = time.perf_counter()
+            self.make_chart()
             (target / "jupyter-dark.css").write_text(site.jupyter_dark_css(), encoding="utf-8")
-            for name, made in self.made.items():
-                (target / name).write_text(made.result(), encoding="utf-8")
+            bundle = self.made["vega-bundle.js"].result() if "vega-bundle.js" in self.made else explorer.bundle_js()
+            (target / "vega-bundle.js").write_text(bundle, encoding="utf-8")
+            (target / "explorer-spec.js").write_text(self.made["explorer-spec.js"].result(), encoding="utf-8")
             manifest["_assets"] = self.key
             log(f"  made the explorer's chart and script bundle (waited {time.perf_counter() - started:.1f} s)")
         for path in target.iterdir():
@@ -352,6 +363,7 @@ def _build(execute: bool, out_dir: Path, force: bool, pdf: bool, log: Log) -> Pa
                     page.status, page.seconds = "executed", seconds
             figures = figure_index(figures_dir)
             render_started = max(render_started, executed_at)  # what rendering adds after the last notebook
+            assets.make_chart()  # here, while the workers render
             rendered = renderer.finish(steps.pages, footer, staging)
             (staging / "report.css").write_text(CSS, encoding="utf-8")
             for made_asset in assets.made.values():
