@@ -5,6 +5,7 @@ Modules (docs/maintenance.md, "Map of the package", says more about each):
     files           -- one atomic write
     notebooks       -- the one place notebooks are listed, read, written and normalised; the figure names they save
     data            -- load and validate the data package (clear, located errors); a package of its stages
+    palette         -- the colours (colour-blind-safe palette, named greys); no imports, so no matplotlib
     charts          -- house style, the chart helpers, deterministic figure saving with a figure index
     blinding        -- the Bang and James blinding indexes, with standard errors and intervals
     trial_blinding  -- the blinding indexes of the repository's trials (recompute_bang, james_table)

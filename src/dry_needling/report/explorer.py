@@ -27,8 +27,11 @@ MARKER = "UnblindingExplorer("  # a code cell that builds the JupyterLab explore
 
 
 def key(shown: tuple[Slider, ...] | None = None) -> str:
+    from ..palette import ARTICLE, RESEARCH
+
     shown = shown or sliders()
-    return fingerprint(version("altair"), version("vl-convert-python"), shown, bias_expression(shown), __doc__)
+    return fingerprint(version("altair"), version("vl-convert-python"), shown, bias_expression(shown), __doc__,
+                       ARTICLE, RESEARCH)
 
 
 def sliders() -> tuple[Slider, ...]:
@@ -54,7 +57,7 @@ def spec(given: tuple[Slider, ...] | None = None) -> dict:
     import altair as alt
     import pandas as pd
 
-    from .. import charts
+    from ..palette import ARTICLE, RESEARCH  # (not charts: that imports matplotlib)
     from ..simulate import unblinding_bias
 
     given = given or sliders()
@@ -73,14 +76,14 @@ def spec(given: tuple[Slider, ...] | None = None) -> dict:
     y = alt.Y("bias_line:Q", title="Expected bias (points)", scale=alt.Scale(domain=[-reach, reach]))
     # Every mark has a description: Vega gives each mark group an ARIA role, and a role without a name fails
     # WCAG 1.1.1 (axe: svg-img-alt). The chart as a whole is named by its description (the SVG's aria-label).
-    curve = base.mark_line(color=charts.RESEARCH, strokeWidth=3,
+    curve = base.mark_line(color=RESEARCH, strokeWidth=3,
                            description=f"Line: the expected bias for expectation effects from {low:g} to {high:g} "
                                        "points").encode(x=x, y=y)
     zero = alt.Chart(grid).mark_rule(color="#888888", strokeDash=[4, 4],
                                      description="Dashed line: no bias").encode(y=alt.datum(0))
     here = alt.Chart(grid).transform_filter(f"datum.expectation == {low!r}").transform_calculate(
         e="expectation_effect", b="bias", label="'bias ' + format(bias, '+.3f')")
-    point = here.mark_point(color=charts.ARTICLE, size=140, filled=True,
+    point = here.mark_point(color=ARTICLE, size=140, filled=True,
                             description="Point: the bias at the chosen expectation effect").encode(
         x=alt.X("e:Q"), y=alt.Y("b:Q"))
     text = here.mark_text(align="left", dx=10, dy=-12, fontSize=14, fontWeight="bold", color="#1a1a1a",
