@@ -3,12 +3,28 @@ closed figures for chart tests."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from dry_needling import paths
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches_under_mutation():
+    """Under `make mutation`, mutmut runs each mutant's tests in a process forked from one that has already run the
+    tests: a result the package cached per process before the mutant was switched on (readers, the profile check,
+    tables read, validated folders) could hide the mutant. There, every test starts with those caches empty."""
+    if os.environ.get("MUTANT_UNDER_TEST"):
+        from dry_needling.data import descriptor, loading, rows
+
+        rows._readers_for.cache_clear()
+        descriptor._profile_problems_of.cache_clear()
+        loading._frames.clear()
+        loading._validated.clear()
+    yield
 
 
 @pytest.fixture
