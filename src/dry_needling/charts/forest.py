@@ -47,16 +47,18 @@ def _outline_width(path: Path) -> float:
     near the left and right edges are handed to ``get_extents``, which computes their points as before. Paths with
     anything but moves, lines, quadratic curves and closes (TrueType outlines) take ``get_extents`` whole.
     """
-    verts, codes = path.vertices, path.codes
-    if (codes is None or not len(verts) or np.isin(codes, (Path.STOP, Path.CURVE4)).any()
-            or not np.isfinite(verts).all()):
+    if path.codes is None:
+        return float(path.get_extents().width)
+    verts: np.ndarray = np.asarray(path.vertices)
+    codes: np.ndarray = np.asarray(path.codes)
+    if not len(verts) or np.isin(codes, (Path.STOP, Path.CURVE4)).any() or not np.isfinite(verts).all():
         return float(path.get_extents().width)
     x = verts[:, 0]
     index = np.arange(len(codes))
     curve = codes == Path.CURVE3
     run_start = np.maximum.accumulate(np.where(curve & ~np.r_[False, curve[:-1]], index, 0))
     first = np.flatnonzero(curve & ((index - run_start) % 2 == 0))  # a CURVE3 segment is two vertices
-    on_curve = (codes == Path.MOVETO) | (codes == Path.LINETO)
+    on_curve: np.ndarray = (codes == Path.MOVETO) | (codes == Path.LINETO)
     on_curve[first + 1] = True
     low, high = x[on_curve].min(), x[on_curve].max()
     control = np.stack([first - 1, first, first + 1], axis=1)  # the previous end, the control point, the end
