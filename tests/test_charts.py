@@ -193,3 +193,50 @@ def test_show_displays_the_saved_png_without_rendering_again(fig_dir, monkeypatc
     charts.show(fig)
     assert shown and shown[0].data == (fig_dir / "demo.png").read_bytes()
     assert not plt.fignum_exists(fig.number), "the figure is closed after showing"
+
+
+@pytest.mark.parametrize("family", ["DejaVu Sans", "DejaVu Sans Mono"])
+@pytest.mark.parametrize("weight", ["normal", "bold"])
+def test_forest_text_widths_are_matplotlibs_own_extents(family, weight):
+    """Forest plots wrap labels by measured width; the fast measure must give matplotlib's float exactly
+    (a different float could move a line break and change the figure's bytes)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+
+    from dry_needling.charts.forest import _outline_width
+
+    rng = np.random.default_rng(26)
+    alphabet = list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:()[]%/'−→←·é×≤≥τ²@&Qg")
+    texts = ["Sánchez-Infante 2021: vs mixed (placebo or sham), 13-24 weeks", "−1.39 [−2.80, −0.95]", "O", "l", "(",
+             *("".join(rng.choice(alphabet, size=rng.integers(1, 90))) for _ in range(60))]
+    prop = FontProperties(family=family, weight=weight, size=11)
+    for text in texts:
+        if not text.strip():
+            continue
+        path = TextPath((0, 0), text, prop=prop)
+        assert _outline_width(path) == path.get_extents().width, text
+
+
+def test_outline_width_counts_curves_that_bulge_past_their_ends():
+    """Outlines whose extremes lie inside a curve (not at an on-curve point), and mixed moves, lines and closes:
+    still exactly ``get_extents().width``."""
+    from matplotlib.path import Path as MplPath
+
+    from dry_needling.charts.forest import _outline_width
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        verts, codes = [rng.normal(size=2)], [MplPath.MOVETO]
+        for _ in range(rng.integers(1, 12)):
+            kind = rng.choice(["curve", "line", "close"])
+            if kind == "curve":
+                verts += [rng.normal(scale=3, size=2), rng.normal(size=2)]
+                codes += [MplPath.CURVE3, MplPath.CURVE3]
+            elif kind == "line":
+                verts.append(rng.normal(size=2))
+                codes.append(MplPath.LINETO)
+            else:
+                verts += [np.zeros(2), rng.normal(size=2)]
+                codes += [MplPath.CLOSEPOLY, MplPath.MOVETO]
+        path = MplPath(np.array(verts), np.array(codes, dtype=MplPath.code_type))
+        assert _outline_width(path) == path.get_extents().width

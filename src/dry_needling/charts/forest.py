@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.path import Path
 
 from .basic import signed
 from .style import INK, RESEARCH, RULE
@@ -31,19 +32,54 @@ LINE = FONT * 1.3 / 72  # inches per line of text
 MONO: dict[str, Any] = {"family": "DejaVu Sans Mono"}
 
 
-def _text_width(text: str, size: float = FONT, weight: str = "normal", family: str = "DejaVu Sans") -> float:
-    """Width in inches of the longest line of ``text`` set in ``size`` points (font metrics, no renderer)."""
-    return max((_line_width(line, size, weight, family) for line in text.split("\n") if line), default=0.0) / 72
+#: How far inside the outline's on-curve extremes (in points) a curve's control points must lie for
+#: :func:`_outline_width` to skip it: far above the rounding of evaluating a curve (about 1e-13 points).
+_INSIDE = 1e-6
+
+
+def _outline_width(path: Path) -> float:
+    """``path.get_extents().width``, the same float, without evaluating every curve of every glyph.
+
+    Matplotlib's ``Path.get_extents`` evaluates each Bézier segment at its ends and at its interior extrema (one
+    Python object per segment: about 30 ms for a line of text). A curve lies inside the hull of its control
+    points, and its ends are on-curve points that ``get_extents`` returns exactly; so a curve whose control points
+    all lie more than ``_INSIDE`` inside the widest on-curve points cannot move either extreme. Only the curves
+    near the left and right edges are handed to ``get_extents``, which computes their points as before. Paths with
+    anything but moves, lines, quadratic curves and closes (TrueType outlines) take ``get_extents`` whole.
+    """
+    if path.codes is None:
+        return float(path.get_extents().width)
+    verts: np.ndarray = np.asarray(path.vertices)
+    codes: np.ndarray = np.asarray(path.codes)
+    if not len(verts) or np.isin(codes, (Path.STOP, Path.CURVE4)).any() or not np.isfinite(verts).all():
+        return float(path.get_extents().width)
+    x = verts[:, 0]
+    index = np.arange(len(codes))
+    curve = codes == Path.CURVE3
+    run_start = np.maximum.accumulate(np.where(curve & ~np.r_[False, curve[:-1]], index, 0))
+    first = np.flatnonzero(curve & ((index - run_start) % 2 == 0))  # a CURVE3 segment is two vertices
+    on_curve: np.ndarray = (codes == Path.MOVETO) | (codes == Path.LINETO)
+    on_curve[first + 1] = True
+    low, high = x[on_curve].min(), x[on_curve].max()
+    control = np.stack([first - 1, first, first + 1], axis=1)  # the previous end, the control point, the end
+    near = control[(x[control].min(axis=1) < low + _INSIDE) | (x[control].max(axis=1) > high - _INSIDE)]
+    if len(near):
+        moves = np.tile(np.array([Path.MOVETO, Path.CURVE3, Path.CURVE3], dtype=Path.code_type), len(near))
+        box = Path(verts[near.ravel()], moves).get_extents()
+        low, high = min(low, box.x0), max(high, box.x1)
+    return float(high - low)
 
 
 @functools.lru_cache(maxsize=4096)
-def _line_width(line: str, size: float, weight: str, family: str) -> float:
-    """Width in points of one line (the outline's extent: about 4 ms a line, and a wrap measures the same
-    candidate lines again and again, so each is measured once per process)."""
+def _text_width(text: str, size: float = FONT, weight: str = "normal", family: str = "DejaVu Sans") -> float:
+    """Width in inches of the longest line of ``text`` set in ``size`` points (font metrics, no renderer).
+    Remembered per text: wrapping measures the same words and lines many times."""
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextPath
 
-    return TextPath((0, 0), line, prop=FontProperties(family=family, weight=weight, size=size)).get_extents().width
+    prop = FontProperties(family=family, weight=weight, size=size)
+    return max((_outline_width(TextPath((0, 0), line, prop=prop)) for line in text.split("\n") if line),
+               default=0.0) / 72
 
 
 def _wrap(text: str, width_in: float, size: float = FONT, weight: str = "normal", family: str = "DejaVu Sans") -> str:
