@@ -39,7 +39,8 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
                  ["tests/test_blinding.py", "tests/test_doctests.py", "tests/test_hostile_api.py"]),
     "simulate": (["src/dry_needling/simulate.py"], ["tests/test_simulate.py", "tests/test_hostile_api.py"]),
     "reanalysis": (["src/dry_needling/reanalysis.py"], ["tests/test_reanalysis.py"]),
-    "claims": (["src/dry_needling/claims.py"], ["tests/test_claims.py", "tests/test_appraisal.py"]),
+    "claims": (["src/dry_needling/claims.py"],
+               ["tests/test_claims.py", "tests/test_claims_rules.py", "tests/test_appraisal.py"]),
     "evidence": (["src/dry_needling/evidence.py"],
                  ["tests/test_evidence_reading.py", "tests/test_appraisal.py", "tests/test_regulation_evidence.py"]),
     "validator": (
