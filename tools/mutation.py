@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # that happens to pass through it: a mutant killed only by a notebook or a report test is a missing unit test.
 # (mutmut then runs, for each mutant, only those of these tests that reach the mutated function.)
 GROUPS: dict[str, tuple[list[str], list[str]]] = {
-    "meta": (["src/dry_needling/meta.py"], ["tests/test_meta.py"]),
+    "meta": (["src/dry_needling/meta.py"], ["tests/test_meta.py", "tests/test_meta_edges.py", "tests/test_doctests.py"]),
     "blinding": (["src/dry_needling/blinding.py"],
                  ["tests/test_blinding.py", "tests/test_doctests.py", "tests/test_hostile_api.py"]),
     "simulate": (["src/dry_needling/simulate.py"], ["tests/test_simulate.py", "tests/test_hostile_api.py"]),

@@ -1,0 +1,186 @@
+"""meta's edges: batches, limits, special cases and the messages a caller reads (written when mutation testing
+showed a change there went unnoticed by tests/test_meta.py, which pins the main results to metafor's prints).
+
+Expected numbers come from outside the package (chi-squared and normal quantiles from scipy.stats, i.e. the
+tables) or from a property (a closed form for a special case, a limit, a symmetry); never from the code's own
+formula.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from dry_needling import meta
+
+# The Q-profile example of heterogeneity_interval's docstring and a set of studies that agree too well.
+SPREAD_Y, SPREAD_V = [0.1, 0.3, 0.35, 0.6], [0.04, 0.02, 0.05, 0.03]
+AGREE_Y, AGREE_V = [0.10, 0.11, 0.09, 0.10], [0.04, 0.05, 0.03, 0.04]
+
+
+# --- heterogeneity_interval ----------------------------------------------------------------------------------
+
+def test_two_studies_give_the_closed_form_q_profile_interval():
+    """With two studies the generalised Q is (y1 - y2)^2 / (v1 + v2 + 2 tau^2), so each bound solves a linear
+    equation: tau^2 = ((y1 - y2)^2 / q - v1 - v2) / 2 at the chi-squared quantile q on 1 df. Here the lower
+    bound (0.00092) is smaller than either variance."""
+    y, v = [0.1, 0.5], [0.01, 0.02]
+    ci = meta.heterogeneity_interval(y, v)
+
+    def bound(p):
+        return ((y[0] - y[1]) ** 2 / stats.chi2.ppf(p, 1) - v[0] - v[1]) / 2
+
+    assert ci.tau2_low == pytest.approx(bound(0.975), rel=1e-9)
+    assert ci.tau2_high == pytest.approx(bound(0.025), rel=1e-9)
+    assert 0 < ci.tau2_low < min(v)
+    assert ci.tau_high == pytest.approx(math.sqrt(ci.tau2_high)) and ci.tau_low == pytest.approx(math.sqrt(ci.tau2_low))
+    assert ci.k == 2 and ci.level == 0.95 and ci.notes == ()
+
+
+def test_a_batch_gives_each_row_its_own_interval_and_notes():
+    ci = meta.heterogeneity_interval([SPREAD_Y, AGREE_Y], [SPREAD_V, AGREE_V])
+    one, two = meta.heterogeneity_interval(SPREAD_Y, SPREAD_V), meta.heterogeneity_interval(AGREE_Y, AGREE_V)
+    for name in ("tau2_low", "tau2_high", "tau_low", "tau_high", "i2_low", "i2_high", "h2_low", "h2_high"):
+        assert getattr(ci, name).tolist() == pytest.approx([getattr(one, name), getattr(two, name)]), name
+    assert ci.tau2_high[0] > 0 and ci.tau2_high[1] == 0.0 and ci.h2_high[1] == 1.0
+    # Cochran's Q at tau^2 = 0 (pool's q) against the chi-squared quantiles on 3 df: 9.35 (0.975) and 0.216 (0.025).
+    q1 = meta.pool(SPREAD_Y, SPREAD_V, method="DL").q
+    q2 = meta.pool(AGREE_Y, AGREE_V, method="DL").q
+    assert f"{stats.chi2.ppf(0.975, 3):.3g}" == "9.35" and f"{stats.chi2.ppf(0.025, 3):.3g}" == "0.216"
+    assert ci.notes == (
+        f"analysis 1: the lower bound is 0: Q at tau^2 = 0 ({q1:.3g}) is below the 0.975 quantile (9.35)",
+        f"analysis 2: the lower bound is 0: Q at tau^2 = 0 ({q2:.3g}) is below the 0.975 quantile (9.35)",
+        f"analysis 2: the upper bound is 0 as well: Q at tau^2 = 0 ({q2:.3g}) is below the 0.025 quantile (0.216); "
+        "the studies agree more closely than chance alone would usually allow",
+    )
+    assert one.notes == (ci.notes[0].removeprefix("analysis 1: "),)
+    assert not ci.tau2_low.flags.writeable  # a batch's arrays are frozen, as pool's
+
+
+def test_a_90_percent_interval_names_its_own_quantiles():
+    ci = meta.heterogeneity_interval(AGREE_Y, AGREE_V, level=0.9)
+    assert ci.level == 0.9
+    assert f"below the 0.95 quantile ({stats.chi2.ppf(0.95, 3):.3g})" in ci.notes[0]
+    assert f"below the 0.05 quantile ({stats.chi2.ppf(0.05, 3):.3g})" in ci.notes[1]
+
+
+def test_the_interval_does_not_move_when_every_effect_is_shifted():
+    """Q depends on the effects only through their differences: adding 1000 to each changes nothing."""
+    y = np.array([0.1, 0.5, 0.2, 0.9])
+    v = np.array([0.02, 0.01, 0.03, 0.02])
+    near, far = meta.heterogeneity_interval(y, v), meta.heterogeneity_interval(y + 1000.0, v)
+    assert far.tau2_low == pytest.approx(near.tau2_low, rel=1e-8)
+    assert far.tau2_high == pytest.approx(near.tau2_high, rel=1e-8)
+    # Identical effects have no spread wherever they lie, even far from zero (only differences can overflow).
+    same = meta.heterogeneity_interval([3e99, 3e99, 3e99], [1.0, 2.0, 3.0])
+    assert same.tau2_low == same.tau2_high == 0.0
+
+
+@pytest.mark.parametrize("yi, vi, message", [
+    ([0.1], [0.1], "heterogeneity_interval: an interval for tau^2 needs at least 2 studies, got 1"),
+    ([0.1, 0.2], [0.1, 0.0],
+     "heterogeneity_interval: study 2 has vi = 0 (a sampling variance must be greater than 0)"),
+    # The first analysis with a problem is named (its variance), not the first NaN anywhere in the batch.
+    ([[0.1, 0.2], [np.nan, 0.2]], [[0.1, -1.0], [0.1, 0.1]],
+     "heterogeneity_interval: analysis 1, study 2 has vi = -1 (a sampling variance must be greater than 0)"),
+    ([0.1, 1e200], [0.01, 0.01],
+     "heterogeneity_interval: the effect sizes lie too far apart for double precision (rescale yi and vi)"),
+    ([[0.1, 0.2], [0.1, 1e200]], [[0.01, 0.01], [0.01, 0.01]],
+     "heterogeneity_interval: analysis 2: the effect sizes lie too far apart for double precision (rescale yi "
+     "and vi)"),
+    ([0.1, 0.2], [0.1, 0.1, 0.1], "heterogeneity_interval: inputs differ in length (yi 2, vi 3)"),
+])
+def test_heterogeneity_interval_refuses_with_the_exact_problem(yi, vi, message):
+    with pytest.raises(ValueError) as raised:
+        meta.heterogeneity_interval(yi, vi)
+    assert str(raised.value) == message
+
+
+def test_heterogeneity_interval_refuses_a_level_outside_zero_to_one():
+    with pytest.raises(ValueError) as raised:
+        meta.heterogeneity_interval(SPREAD_Y, SPREAD_V, level=1.5)
+    assert str(raised.value) == "heterogeneity_interval: level must lie between 0 and 1 (e.g. 0.95), got 1.5"
+
+
+# --- leave_one_out and cumulative ----------------------------------------------------------------------------
+
+STEP_Y = np.array([0.1, 0.3, 0.35, 0.6, -0.2])
+STEP_V = np.array([0.04, 0.02, 0.05, 0.03, 0.06])
+STEP_NUMBERS = ("estimate", "se", "ci_low", "ci_high", "p", "tau2", "i2", "q", "pi_low", "pi_high")
+
+
+def _same_step(seq, i, pooled):
+    for name in STEP_NUMBERS:
+        assert getattr(seq, name)[i] == pytest.approx(getattr(pooled, name), rel=1e-9, abs=1e-12, nan_ok=True), name
+    assert seq.k[i] == pooled.k
+
+
+@pytest.mark.parametrize("options", [{}, {"method": "dl", "level": 0.9, "ci": "HKSJ", "pi": "t"}])
+def test_each_leave_one_out_step_is_the_pooling_without_that_study(options):
+    """By definition step i pools every study but i, with the caller's options (defaults: REML, Wald, Riley's
+    prediction interval, 95 %); the result names the options as pool() reads them."""
+    loo = meta.leave_one_out(STEP_Y, STEP_V, **options)
+    for i in range(len(STEP_Y)):
+        _same_step(loo, i, meta.pool(np.delete(STEP_Y, i), np.delete(STEP_V, i), **options))
+    expected = ("DL", "hksj", 0.9) if options else ("REML", "wald", 0.95)
+    assert (loo.method, loo.ci, loo.level) == expected
+    assert loo.label == ("study 1", "study 2", "study 3", "study 4", "study 5")
+    assert loo.order.tolist() == [0, 1, 2, 3, 4] and len(loo) == 5
+    assert not np.isnan(loo.pi_low).any()  # four studies left: Riley's interval exists
+
+
+@pytest.mark.parametrize("options", [{}, {"method": "dl", "level": 0.9, "ci": "HKSJ", "pi": "t"}])
+def test_each_cumulative_step_is_the_pooling_of_the_studies_so_far(options):
+    order = [2003.5, 2001.0, 2003.5, 1999.25, 2010.0]  # float keys; a tie keeps the input order
+    cum = meta.cumulative(STEP_Y, STEP_V, order=order, studies=list("ABCDE"), **options)
+    assert cum.order.tolist() == [3, 1, 0, 2, 4] and cum.label == ("D", "B", "A", "C", "E")
+    for i in range(len(STEP_Y)):
+        taken = cum.order[: i + 1]
+        _same_step(cum, i, meta.pool(STEP_Y[taken], STEP_V[taken], **options))
+    expected = ("DL", "hksj", 0.9) if options else ("REML", "wald", 0.95)
+    assert (cum.method, cum.ci, cum.level) == expected
+    unordered = meta.cumulative(STEP_Y, STEP_V)
+    assert unordered.order.tolist() == [0, 1, 2, 3, 4] and unordered.label[0] == "study 1"
+
+
+def test_a_cumulative_analysis_of_one_study_is_that_study():
+    cum = meta.cumulative([0.3], [0.04])
+    assert cum.estimate.tolist() == [0.3] and cum.se.tolist() == pytest.approx([0.2]) and cum.k.tolist() == [1]
+    assert cum.tau2.tolist() == [0.0] and cum.method == "REML"
+
+
+def test_steps_take_the_names_and_numbers_of_effect_sizes():
+    es = meta.mean_difference([20, 30, 25], [3.0, 5.0, 4.0], [2.0, 3.0, 2.5], [20, 30, 25], [4.0, 4.5, 4.8],
+                              [2.0, 3.0, 2.5], studies=["A", "B", "C"])
+    loo = meta.leave_one_out(es)
+    assert loo.label == ("A", "B", "C")
+    assert loo.estimate[0] == pytest.approx(meta.pool(es.yi[1:], es.vi[1:]).estimate)
+    assert meta.cumulative(es, studies=["x", "y", "z"]).label == ("x", "y", "z")  # studies= wins over the names
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: meta.leave_one_out([0.1, 0.2, 0.3]), "leave_one_out: vi (the sampling variances) is required"),
+    (lambda: meta.leave_one_out([0.1, 0.2], [0.1, 0.0], studies=["A", "B"]),
+     "leave_one_out: study 'B' has vi = 0 (a sampling variance must be greater than 0)"),
+    (lambda: meta.cumulative([0.1, 0.2, 0.3], [0.1, -0.2, 0.1]),
+     "cumulative: study 2 has vi = -0.2 (a sampling variance must be greater than 0)"),
+    (lambda: meta.cumulative([0.1, np.nan], [0.1, 0.1]),
+     "cumulative: study 2 has yi = nan (NaN or infinite values cannot be pooled)"),
+    (lambda: meta.leave_one_out([[0.1, 0.2], [0.1, 0.2]], [[0.1, 0.1], [0.1, 0.1]]),
+     "leave_one_out: inputs must be 1-D"),
+    (lambda: meta.leave_one_out([0.1], [0.1]), "leave_one_out: needs at least 2 studies, got 1"),
+    (lambda: meta.cumulative([0.1, 0.2], [0.1, 0.1], order=[2001.0, np.nan]),
+     "cumulative: order has NaN or infinite keys"),
+])
+def test_sequential_analyses_refuse_with_the_exact_problem(call, message):
+    with pytest.raises(ValueError) as raised:
+        call()
+    assert str(raised.value) == message
+
+
+def test_order_keys_need_not_be_numbers():
+    cum = meta.cumulative([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], order=["b", "c", "a"])
+    assert cum.order.tolist() == [2, 0, 1]
