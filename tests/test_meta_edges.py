@@ -184,3 +184,28 @@ def test_sequential_analyses_refuse_with_the_exact_problem(call, message):
 def test_order_keys_need_not_be_numbers():
     cum = meta.cumulative([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], order=["b", "c", "a"])
     assert cum.order.tolist() == [2, 0, 1]
+
+
+# --- difference ----------------------------------------------------------------------------------------------
+
+def test_a_difference_adds_the_half_widths_in_quadrature():
+    """Independent normal estimates: variances add, so half-widths of 3 and 4 make one of 5 at any level."""
+    assert meta.difference((1.0, -2.0, 4.0), (2.0, -2.0, 6.0)) == pytest.approx((1.0, -4.0, 6.0))
+    assert meta.difference((1.0, -2.0, 4.0), (2.0, -2.0, 6.0), level=0.9) == pytest.approx((1.0, -4.0, 6.0))
+    # An exact first estimate (no width) leaves the second's interval, shifted.
+    assert meta.difference((0.2, 0.2, 0.2), (0.5, 0.1, 0.9)) == pytest.approx((0.3, -0.1, 0.7))
+    # Swapping the two changes the sign, not the width.
+    d = meta.difference((0.17, 0.11, 0.22), (0.52, 0.14, 0.91))
+    e = meta.difference((0.52, 0.14, 0.91), (0.17, 0.11, 0.22))
+    assert e == pytest.approx((-d[0], -d[2], -d[1]))
+
+
+@pytest.mark.parametrize("first, second, level, message", [
+    ((0.5, 0.1, 0.3), (0.2, 0.1, 0.3), 0.95, "difference: first estimate 0.5 lies outside its interval [0.1, 0.3]"),
+    ((0.2, 0.1, 0.3), (0.0, 0.1, 0.3), 0.95, "difference: second estimate 0.0 lies outside its interval [0.1, 0.3]"),
+    ((0.2, 0.1, 0.3), (0.2, 0.1, 0.3), 1.2, "difference: level must lie between 0 and 1 (e.g. 0.95), got 1.2"),
+])
+def test_a_difference_refuses_an_estimate_outside_its_interval(first, second, level, message):
+    with pytest.raises(ValueError) as raised:
+        meta.difference(first, second, level=level)
+    assert str(raised.value) == message

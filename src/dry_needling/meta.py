@@ -1195,13 +1195,14 @@ def difference(first: tuple[float, float, float], second: tuple[float, float, fl
     >>> [round(x, 3) for x in difference((0.17, 0.11, 0.22), (0.52, 0.14, 0.91))]
     [0.35, -0.039, 0.739]
     """
-    level = _check_level(level, "difference")
-    z = float(special.ndtri(0.5 + level / 2))
-    ses = []
+    _check_level(level, "difference")
+    halves = []
     for name, (est, low, high) in (("first", first), ("second", second)):
         if not low <= est <= high:
             raise ValueError(f"difference: {name} estimate {est} lies outside its interval [{low}, {high}]")
-        ses.append((high - low) / (2 * z))
+        halves.append((high - low) / 2)
     diff = float(second[0]) - float(first[0])
-    half = z * math.sqrt(ses[0] ** 2 + ses[1] ** 2)
+    # Each standard error is its half-width / z, and the difference's half-width z * sqrt(se1^2 + se2^2): with both
+    # intervals at the same level, z cancels and the half-widths add in quadrature.
+    half = math.hypot(*halves)
     return diff, diff - half, diff + half
