@@ -209,3 +209,147 @@ def test_a_difference_refuses_an_estimate_outside_its_interval(first, second, le
     with pytest.raises(ValueError) as raised:
         meta.difference(first, second, level=level)
     assert str(raised.value) == message
+
+
+# --- REML and ML: Fisher scoring is the method, the bounded search only its fallback ----------------------------
+
+@pytest.mark.parametrize("method", ["REML", "ML"])
+def test_fisher_scoring_converges_by_itself_in_nearly_every_realistic_analysis(method):
+    """metafor fits tau^2 by Fisher scoring; so does pool(), with a bounded search only where scoring stalls. On
+    5,500 random analyses of mean differences on a 0-100 mm scale (test_meta's generator and seed; that test checks
+    the results against a brute-force likelihood), scoring must finish by itself in at least 99 % of them."""
+    from test_meta import _mm_batch
+
+    rng = np.random.default_rng(20261128)
+    fallback = total = 0
+    for k in range(2, 13):
+        y, v = _mm_batch(k, 500, rng)
+        fits = np.array(meta.pool(y, v, method=method).tau2_fit)
+        fallback += int((fits == "bounded search").sum())
+        total += len(fits)
+    assert total == 5500 and fallback <= 0.01 * total, fallback
+
+
+# --- what a caller reads: pool's refusals, the heterogeneity line, p-values -------------------------------------
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: meta.pool([0.1, 0.2]), "pool: vi (the sampling variances) is required"),
+    (lambda: meta.pool([], []), "pool: no studies to pool"),
+    (lambda: meta.pool([0.1, 0.2], [0.1, 0.1], errors="ignore"), "pool: errors must be 'raise' or 'report', got "
+                                                                  "'ignore'"),
+    (lambda: meta.pool([0.1, 0.2], [0.1, 0.0]),
+     "pool: study 2 has vi = 0 (a sampling variance must be greater than 0)"),
+    (lambda: meta.pool([0.1, 0.2], [0.1, 0.1], level=0), "pool: level must lie between 0 and 1 (e.g. 0.95), got 0"),
+    (lambda: meta.pool([0.1, 0.2], [0.1, 0.1], method="PM"), "pool: method must be one of FE, DL, REML, ML, got 'PM'"),
+    (lambda: meta.pool([0.1, 0.2], [0.1, 0.1], ci="z"), "pool: ci must be one of wald, hksj, hksj-modified, got 'z'"),
+    (lambda: meta.pool([0.1, 0.2], [0.1, 0.1], pi="x"), "pool: pi must be one of riley, t, z, got 'x'"),
+    (lambda: meta.pool([[0.1, 0.2], [0.1, 0.2], [0.1, 0.2]], [0.1, 0.1]),
+     "pool: inputs differ in length (yi (3, 2), vi 2)"),
+])
+def test_pool_refuses_with_the_exact_problem(call, message):
+    with pytest.raises(ValueError) as raised:
+        call()
+    assert str(raised.value) == message
+
+
+def test_an_option_that_is_not_text_is_a_type_error_naming_the_choices():
+    with pytest.raises(TypeError) as raised:
+        meta.pool([0.1, 0.2], [0.1, 0.1], method=3)
+    assert str(raised.value) == "pool: method must be one of FE, DL, REML, ML, got 3"
+
+
+def test_pool_reads_effect_sizes_with_their_names_unless_others_are_given():
+    es = meta.mean_difference([20, 30], [3.0, 5.0], [2.0, 3.0], [20, 30], [4.0, 4.5], [2.0, 3.0],
+                              studies=["A", "B"])
+    assert meta.pool(es).studies == ("A", "B")
+    assert meta.pool(es, studies=["x", "y"]).studies == ("x", "y")
+    assert meta.pool(es, es.vi).estimate == meta.pool(es).estimate  # the same variances again: accepted
+    with pytest.raises(ValueError) as raised:
+        meta.pool(es, [0.5, 0.5])
+    assert str(raised.value) == ("pool: vi was given with EffectSizes that carry other variances; pass one or the "
+                                 "other")
+    assert len(es) == 2  # unpacks as (yi, vi)
+
+
+def test_a_result_does_not_change_when_the_caller_changes_the_input():
+    yi, vi = np.array([0.1, 0.5, -0.2]), np.array([0.04, 0.03, 0.05])
+    res = meta.pool(yi, vi, method="DL")
+    yi[0], vi[0] = 9.0, 9.0
+    assert res.yi.tolist() == [0.1, 0.5, -0.2] and res.vi.tolist() == [0.04, 0.03, 0.05]
+
+
+def test_every_bad_analysis_of_a_batch_is_reported():
+    """The first analysis has a NaN effect and a NaN variance, the second an infinite variance: both are named."""
+    res = meta.pool([[np.nan, 0.2], [0.1, 0.2], [0.1, 0.3]], [[np.nan, 0.1], [0.1, np.inf], [0.1, 0.1]],
+                    method="DL", errors="report")
+    assert [row for row, _ in res.failures] == [0, 1]
+    assert res.failures[0][1].endswith("analysis 1, study 1 has yi = nan (NaN or infinite values cannot be pooled)")
+    assert res.failures[1][1].endswith("analysis 2, study 2 has vi = inf (NaN or infinite values cannot be pooled)")
+    assert res.ok.tolist() == [False, False, True]
+
+
+def test_the_heterogeneity_line_of_each_model():
+    y, v = [0.1, 0.5, -0.2], [0.04, 0.03, 0.05]
+    assert meta.pool(y, v, method="FE").heterogeneity_text() == "FE model: I² = 69 %, Q = 6.45, df = 2, p = 0.04"
+    dl = meta.pool(y, v, method="DL")
+    assert dl.heterogeneity_text(3).startswith(f"RE model (DL): τ² = {dl.tau2:.3f}, I² = 69 %, Q = 6.447, df = 2")
+    with pytest.raises(ValueError) as raised:
+        meta.pool([y, y], [v, v], method="DL").heterogeneity_text()
+    assert str(raised.value) == "heterogeneity_text describes one analysis; index the batch first"
+
+
+@pytest.mark.parametrize("p, text", [(0.0, "p < 0.001"), (0.01, "p = 0.01"), (0.0099, "p = 0.010"),
+                                     (0.99, "p = 0.99"), (0.9901, "p > 0.99"), (1.0, "p > 0.99")])
+def test_p_values_at_the_edges_of_each_format(p, text):
+    assert meta.format_p(p) == text
+
+
+@pytest.mark.parametrize("p", [-0.01, 1.01])
+def test_a_p_value_outside_zero_to_one_is_refused(p):
+    with pytest.raises(ValueError) as raised:
+        meta.format_p(p)
+    assert str(raised.value) == f"format_p: a p-value lies between 0 and 1, got {p!r}"
+
+
+# --- effect sizes and multi-arm contrasts ----------------------------------------------------------------------
+
+def test_an_arm_of_two_with_a_small_sd_is_accepted():
+    """Two participants is the fewest an SD needs; an SD below 1 is fine (only 0 or less is not)."""
+    for function in (meta.mean_difference, meta.standardised_mean_difference):
+        es = function([2, 30], [3.0, 5.0], [0.5, 3.0], [20, 2], [4.0, 4.5], [2.0, 0.5])
+        assert np.all(np.isfinite(es.yi)) and np.all(es.vi > 0)
+
+
+@pytest.mark.parametrize("function, name", [(meta.mean_difference, "mean_difference"),
+                                            (meta.standardised_mean_difference, "standardised_mean_difference")])
+def test_arm_refusals_name_the_function_and_the_study(function, name):
+    with pytest.raises(ValueError) as raised:
+        function([20, 30], [3.0, 5.0], [2.0, 3.0], [20, 1], [4.0, 4.5], [2.0, 3.0])
+    assert str(raised.value) == f"{name}: study 2 has n2 = 1 (each arm needs at least 2 participants)"
+    with pytest.raises(ValueError) as raised:
+        function([20, 30], [3.0, 5.0], [2.0, -3.0], [20, 30], [4.0, 4.5], [2.0, 3.0])
+    assert str(raised.value) == f"{name}: study 2 has sd1 = -3 (a standard deviation must be greater than 0)"
+    with pytest.raises(ValueError) as raised:
+        function([[20, 30]], [[3.0, 5.0]], [[2.0, 3.0]], [[20, 30]], [[4.0, 4.5]], [[2.0, 3.0]])
+    assert str(raised.value) == f"{name}: inputs must be 1-D"
+
+
+ARMS3 = {"needling": (20, 3.0, 2.0), "sham": (20, 4.0, 2.0), "none": (20, 5.0, 2.5)}
+
+
+@pytest.mark.parametrize("pairs, kwargs, message", [
+    ([], {}, "multi_arm_contrasts: no pairs given"),
+    ([("needling",)], {}, "multi_arm_contrasts: each pair is (arm 1, arm 2), got ('needling',)"),
+    ([("sham", "sham")], {}, "multi_arm_contrasts: 'sham' compared with itself"),
+    ([("needling", "sham"), ("needling", "sham")], {}, "multi_arm_contrasts: the same pair is listed twice"),
+    ([("needling", "sham")], {"measure": "OR"}, "multi_arm_contrasts: measure must be 'MD' or 'SMD', got 'OR'"),
+])
+def test_multi_arm_refusals(pairs, kwargs, message):
+    with pytest.raises(ValueError) as raised:
+        meta.multi_arm_contrasts(ARMS3, pairs, **kwargs)
+    assert str(raised.value) == message
+
+
+def test_multi_arm_labels_without_a_trial_name():
+    es = meta.multi_arm_contrasts(ARMS3, [("needling", "none"), ("sham", "none")])
+    assert es.studies == ("needling vs none", "sham vs none")

@@ -34,7 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # that happens to pass through it: a mutant killed only by a notebook or a report test is a missing unit test.
 # (mutmut then runs, for each mutant, only those of these tests that reach the mutated function.)
 GROUPS: dict[str, tuple[list[str], list[str]]] = {
-    "meta": (["src/dry_needling/meta.py"], ["tests/test_meta.py", "tests/test_meta_edges.py", "tests/test_doctests.py"]),
+    "meta": (["src/dry_needling/meta.py"],
+             ["tests/test_meta.py", "tests/test_meta_edges.py", "tests/test_doctests.py"]),
     "blinding": (["src/dry_needling/blinding.py"],
                  ["tests/test_blinding.py", "tests/test_doctests.py", "tests/test_hostile_api.py"]),
     "simulate": (["src/dry_needling/simulate.py"], ["tests/test_simulate.py", "tests/test_hostile_api.py"]),
@@ -106,7 +107,10 @@ def _scratch(group: str) -> Path:
         f"only_mutate = {_toml_list(files)}\n"
         f"also_copy = {_toml_list(ALSO_COPY)}\n"
         f"pytest_add_cli_args_test_selection = {_toml_list(tests)}\n"
-        'pytest_add_cli_args = ["-q", "-x", "-W", "ignore"]\n'
+        # Other warnings are ignored (mutmut's own machinery), but a numerical warning (overflow, division by zero,
+        # an invalid value) fails a test as it does in the suite (filterwarnings = error): a mutant that removes a
+        # np.errstate guard is noticed.
+        'pytest_add_cli_args = ["-q", "-x", "-W", "ignore", "-W", "error::RuntimeWarning"]\n'
         "use_git_change_detection = false\n"
     )
     (where / "pyproject.toml").write_text(pyproject, encoding="utf-8")
