@@ -46,7 +46,8 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
                  ["tests/test_evidence_reading.py", "tests/test_appraisal.py", "tests/test_regulation_evidence.py"]),
     "validator": (
         ["src/dry_needling/data/*"],
-        ["tests/test_validation.py", "tests/test_hostile_data.py", "tests/test_data.py"],
+        ["tests/test_validation.py", "tests/test_hostile_data.py", "tests/test_data.py",
+         "tests/test_validator_edges.py"],
     ),
     "prose": (["src/dry_needling/prose.py"], ["tests/test_prose.py"]),
 }
