@@ -322,3 +322,12 @@ def test_a_change_of_status_with_no_date_given_is_still_a_verdict(shipped):
     assert got["state_or"].verdict == "supported"
     assert got["state_or"].reason.startswith("a law passed but physical therapists may not dry needle until its rules "
                                              "are written; not among the permitting states")
+
+
+def test_training_hours_from_undated_sources_have_no_evidence_date(shipped):
+    def undated(table):
+        table["source_date"] = pd.NaT
+        return table
+
+    got = claims.verdicts_from(_edited(shipped, "training_hours", undated))["training_hours"]
+    assert got.verdict == "partly supported" and got.evidence_as_of == ""
