@@ -353,3 +353,15 @@ def test_multi_arm_refusals(pairs, kwargs, message):
 def test_multi_arm_labels_without_a_trial_name():
     es = meta.multi_arm_contrasts(ARMS3, [("needling", "none"), ("sham", "none")])
     assert es.studies == ("needling vs none", "sham vs none")
+
+
+def test_leaving_one_of_two_studies_out_leaves_the_other():
+    loo = meta.leave_one_out([0.1, 0.5], [0.04, 0.01], studies=["A", "B"])
+    assert loo.estimate.tolist() == pytest.approx([0.5, 0.1]) and loo.se.tolist() == pytest.approx([0.1, 0.2])
+    assert loo.k.tolist() == [1, 1] and loo.label == ("A", "B")
+
+
+def test_a_leave_one_out_step_that_cannot_be_pooled_is_an_error_not_a_silent_nan():
+    with pytest.raises(ValueError) as raised:
+        meta.leave_one_out([1e200, -1e200, 0.0], [1.0, 1.0, 1.0])
+    assert str(raised.value).startswith("pool: analysis 1: the effect sizes lie about 1e+200 apart")
