@@ -40,3 +40,11 @@ def test_a_cell_frictionless_reads_but_the_collection_refuses_says_why(tmp_path,
                                          ("integer", "-12"), ("number", "1.5e3")])
 def test_plain_values_pass(tmp_path, ftype, cell):
     assert _with_column(tmp_path, ftype, cell) == []
+
+
+@pytest.mark.parametrize("ftype, cell, expected", [
+    ("year", "12345", "a four-digit year"),               # five digits: no reader takes it as a year
+    ("date", "٢٠٢٠-٠١-٠١", "a date written YYYY-MM-DD"),  # Arabic-Indic digits: no reader takes it as a date
+])
+def test_a_cell_no_reader_takes_gets_the_type_s_own_message(tmp_path, ftype, cell, expected):
+    assert _with_column(tmp_path, ftype, cell) == [(2, "extra", expected)]
