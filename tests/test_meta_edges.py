@@ -365,3 +365,15 @@ def test_a_leave_one_out_step_that_cannot_be_pooled_is_an_error_not_a_silent_nan
     with pytest.raises(ValueError) as raised:
         meta.leave_one_out([1e200, -1e200, 0.0], [1.0, 1.0, 1.0])
     assert str(raised.value).startswith("pool: analysis 1: the effect sizes lie about 1e+200 apart")
+
+
+@pytest.mark.parametrize("method", ["REML", "ML"])
+def test_the_bounded_search_alone_finds_tau2_zero_when_the_studies_agree(monkeypatch, method):
+    """With no scoring step allowed every analysis goes to the bounded search; studies that agree more closely than
+    chance have their likelihood's maximum at tau^2 = 0 exactly, as scoring finds it."""
+    scored = meta.pool(AGREE_Y, AGREE_V, method=method)
+    monkeypatch.setattr(meta, "REML_MAXITER", 0)
+    searched = meta.pool(AGREE_Y, AGREE_V, method=method)
+    assert scored.tau2_fit == "Fisher scoring" and searched.tau2_fit == "bounded search"
+    assert scored.tau2 == 0.0 and searched.tau2 == 0.0
+    assert searched.estimate == pytest.approx(scored.estimate, rel=1e-12)
