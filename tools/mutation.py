@@ -49,7 +49,8 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_validation.py", "tests/test_hostile_data.py", "tests/test_data.py",
          "tests/test_validator_edges.py"],
     ),
-    "prose": (["src/dry_needling/prose.py"], ["tests/test_prose.py"]),
+    # The plain-language summaries' certainty words and the `check` command are prose's too (unbound_certainty, main).
+    "prose": (["src/dry_needling/prose.py"], ["tests/test_prose.py", "tests/test_plain_language.py"]),
 }
 
 # What the tests read besides src/ and tests/ (mutmut copies these next to the mutants).
