@@ -43,7 +43,8 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
     "claims": (["src/dry_needling/claims.py"],
                ["tests/test_claims.py", "tests/test_claims_rules.py", "tests/test_appraisal.py"]),
     "evidence": (["src/dry_needling/evidence.py"],
-                 ["tests/test_evidence_reading.py", "tests/test_appraisal.py", "tests/test_regulation_evidence.py"]),
+                 ["tests/test_evidence_reading.py", "tests/test_appraisal.py", "tests/test_regulation_evidence.py",
+                  "tests/test_evidence_edges.py"]),
     "validator": (
         ["src/dry_needling/data/*"],
         ["tests/test_validation.py", "tests/test_hostile_data.py", "tests/test_data.py",
