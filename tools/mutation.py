@@ -51,7 +51,8 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
          "tests/test_validator_edges.py"],
     ),
     # The plain-language summaries' certainty words and the `check` command are prose's too (unbound_certainty, main).
-    "prose": (["src/dry_needling/prose.py"], ["tests/test_prose.py", "tests/test_plain_language.py"]),
+    "prose": (["src/dry_needling/prose.py"],
+              ["tests/test_prose.py", "tests/test_plain_language.py", "tests/test_prose_cli.py"]),
 }
 
 # What the tests read besides src/ and tests/ (mutmut copies these next to the mutants).
