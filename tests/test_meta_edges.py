@@ -377,3 +377,21 @@ def test_the_bounded_search_alone_finds_tau2_zero_when_the_studies_agree(monkeyp
     assert scored.tau2_fit == "Fisher scoring" and searched.tau2_fit == "bounded search"
     assert scored.tau2 == 0.0 and searched.tau2 == 0.0
     assert searched.estimate == pytest.approx(scored.estimate, rel=1e-12)
+
+
+@pytest.mark.parametrize("ci", ["wald", "hksj", "hksj-modified"])
+def test_the_p_value_is_the_level_at_which_the_interval_touches_zero(ci):
+    """A test and its interval agree: with p the pooled p-value, the (1 - p) interval has a limit at 0 exactly, and
+    the interval at any higher level includes 0. Holds for the Wald z and for the HKSJ t statistic."""
+    y, v = [0.1, -0.05, 0.2, 0.0, 0.15], [0.04, 0.03, 0.05, 0.02, 0.06]
+    res = meta.pool(y, v, method="DL", ci=ci)
+    assert 0 < res.p < 1 and res.ci == ci
+    edge = meta.pool(y, v, method="DL", ci=ci, level=1 - res.p)
+    assert min(abs(edge.ci_low), abs(edge.ci_high)) == pytest.approx(0.0, abs=1e-9)
+    wider = meta.pool(y, v, method="DL", ci=ci, level=1 - res.p / 2)
+    assert wider.ci_low < 0 < wider.ci_high
+
+
+def test_the_result_names_its_prediction_interval_method():
+    assert meta.pool(SPREAD_Y, SPREAD_V, method="DL", pi="T").pi == "t"
+    assert meta.pool(SPREAD_Y, SPREAD_V, method="DL").pi == "riley"
