@@ -395,3 +395,25 @@ def test_the_p_value_is_the_level_at_which_the_interval_touches_zero(ci):
 def test_the_result_names_its_prediction_interval_method():
     assert meta.pool(SPREAD_Y, SPREAD_V, method="DL", pi="T").pi == "t"
     assert meta.pool(SPREAD_Y, SPREAD_V, method="DL").pi == "riley"
+
+
+@pytest.mark.parametrize("call, kind, message", [
+    (lambda: meta.pool(np.zeros((2, 2, 2)), np.ones((2, 2, 2))), ValueError,
+     "pool: inputs must be 1-D or 2-D (one row per analysis)"),
+    (lambda: meta.pool([0.1, 0.2], [0.1, 0.1], level=1), ValueError,
+     "pool: level must lie between 0 and 1 (e.g. 0.95), got 1"),
+    (lambda: meta.pool([0.1, 0.2], [0.1, 0.1], level="0.95"), TypeError,
+     "pool: level must be a number between 0 and 1 (e.g. 0.95), got '0.95' (a str)"),
+    (lambda: meta.pool(["a", "b"], [0.1, 0.1]), ValueError,
+     "pool: yi must be numbers (could not convert string to float: 'a')"),
+])
+def test_inputs_of_the_wrong_shape_kind_or_level_are_refused_exactly(call, kind, message):
+    with pytest.raises(kind) as raised:
+        call()
+    assert str(raised.value) == message
+
+
+def test_one_variance_given_as_a_number_goes_with_every_study():
+    res = meta.pool([0.1, 0.2, 0.3], 0.04, method="FE")
+    assert res.vi.tolist() == [0.04, 0.04, 0.04] and res.weights.tolist() == pytest.approx([100 / 3] * 3)
+    assert res.estimate == pytest.approx(0.2)
