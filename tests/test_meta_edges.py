@@ -417,3 +417,17 @@ def test_one_variance_given_as_a_number_goes_with_every_study():
     res = meta.pool([0.1, 0.2, 0.3], 0.04, method="FE")
     assert res.vi.tolist() == [0.04, 0.04, 0.04] and res.weights.tolist() == pytest.approx([100 / 3] * 3)
     assert res.estimate == pytest.approx(0.2)
+
+
+def test_a_normal_prediction_interval_needs_two_studies_and_is_narrower_than_the_t_one():
+    two_y, two_v = [0.1, 0.9], [0.01, 0.02]
+    z = meta.pool(two_y, two_v, method="DL", pi="z")
+    t = meta.pool(two_y, two_v, method="DL", pi="t")
+    assert t.pi_low < z.pi_low < z.estimate < z.pi_high < t.pi_high  # a normal quantile is below any t quantile
+    one = meta.pool([0.3], [0.04], method="DL", pi="z")
+    assert np.isnan(one.pi_low) and np.isnan(one.pi_high)
+
+
+def test_one_study_with_hksj_says_its_interval_is_wald_s():
+    one = meta.pool([0.3], [0.04], method="DL", ci="hksj")
+    assert one.notes == ("ci='hksj' needs at least 2 studies: with k = 1 the interval is Wald's (as metafor)",)
