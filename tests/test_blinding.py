@@ -551,3 +551,10 @@ def test_wilson_interval_refuses_impossible_counts():
         blinding.wilson_interval(-1, 4)
     with pytest.raises(ValueError, match=r"^n must be a non-negative whole number"):
         blinding.wilson_interval(1, 4.5)
+
+
+def test_a_lower_confidence_gives_a_narrower_wilson_interval_inside_the_wider_one():
+    """Mutation-testing follow-up: the confidence level reaches the interval (a 90 % interval lies strictly inside
+    the 95 % one, which lies strictly inside the 99 % one)."""
+    i90, i95, i99 = (blinding.wilson_interval(18, 20, confidence=c) for c in (0.90, 0.95, 0.99))
+    assert i99[0] < i95[0] < i90[0] < 18 / 20 < i90[1] < i95[1] < i99[1]

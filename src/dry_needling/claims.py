@@ -145,7 +145,8 @@ def verdict_from_sof(question: Question, sof: pd.DataFrame) -> Verdict:
         _finding=[evidence.finding(r) for r in rows.to_dict("records")],
         _i=rows["intervention"].map(_INTERVENTION_RANK), _p=~rows["population_direct"],
         _d=rows["design"].map(DESIGN_RANK), _c=rows["certainty"].map(_CERTAINTY_RANK), _recent=rows["published"],
-    ).sort_values(["_i", "_p", "_d", "_c", "_recent"], ascending=[True, True, True, True, False], kind="stable")
+    ).sort_values(["_i", "_p", "_d", "_c", "_recent"], ascending=[True, True, True, True, False])
+    # (pandas sorts on several columns stably: rows that tie keep the table's order; its `kind` applies to one column)
     best = ranked.iloc[0]
     level = None if best["certainty"] == "not assessed" else best["certainty"]
     meets = level is not None and (evidence.CERTAINTY_LEVELS.index(level)
@@ -267,10 +268,14 @@ def _state_verdicts(tables: dict[str, pd.DataFrame]) -> dict[str, Verdict]:
         confirmed = "" if pd.isna(row.last_confirmed) else f"{row.last_confirmed:%Y-%m}"
         listed = "still listed as permitting" if row.status == "permitted" else "not among the permitting states"
         also = f"; {listed} in a {row.last_confirmed:%b %Y} summary ({row.last_confirmed_by})" if confirmed else ""
+        # effective_date may be empty ("not given"): the verdict stands, the date is left out.
+        dated = "" if pd.isna(row.effective_date) else f"{row.effective_date:%d %b %Y}"
         if row.status == "permitted":
-            verdict = Verdict("outdated", f"permitted since {row.effective_date:%d %b %Y} ({row.source_id}){also}")
+            since = f" since {dated}" if dated else ", date not given"
+            verdict = Verdict("outdated", f"permitted{since} ({row.source_id}){also}")
         elif row.status == "law passed, rules pending":
-            verdict = Verdict("supported", f"a law passed ({row.effective_date:%d %b %Y}) but physical therapists "
+            when = f" ({dated})" if dated else ""
+            verdict = Verdict("supported", f"a law passed{when} but physical therapists "
                                            f"may not dry needle until its rules are written{also}")
         elif pd.isna(row.status_as_of):
             verdict = Verdict("partly supported", f"still prohibited, but the only state-specific source is undated "
@@ -385,7 +390,7 @@ def computed_verdicts(data_dir: str | Path | None = None) -> dict[str, Verdict]:
 
 
 def _text(value) -> str:
-    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+    return "" if pd.isna(value) else str(value)
 
 
 def disagreements(data_dir: str | Path | None = None) -> list[str]:

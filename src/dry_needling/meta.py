@@ -1031,8 +1031,8 @@ def heterogeneity_interval(yi: ArrayLike, vi: ArrayLike, level: float = 0.95) ->
     label = "heterogeneity_interval"
     level = _check_level(level, label)
     arrays, names, batch = _as_arrays(label, {"yi": yi, "vi": vi}, None, allow_2d=True, check_finite=False)
-    y = np.atleast_2d(arrays["yi"]).astype(float)
-    v = np.atleast_2d(arrays["vi"]).astype(float)
+    y = np.atleast_2d(arrays["yi"])  # floats already (read, never written)
+    v = np.atleast_2d(arrays["vi"])
     problems = _row_problems(y, v, None, batch)
     if problems:
         raise ValueError(f"{label}: {problems[min(problems)]}")
@@ -1083,14 +1083,16 @@ def heterogeneity_interval(yi: ArrayLike, vi: ArrayLike, level: float = 0.95) ->
         h2_low=res(1 + low_all / s2_all), h2_high=res(1 + high_all / s2_all), level=level, k=k, notes=tuple(notes))
 
 
-def _sequential(results: list[PoolResult], labels, order, method, ci, level) -> SequentialResult:
-    def col(name: str) -> np.ndarray:
-        return _frozen(np.array([getattr(r, name) for r in results], dtype=float))
+#: The numbers a :class:`SequentialResult` carries per step, as :class:`PoolResult` names them.
+_STEP_FIELDS = ("estimate", "se", "ci_low", "ci_high", "p", "tau2", "i2", "q", "pi_low", "pi_high")
 
-    return SequentialResult(estimate=col("estimate"), se=col("se"), ci_low=col("ci_low"), ci_high=col("ci_high"),
-                            p=col("p"), tau2=col("tau2"), i2=col("i2"), q=col("q"), pi_low=col("pi_low"),
-                            pi_high=col("pi_high"), k=np.array([r.k for r in results]), label=tuple(labels),
-                            order=np.asarray(order), method=method, ci=ci, level=level)
+
+def _sequential(steps: dict[str, Any], k, labels, last: PoolResult, order) -> SequentialResult:
+    """The steps' numbers (one sequence per name of :data:`_STEP_FIELDS`), with the method, interval and level of
+    the last step's pooling (as the caller's options read them: ``"dl"`` is ``"DL"``)."""
+    return SequentialResult(**{name: _frozen(steps[name], copy=True) for name in _STEP_FIELDS}, k=np.asarray(k),
+                            label=tuple(labels), order=np.asarray(order), method=last.method, ci=last.ci,
+                            level=last.level)
 
 
 def _one_analysis(label, yi, vi, studies):
@@ -1100,7 +1102,7 @@ def _one_analysis(label, yi, vi, studies):
     if vi is None:
         raise ValueError(f"{label}: vi (the sampling variances) is required")
     arrays, names, batch = _as_arrays(label, {"yi": yi, "vi": vi}, studies, allow_2d=False, check_finite=True)
-    y, v = arrays["yi"].astype(float), arrays["vi"].astype(float)
+    y, v = arrays["yi"], arrays["vi"]  # floats already
     bad = v <= 0
     if bad.any():
         j = int(np.flatnonzero(bad)[0])
@@ -1133,18 +1135,8 @@ def leave_one_out(yi: ArrayLike | EffectSizes, vi: ArrayLike | None = None, meth
     rows_y = np.stack([y[keep[i]] for i in range(k)])
     rows_v = np.stack([v[keep[i]] for i in range(k)])
     batch = pool(rows_y, rows_v, method=method, level=level, ci=ci, pi=pi, errors="raise")
-    results = [_row(batch, i) for i in range(k)]
-    return _sequential(results, labels, np.arange(k), batch.method, batch.ci, batch.level)
-
-
-def _row(batch: PoolResult, i: int) -> PoolResult:
-    """Row ``i`` of a batch result, as a single-analysis result (numbers only)."""
-    fields: dict[str, Any] = {}
-    for name in ("estimate", "se", "ci_low", "ci_high", "z", "p", "tau2", "q", "p_q", "i2", "h2", "pi_low", "pi_high"):
-        fields[name] = float(getattr(batch, name)[i])
-    return PoolResult(**fields, df=batch.df, weights=batch.weights[i], method=batch.method, k=batch.k,
-                      level=batch.level, yi=batch.yi[i], vi=batch.vi[i], ci=batch.ci, pi=batch.pi,
-                      tau2_fit=batch.tau2_fit[i], notes=batch.notes)
+    steps = {name: getattr(batch, name) for name in _STEP_FIELDS}
+    return _sequential(steps, np.full(k, batch.k), labels, batch, np.arange(k))
 
 
 def cumulative(yi: ArrayLike | EffectSizes, vi: ArrayLike | None = None, order: ArrayLike | None = None,
@@ -1188,7 +1180,8 @@ def cumulative(yi: ArrayLike | EffectSizes, vi: ArrayLike | None = None, order: 
             raise ValueError("cumulative: order has NaN or infinite keys")
         idx = np.argsort(keys, kind="stable")
     results = [pool(y[idx[: i + 1]], v[idx[: i + 1]], method=method, level=level, ci=ci, pi=pi) for i in range(k)]
-    return _sequential(results, [labels[j] for j in idx], idx, results[-1].method, ci, results[-1].level)
+    steps = {name: [getattr(r, name) for r in results] for name in _STEP_FIELDS}
+    return _sequential(steps, [r.k for r in results], [labels[j] for j in idx], results[-1], idx)
 
 
 def difference(first: tuple[float, float, float], second: tuple[float, float, float], level: float = 0.95
@@ -1202,13 +1195,14 @@ def difference(first: tuple[float, float, float], second: tuple[float, float, fl
     >>> [round(x, 3) for x in difference((0.17, 0.11, 0.22), (0.52, 0.14, 0.91))]
     [0.35, -0.039, 0.739]
     """
-    level = _check_level(level, "difference")
-    z = float(special.ndtri(0.5 + level / 2))
-    ses = []
+    _check_level(level, "difference")
+    halves = []
     for name, (est, low, high) in (("first", first), ("second", second)):
         if not low <= est <= high:
             raise ValueError(f"difference: {name} estimate {est} lies outside its interval [{low}, {high}]")
-        ses.append((high - low) / (2 * z))
+        halves.append((high - low) / 2)
     diff = float(second[0]) - float(first[0])
-    half = z * math.sqrt(ses[0] ** 2 + ses[1] ** 2)
+    # Each standard error is its half-width / z, and the difference's half-width z * sqrt(se1^2 + se2^2): with both
+    # intervals at the same level, z cancels and the half-widths add in quadrature.
+    half = math.hypot(*halves)
     return diff, diff - half, diff + half

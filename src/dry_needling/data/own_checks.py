@@ -70,8 +70,12 @@ def _own_check(field: dict):
                 if _reads_as("integer", cell) else None
         if ftype in ("year", "date"):
             ok = (_YEAR if ftype == "year" else _DATE).fullmatch(cell)
-            return None if ok or not _reads_as(ftype, cell) else \
-                f"{_TYPE_WORDS[ftype]} (with the digits 0-9 only)"
+            if ok or not _reads_as(ftype, cell):
+                return None
+            # Read by frictionless, refused here: other digits ("２０２６"), or too few of them ("2020-1-5").
+            why = "with the digits 0-9 only" if not cell.isascii() else \
+                "four digits" if ftype == "year" else "four digits for the year, two each for the month and the day"
+            return f"{_TYPE_WORDS[ftype]} ({why})"
         if ftype != "string":
             return None
         if full is not None and full.fullmatch(cell) is None:
