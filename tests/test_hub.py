@@ -331,7 +331,10 @@ class Hub:
                                                               "kernel": {"name": "python3"}}, token=token)
         kernel = session["kernel"]["id"]
         url = f"{self.base.replace('http', 'ws', 1)}{api}/kernels/{kernel}/channels?session_id={uuid.uuid4().hex}"
-        socket_ = await websocket_connect(HTTPRequest(url, headers={"Authorization": f"token {token}"}),
+        # The same 300 s as the other calls (tornado's default is 20 s): with ten kernels starting at once on a
+        # loaded 2-core machine, the server answered the websocket after more than 20 s (seen on a fresh-clone run).
+        socket_ = await websocket_connect(HTTPRequest(url, headers={"Authorization": f"token {token}"},
+                                                      connect_timeout=300, request_timeout=300),
                                           max_message_size=64 * 2**20)
         result = {"cells": 0, "errors": [], "checks": [], "seconds": 0.0}
         started = time.monotonic()
