@@ -386,6 +386,7 @@ def test_marked_numbers_are_skipped_even_across_a_line_break():
     ("0.42", [0.4249], True), ("0.42", [0.4151], True), ("0.42", [0.43], False), ("−0.42", [0.42], False),
     ("0.42", [-0.42], False), ("−0.42", [-0.42], True), ("72", [72.4], True), ("72", [72.6], False),
     ("0.0", [-0.04], True),  # a value that rounds to zero has no sign to flip
+    ("0.42", [0.425], True), ("0.42", [0.415], True),  # both ends of the half unit (binary 0.425 is a hair above)
 ])
 def test_bound_compares_sign_and_the_decimals_written(written, values, ok):
     (number,) = prose.numbers_in(written)
