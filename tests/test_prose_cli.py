@@ -191,3 +191,12 @@ def test_the_command_line_reads_its_arguments_from_sys_argv(tmp_path, monkeypatc
     monkeypatch.setattr("sys.argv", ["python -m dry_needling.prose", "check", str(nb)])
     assert prose.main() == 0
     assert capsys.readouterr().out == "every number and certainty word is bound\n"
+
+
+def test_suggest_never_offers_an_identifier_or_a_locator(tmp_path):
+    """`31` in a row's id column, its source's locator ("p. 31") or its access date is not a value to bind."""
+    data, figures = _folders(tmp_path, rows=0)
+    (data / "studies.csv").write_text("study,trial_id,locator,accessed,n\nbrown,31,p. 31,2021-04-19,31\n",
+                                      encoding="utf-8")
+    nb = _notebook(tmp_path / "nb.ipynb", "It enrolled 31 people on 19 April 2021.")
+    assert [s.candidates for s in prose.suggest(nb, data, figures)] == [("studies[brown].n",), ()]
