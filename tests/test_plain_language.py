@@ -192,3 +192,73 @@ def test_the_prose_check_command_reports_certainty_words(tmp_path, capsys):
     assert "nb.ipynb, cell 0: 'Dry needling reduces pain more than a sham.' claims an effect" in capsys.readouterr().out
     assert prose.main(["check", str(paths.notebooks_dir() / "05_what_the_evidence_says.ipynb")]) == 0
     assert capsys.readouterr().out.strip() == "every number and certainty word is bound"
+
+
+def _notebook_of(tmp_path, cells: list[dict]) -> Path:
+    nb = tmp_path / "nb.ipynb"
+    nb.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+    return nb
+
+
+def test_a_wrong_verdict_is_reported_with_the_words_said_and_the_ledgers_verdicts(tmp_path):
+    both = ["claims[psychological_distress]", "claims[prohibiting_states]"]  # not found; outdated (data/claims.csv)
+    assert _check(tmp_path, "Both figures are wrong.", {"Both figures are wrong": both}, summary=False) == [
+        "'Both figures are wrong' says contradicted; claims[psychological_distress], claims[prohibiting_states]: "
+        "not found and outdated (words for a verdict: prose.VERDICT_WORDS)"]
+    assert _check(tmp_path, "It is out of date and partly wrong.",
+                  {"It is out of date and partly wrong": "claims[prohibiting_states]"}, summary=False) == [
+        "'It is out of date and partly wrong' says contradicted and outdated and partly supported; "
+        "claims[prohibiting_states]: outdated (words for a verdict: prose.VERDICT_WORDS)"]
+    assert _check(tmp_path, "The 72 % stands.", {"The 72 % stands": "claims[psychological_distress]"},
+                  summary=False) == ["'The 72 % stands' says no verdict; claims[psychological_distress]: not found "
+                                     "(words for a verdict: prose.VERDICT_WORDS)"]
+    # verdict words are read whatever their case
+    assert _check(tmp_path, "Not found in any source.", {"Not found in any source": "claims[psychological_distress]"},
+                  summary=False) == []
+
+
+def test_every_certainty_binding_of_a_cell_is_checked_after_a_broken_one(tmp_path):
+    certainty = {
+        "gone from the text": "claims[hard_to_blind]",
+        "Two claims": ["claims[nope]", "claims[gone]"],
+        "We are uncertain": "summary_of_findings[nope]",
+        "The prick may ease pain": SHAM,
+        "It is wrong": "claims[prohibiting_states]",
+    }
+    problems = _check(tmp_path, "Two claims. We are uncertain. The prick may ease pain. It is wrong.", certainty,
+                      summary=False)
+    assert problems == [
+        "the certainty binding 'gone from the text' is not in the text (reword it or remove it)",
+        "claims[nope], claims[gone]: no such claim in claims.csv (write claims[ID])",
+        "'We are uncertain': summary_of_findings[nope]: no such row of summary_of_findings "
+        "(write summary_of_findings[SOF_ID])",
+        f"'The prick may ease pain' is worded at low certainty; {', '.join(SHAM)} allow very low (GRADE wording at "
+        "the lowest certainty)",
+        "'It is wrong' says contradicted; claims[prohibiting_states]: outdated (words for a verdict: "
+        "prose.VERDICT_WORDS)"]
+
+
+def test_words_that_claim_no_certainty_for_a_graded_row_are_reported(tmp_path):
+    assert _check(tmp_path, "Bruising is common.", {"Bruising is common": USUAL}, summary=False) == [
+        f"'Bruising is common' is worded at no certainty; {USUAL} allow low (GRADE wording at the lowest certainty)"]
+
+
+def test_a_bound_sentence_does_not_cover_the_next_one(tmp_path):
+    text = "We are uncertain whether dry needling reduces pain more than a sham. Dry needling reduces back pain."
+    assert _check(tmp_path, text, {text.split(".")[0]: SHAM}) == [
+        "'Dry needling reduces back pain.' claims an effect (high certainty) but is bound to no Summary-of-Findings "
+        "row or claim"]
+
+
+def test_cells_before_and_without_metadata_are_read(tmp_path):
+    """A code cell first, then markdown cells with no metadata at all (nbformat allows it): the summary after them
+    is still checked, and an untagged cell with no metadata is no summary."""
+    summary = {"cell_type": "markdown", "id": "s", "source": "Dry needling reduces back pain.",
+               "metadata": {"tags": [prose.SUMMARY_TAG]}}
+    cells = [{"cell_type": "code", "id": "k", "source": "x = 1", "outputs": [], "metadata": {}},
+             {"cell_type": "markdown", "id": "t", "source": "# Title"}, summary]
+    nb = _notebook_of(tmp_path, cells)
+    assert prose.summary_cells(json.loads(nb.read_text(encoding="utf-8"))) == [2]
+    assert prose.unbound_certainty(nb, paths.data_dir()) == [
+        "nb.ipynb, cell 2: 'Dry needling reduces back pain.' claims an effect (high certainty) but is bound to no "
+        "Summary-of-Findings row or claim"]

@@ -6,6 +6,7 @@ the data fails, naming the notebook, the cell, the number and the reference."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -385,6 +386,7 @@ def test_marked_numbers_are_skipped_even_across_a_line_break():
     ("0.42", [0.4249], True), ("0.42", [0.4151], True), ("0.42", [0.43], False), ("−0.42", [0.42], False),
     ("0.42", [-0.42], False), ("−0.42", [-0.42], True), ("72", [72.4], True), ("72", [72.6], False),
     ("0.0", [-0.04], True),  # a value that rounds to zero has no sign to flip
+    ("0.42", [0.425], True), ("0.42", [0.415], True),  # both ends of the half unit (binary 0.425 is a hair above)
 ])
 def test_bound_compares_sign_and_the_decimals_written(written, values, ok):
     (number,) = prose.numbers_in(written)
@@ -406,3 +408,107 @@ def test_blinding_scenarios_and_slider_defaults_come_from_the_data(tmp_path):
     assert simulate.SCENARIOS["back-pain trials, average"][:2] == (0.26, 0.01)
     assert [s.value for s in explorer.sliders()][:2] == [0.26, 0.01]
     assert [s.value for s in explorer.sliders(data)][:2] == [0.31, 0.01]
+
+
+# --- what a maintainer is told, exactly ----------------------------------------------------------------------------
+
+def _resolve_sources(tmp_path: Path) -> tuple[prose.Sources, Path]:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "datapackage.json").write_text("{}", encoding="utf-8")  # no resources: a table is keyed by its first column
+    (data / "trials.csv").write_text("id,estimate,n\nt1,-0.42,31\nt2,nan,19\nt3,0.5,\n", encoding="utf-8")
+    cells = [
+        _code("k1", "pass"),                                                        # no output
+        {"cell_type": "code", "id": "k2", "source": "smd", "metadata": {}},          # no outputs key at all
+        {"cell_type": "code", "id": "k3", "source": "smd", "metadata": {},
+         "outputs": [{"output_type": "execute_result", "data": {"text/plain": "0.25"}, "metadata": {}}]},
+    ]
+    nb = _notebook(tmp_path / "nb.ipynb", cells)
+    return prose.Sources(data, tmp_path / "figures", tmp_path), nb
+
+
+@pytest.mark.parametrize("reference, message", [
+    ("output[k1]", "which notebook? write NOTEBOOK.ipynb#CELL"),
+])
+def test_a_cell_reference_without_a_notebook_asks_which(tmp_path, reference, message):
+    sources, _ = _resolve_sources(tmp_path)
+    with pytest.raises(prose.BindingError) as err:
+        prose.resolve(reference, sources)
+    assert str(err.value) == message
+
+
+@pytest.mark.parametrize("reference, message", [
+    ("output[k1]", "cell k1 of nb.ipynb has no output"),
+    ("output[k2]", "cell k2 of nb.ipynb has no output"),
+    ("code[k1: smd]", "cell k1 of nb.ipynb has no source on a line holding 'smd'"),
+    ("count(trials.n)", "count() takes a table, not a column"),
+    ("sum(trials)", "sum() needs a column of trials"),
+    ("sum(trials.size)", "sum() needs a column of trials"),
+    ("trials[t2].estimate", "trials[t2].estimate holds no number"),       # "nan" is no number
+    ("trials[id=t1 & n].n", "'n' is not a condition COLUMN=VALUE or COLUMN!=VALUE"),
+])
+def test_a_reference_that_resolves_nowhere_says_exactly_why(tmp_path, reference, message):
+    sources, _ = _resolve_sources(tmp_path)
+    with pytest.raises(prose.BindingError) as err:
+        prose.resolve(reference, sources, "nb.ipynb")
+    assert str(err.value) == message
+
+
+def test_references_read_results_and_tables_without_a_key(tmp_path):
+    sources, _ = _resolve_sources(tmp_path)
+    assert prose.resolve("output[k3]", sources, "nb.ipynb") == [prose.Quantity(0.25)]  # an execute_result
+    assert prose.resolve("trials[t1].n", sources) == [prose.Quantity(31.0)]              # keyed by its first column
+    assert prose.resolve("sum(trials.n)", sources) == [prose.Quantity(50.0)]             # the empty cell left out
+
+
+def test_a_mismatch_shows_the_first_six_values_of_its_reference(tmp_path, folders):
+    printed = "a 1.5\nb 2.5\nc 3.5\nd 4.5\ne 5.5\nf 6.5\ng 7.5\n"
+    cells = [_md("It was 9.5 then.", bind={"9.5": "output[k7]"}), _code("k7", "show()", printed)]
+    nb = _notebook(tmp_path / "nb.ipynb", cells)
+    assert prose.unbound_numbers(nb, *folders) == [
+        "nb.ipynb, cell 0: 9.5 in '…It was 9.5 then.…' does not match output[k7] (1.5, 2.5, 3.5, 4.5, 5.5, 6.5)"]
+
+
+def test_a_message_shows_forty_characters_either_side_on_one_line(tmp_path, folders):
+    text = ("A long sentence that runs well past forty characters\nbefore 0.93 and then goes on for a long while "
+            "after it.")
+    (problem,) = _check(tmp_path, folders, text)
+    assert problem.startswith("0.93 in '… runs well past forty characters before 0.93 and then goes on for a long "
+                              "while a…' is bound to nothing")
+
+
+def test_every_number_is_checked_after_a_reference_that_resolves_nowhere(tmp_path, folders):
+    problems = _check(tmp_path, folders, "31 people, 20 in t2", {"31": "trials[t9].n", "20 in t2": "trials[t2].n"})
+    assert problems == ["31 in '…31 people, 20 in t2…': trials[t9].n: 't9' selects 0 rows of trials, not one",
+                        "20 in '…31 people, 20 in t2…' does not match trials[t2].n (19)"]
+
+
+def test_an_edited_date_or_a_reflowed_key_is_still_checked_against_its_binding(tmp_path, folders):
+    assert _check(tmp_path, folders, "on 20 April 2021", {"on 19 April 2021": "trials[t1].effective"}) == [
+        "20 April 2021 in '…on 20 April 2021…' does not match trials[t1].effective (2021-04-19)"]
+    assert _check(tmp_path, folders, "an SMD of\n0.43 in t1", {"an SMD of 0.42 in t1": "trials[t1].estimate"}) == [
+        "0.43 in '…an SMD of 0.43 in t1…' does not match trials[t1].estimate (-0.42)"]
+    # two stale keys: the first binds nothing any more, the second is still followed
+    assert _check(tmp_path, folders, "Now 32 people", {"gone 5": "trials[t1].n", "Now 31 people": "trials[t1].n"}) == [
+        "the binding 'gone 5' binds no number of the text (reword it or remove it)",
+        "32 in '…Now 32 people…' does not match trials[t1].n (31)"]
+
+
+def test_marks_that_are_not_a_mapping_are_no_marks(tmp_path, folders):
+    cell = {"cell_type": "markdown", "id": "m", "source": "31 people", "metadata": {"dry_needling": "31"}}
+    nb = _notebook(tmp_path / "nb.ipynb", [cell])
+    (problem,) = prose.unbound_numbers(nb, *folders)
+    assert problem.startswith("nb.ipynb, cell 0: 31 in '…31 people…' is bound to nothing")
+
+
+def test_every_saved_figure_is_checked_after_one_missing_from_the_index(tmp_path, folders):
+    cells = [_code("f1", 'save_figure(fig, "lost")'), _code("f2", 'save_figure(fig, "chart")')]
+    nb = _notebook(tmp_path / "nb.ipynb", cells)
+    problems = prose.unbound_alt_numbers(nb, *folders)
+    assert problems[0] == "nb.ipynb, cell 0, figure lost: not in figures/index.csv (run make report)"
+    assert problems[1].startswith("nb.ipynb, cell 1, figure chart: 3 in '…Dot chart of 3 rows")
+
+
+def test_an_abbreviated_month_with_a_full_stop_is_a_date():
+    (date,) = prose.numbers_in("closed on 19 Sept. 2021")
+    assert date.is_date and date.value == dt.date(2021, 9, 19).toordinal()
