@@ -431,3 +431,31 @@ def test_a_normal_prediction_interval_needs_two_studies_and_is_narrower_than_the
 def test_one_study_with_hksj_says_its_interval_is_wald_s():
     one = meta.pool([0.3], [0.04], method="DL", ci="hksj")
     assert one.notes == ("ci='hksj' needs at least 2 studies: with k = 1 the interval is Wald's (as metafor)",)
+
+
+# Analyses of test_meta's generator (seed 20261128, k = 2..12, 500 each) on which Fisher scoring needs its
+# safeguards: a step that overshoots 0, one that passes the maximum and oscillates, one that lowers the likelihood,
+# and a maximum inside the range that is less likely than tau^2 = 0. Found by breaking each safeguard in turn.
+HARD_ROWS = [("REML", 9, 498), ("REML", 12, 93), ("REML", 4, 86), ("REML", 10, 352), ("ML", 3, 281)]
+
+
+def _hard_analyses():
+    from test_meta import _mm_batch
+
+    rng = np.random.default_rng(20261128)
+    batches = {k: _mm_batch(k, 500, rng) for k in range(2, 13)}
+    return [(method, batches[k][0][row], batches[k][1][row]) for method, k, row in HARD_ROWS]
+
+
+def test_scoring_with_its_safeguards_finds_the_same_tau2_as_the_bounded_search(monkeypatch):
+    """Two independent routes to the maximum must agree: Fisher scoring (the result says it converged by scoring,
+    where it does for these analyses) and the bounded one-dimensional search alone (no scoring step allowed)."""
+    analyses = _hard_analyses()
+    scored = [meta.pool(y, v, method=method) for method, y, v in analyses]
+    monkeypatch.setattr(meta, "REML_MAXITER", 0)
+    searched = [meta.pool(y, v, method=method) for method, y, v in analyses]
+    assert [r.tau2_fit for r in scored] == ["Fisher scoring"] * 4 + ["bounded search"]
+    assert {r.tau2_fit for r in searched} == {"bounded search"}
+    for (method, k, row), a, b in zip(HARD_ROWS, scored, searched):
+        assert a.tau2 == pytest.approx(b.tau2, rel=1e-6, abs=1e-9), (method, k, row)
+        assert a.estimate == pytest.approx(b.estimate, rel=1e-6, abs=1e-9), (method, k, row)
