@@ -431,3 +431,74 @@ def test_a_normal_prediction_interval_needs_two_studies_and_is_narrower_than_the
 def test_one_study_with_hksj_says_its_interval_is_wald_s():
     one = meta.pool([0.3], [0.04], method="DL", ci="hksj")
     assert one.notes == ("ci='hksj' needs at least 2 studies: with k = 1 the interval is Wald's (as metafor)",)
+
+
+# Analyses of test_meta's generator (seed 20261128, k = 2..12, 500 each) on which Fisher scoring needs its
+# safeguards: a step that overshoots 0, one that passes the maximum and oscillates, one that lowers the likelihood,
+# and a maximum inside the range that is less likely than tau^2 = 0. Found by breaking each safeguard in turn.
+HARD_ROWS = [("REML", 9, 498), ("REML", 12, 93), ("REML", 4, 86), ("REML", 10, 352), ("ML", 3, 281)]
+
+
+def _hard_analyses():
+    from test_meta import _mm_batch
+
+    rng = np.random.default_rng(20261128)
+    batches = {k: _mm_batch(k, 500, rng) for k in range(2, 13)}
+    return [(method, batches[k][0][row], batches[k][1][row]) for method, k, row in HARD_ROWS]
+
+
+def test_scoring_with_its_safeguards_finds_the_same_tau2_as_the_bounded_search(monkeypatch):
+    """Two independent routes to the maximum must agree: Fisher scoring (the result says it converged by scoring,
+    where it does for these analyses) and the bounded one-dimensional search alone (no scoring step allowed)."""
+    analyses = _hard_analyses()
+    scored = [meta.pool(y, v, method=method) for method, y, v in analyses]
+    monkeypatch.setattr(meta, "REML_MAXITER", 0)
+    searched = [meta.pool(y, v, method=method) for method, y, v in analyses]
+    assert [r.tau2_fit for r in scored] == ["Fisher scoring"] * 4 + ["bounded search"]
+    assert {r.tau2_fit for r in searched} == {"bounded search"}
+    for (method, k, row), a, b in zip(HARD_ROWS, scored, searched, strict=True):
+        assert a.tau2 == pytest.approx(b.tau2, rel=1e-6, abs=1e-9), (method, k, row)
+        assert a.estimate == pytest.approx(b.estimate, rel=1e-6, abs=1e-9), (method, k, row)
+
+
+# Three studies 1e100 standard errors apart: the spread check lets them through, but tau^2 (about 1e398) does not fit
+# in a double. An analysis whose pooled numbers overflow is refused, never returned as infinities.
+HUGE_Y, HUGE_V = [0.0, 1e199, 5e198], [1e200, 1e200, 1e200]
+OVERFLOW = ("the pooled result lies outside what double precision can hold (yi from 0 to 1e+199, vi from 1e+200 to "
+            "1e+200): rescale yi and vi")
+
+
+@pytest.mark.parametrize("method", ["DL", "REML"])
+def test_a_pooled_result_that_overflows_is_refused_with_the_range_to_rescale(method):
+    with pytest.raises(ValueError) as raised:
+        meta.pool(HUGE_Y, HUGE_V, method=method)
+    assert str(raised.value) == "pool: " + OVERFLOW
+
+
+def test_in_a_batch_the_overflowing_analysis_is_named_and_the_others_keep_their_results():
+    y, v = [[1.0, 2.0, 3.0], HUGE_Y], [[1.0, 1.0, 1.0], HUGE_V]
+    with pytest.raises(ValueError) as raised:
+        meta.pool(y, v, method="DL", errors="raise")
+    assert str(raised.value) == "pool: analysis 2: " + OVERFLOW
+    batch = meta.pool(y, v, method="DL")  # a batch reports by default
+    alone = meta.pool([1.0, 2.0, 3.0], [1.0, 1.0, 1.0], method="DL")
+    assert batch.failures == ((1, "analysis 2: " + OVERFLOW),)
+    assert list(batch.ok) == [True, False] and batch.tau2_fit == ("closed form", "failed")
+    assert batch.estimate[0] == alone.estimate == 2.0 and batch.tau2[0] == alone.tau2 == 0.0
+    assert batch.weights[0] == pytest.approx([100 / 3] * 3)
+    for name in ("estimate", "se", "ci_low", "ci_high", "p", "tau2", "q", "i2"):
+        assert np.isnan(getattr(batch, name)[1]), name
+    assert np.isnan(batch.weights[1]).all()
+
+
+def test_in_a_batch_effect_sizes_too_far_apart_are_refused_for_their_analysis_only():
+    """Effect sizes 1e10 apart with standard errors of 1e-160 would overflow while pooling: that analysis is named
+    (with the numbers to rescale) and the other one keeps its result."""
+    spread = ("the effect sizes lie about 1e+10 apart, more than 1e100 times the smallest standard error (1e-160): "
+              "pooling them would overflow double precision (rescale yi and vi)")
+    with pytest.raises(ValueError) as raised:
+        meta.pool([0.0, 1e10], [1e-320, 1e-320], method="FE")
+    assert str(raised.value) == "pool: " + spread
+    batch = meta.pool([[0.0, 1e10], [1.0, 3.0]], [[1e-320, 1e-320], [1.0, 1.0]], method="FE")
+    assert batch.failures == ((0, "analysis 1: " + spread),)
+    assert list(batch.ok) == [False, True] and batch.estimate[1] == 2.0 and np.isnan(batch.estimate[0])
