@@ -13,10 +13,12 @@ from dry_needling import paths
 
 
 @pytest.fixture(autouse=True)
-def _fresh_caches_under_mutation():
+def _fresh_caches_under_mutation(request):
     """Under `make mutation`, mutmut runs each mutant's tests in a process forked from one that has already run the
     tests: a result the package cached per process before the mutant was switched on (readers, the profile check,
-    tables read, validated folders) could hide the mutant. There, every test starts with those caches empty."""
+    tables read, validated folders) could hide the mutant, and a mutant that wrongly passed a package would write
+    its key into build/cache/validated.json for every later mutant to trust (seen: it also wrote files named by
+    mutated strings there). There, every test starts with those caches empty and its own empty build folder."""
     if os.environ.get("MUTANT_UNDER_TEST"):
         from dry_needling.data import descriptor, loading, rows
 
@@ -24,6 +26,8 @@ def _fresh_caches_under_mutation():
         descriptor._profile_problems_of.cache_clear()
         loading._frames.clear()
         loading._validated.clear()
+        monkeypatch = request.getfixturevalue("monkeypatch")
+        monkeypatch.setenv("DRY_NEEDLING_BUILD", str(request.getfixturevalue("tmp_path_factory").mktemp("build")))
     yield
 
 
