@@ -11,6 +11,7 @@ import shutil
 
 import pandas as pd
 import pytest
+from sof_rows import sof_row
 
 from dry_needling import claims, data, evidence, paths
 
@@ -19,18 +20,7 @@ DOMAINS_NOT_ASSESSED = {d: "not assessed" for d in evidence.DOMAINS}
 
 def row(sof_id, **kw) -> dict:
     """One SoF row with harmless defaults: dry needling in low back pain vs sham, pain, no numbers."""
-    base = dict(sof_id=sof_id, review=sof_id, published="2020", comparison="vs sham", comparator="sham",
-                intervention="dry needling", population="people with low back pain", population_direct=True,
-                outcome="pain", outcome_detail="pain", time_point="post-intervention",
-                design="systematic review of randomised trials", studies=None, participants=None,
-                counts_scope="not given", measure="not reported", estimate=float("nan"), ci_low=float("nan"),
-                ci_high=float("nan"), favours_when="negative", review_conclusion="benefit",
-                effect_in_points=float("nan"), points_scale="none", minimal_important_difference=float("nan"),
-                mid_basis="none", certainty="not assessed", certainty_as_printed="not graded", graded_by="not graded",
-                headline=True, source_id=sof_id, locator="Abstract", note="")
-    for domain in evidence.DOMAINS:
-        base[domain], base[f"{domain}_reason"] = "not assessed", "not reported"
-    base.update(kw)
+    base = sof_row(sof_id, **kw)
     if base["certainty"] != "not assessed" and "graded_by" not in kw:
         base["graded_by"], base["certainty_as_printed"] = "review authors", base["certainty"]
     return base
