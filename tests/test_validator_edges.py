@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_hostile_data import SOURCES, _descriptor
+from test_hostile_data import ITEMS, SOURCES, _descriptor
 
 from dry_needling import data
 
@@ -48,3 +48,186 @@ def test_plain_values_pass(tmp_path, ftype, cell):
 ])
 def test_a_cell_no_reader_takes_gets_the_type_s_own_message(tmp_path, ftype, cell, expected):
     assert _with_column(tmp_path, ftype, cell) == [(2, "extra", expected)]
+
+
+# --- written from a mutation run of the validator (2 December 2026, afternoon) ---------------------------------
+
+def _package(tmp_path: Path, descriptor: dict | str, items: str = ITEMS) -> Path:
+    folder = tmp_path / "data"
+    folder.mkdir(parents=True, exist_ok=True)
+    text = descriptor if isinstance(descriptor, str) else json.dumps(descriptor, indent=1)
+    (folder / "datapackage.json").write_text(text, encoding="utf-8")
+    (folder / "sources.csv").write_text(SOURCES, encoding="utf-8")
+    (folder / "items.csv").write_text(items, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # the line counts only the newlines before the repeated key, wherever the file has others
+    ('\n{"a": 1,\n "a": 2\n}\n\n', (3, "a", "the top-level object")),
+    # a value that reads like a key seen before is a value, not a key
+    ('{"a": "a", "b": ["a", "b"], "b": 2}', (1, "b", "the top-level object")),
+    ('{"k": {"x": "y", "y": 1, "y": 2}}', (1, "y", "k")),
+    # list positions and keys are both named on the way down; a key starting with X or a dot is kept whole
+    ('{"Xref": [{}, {"a": [1, {"b": 1, "b": 2}]}]}', (1, "b", "Xref[1].a[1]")),
+    ('{"r": [1, 2, {"c": {"d": [], "d": {}}}]}', (1, "d", "r[2].c")),
+    # no key is repeated (the validator asks only when json saw a repeat; the answer is still defined)
+    ('{"a": 1, "b": {"a": 2}}', (1, "", "")),
+    ('"just text"', (1, "", "")),
+])
+def test_first_duplicate_names_the_line_key_and_path(text, expected):
+    from dry_needling.data.descriptor import _first_duplicate
+
+    json.loads(text)  # every case is valid JSON
+    assert _first_duplicate(text) == expected
+
+
+@pytest.mark.parametrize(("path", "found"), [
+    (True, "true/false"), (3, "a number"), (3.5, "a number"), (["items.csv"], "a list"), ({"f": 1}, "an object"),
+    (None, "null"),
+])
+def test_a_path_that_is_not_text_is_named_by_its_json_type(tmp_path, path, found):
+    descriptor = _descriptor()
+    descriptor["resources"][1]["path"] = path
+    problems = data.validate(_package(tmp_path, descriptor))
+    assert [(p.where, p.expected) for p in problems] == [
+        ("resources[1]", f"'path' as one relative file name in text (found {found})")]
+
+
+def test_load_all_reads_the_folder_it_is_given_and_sees_a_changed_file(tmp_path):
+    folder = _package(tmp_path, _descriptor())
+    tables = data.load_all(folder)
+    assert list(tables) == ["sources", "items"]
+    assert list(tables["items"]["id"]) == ["first", "second"]
+    assert tables["items"].attrs["source_file"].endswith("data/items.csv")
+    (folder / "items.csv").write_text(ITEMS.replace("second,54", "third,55"), encoding="utf-8")
+    again = data.load_all(folder)
+    assert list(again["items"]["id"]) == ["first", "third"]
+    assert list(again["items"]["value"]) == [80.0, 55.0]
+
+
+def test_resource_names_refuses_a_descriptor_whose_tables_are_broken(tmp_path):
+    descriptor = _descriptor()
+    descriptor["resources"][1]["path"] = "../items.csv"
+    folder = _package(tmp_path, descriptor)
+    with pytest.raises(data.DataValidationError) as raised:
+        data.resource_names(folder)
+    assert [p.where for p in raised.value.problems] == ["resources[1]"]
+
+
+@pytest.mark.parametrize("ftype, cell, expected", [
+    ("number", "abc", "a number"),            # no reader takes it: frictionless's type word, not the digits rule
+    ("integer", "1.5", "a whole number"),
+    ("year", "٢٠٢", "a four-digit year"),     # three Arabic-Indic digits: frictionless refuses a year of 3 characters
+    ("year", "-202", "a four-digit year"),    # four characters, but below year 0
+])
+def test_a_cell_no_reader_takes_is_not_blamed_on_its_digits(tmp_path, ftype, cell, expected):
+    assert _with_column(tmp_path, ftype, cell) == [(2, "extra", expected)]
+
+
+@pytest.mark.parametrize("ftype, cell, expected", [
+    ("number", "1_000", "a number written with the digits 0-9, at most one sign"),   # Python reads 1000
+    ("number", "١٢", "a number written with the digits 0-9, at most one sign"),
+    ("integer", "1_000", "a whole number written with the digits 0-9 and at most one sign"),
+    ("year", "+202", "a four-digit year (four digits)"),   # frictionless reads it as the year 202
+])
+def test_a_cell_python_reads_but_the_collection_refuses_says_which_digits(tmp_path, ftype, cell, expected):
+    problems = _with_column(tmp_path, ftype, cell)
+    assert len(problems) == 1 and problems[0][:2] == (2, "extra") and problems[0][2].startswith(expected), problems
+
+
+def test_constraint_words_come_from_the_field_or_the_note_is_kept():
+    from dry_needling.data.problems import _constraint_expected
+
+    resource = {"schema": {"fields": [{"name": "n", "constraints": {"minimum": 3, "enum": [1, "b"]}}]}}
+    assert _constraint_expected(resource, "n", 'constraint "minimum" is "3"') == "a value of at least 3"
+    assert _constraint_expected(resource, "n", 'constraint "enum" is "[1, \'b\']"') == "one of: 1, b"
+    # a constraint without words of its own, and a note that names none, are passed on as frictionless wrote them
+    assert _constraint_expected(resource, "n", 'constraint "unique" is "True"') == 'constraint "unique" is "True"'
+    assert _constraint_expected(resource, "n", "the cell is odd") == "the cell is odd"
+
+
+def test_the_error_lists_each_problem_on_its_own_line():
+    first = data.Problem("a.csv", 2, "x", "1", "a value of at least 3")
+    second = data.Problem("a.csv", 3, "x", None, "a number")
+    assert str(data.DataValidationError([first, second])) == (
+        "2 problem(s) in the data:\n"
+        "  a.csv, line 2, column 'x': found '1'; expected a value of at least 3\n"
+        "  a.csv, line 3, column 'x': expected a number")
+
+
+def test_loaded_tables_keep_text_that_looks_missing_and_read_types_as_declared(tmp_path):
+    descriptor = _descriptor()
+    fields = descriptor["resources"][1]["schema"]["fields"]
+    fields += [{"name": "note", "type": "string"}, {"name": "year", "type": "year"},
+               {"name": "day", "type": "date"}]
+    items = ("id,value,unit,count,source_id,locator,note,year,day\n"
+             "first,80,percent,3,src_a,p. 1,NA,2015,2020-01-05\n"
+             "second,54,hours,,src_b,p. 2,,1999,\n")
+    frame = data.load("items", _package(tmp_path, descriptor, items))
+    assert frame["note"].tolist()[0] == "NA" and frame["note"].isna().tolist() == [False, True]
+    assert str(frame["note"].dtype) == "string" and str(frame["id"].dtype) == "string"
+    assert str(frame["year"].dtype) == "string" and frame["year"].tolist() == ["2015", "1999"]
+    assert str(frame["count"].dtype) == "Int64" and frame["count"].isna().tolist() == [False, True]
+    assert str(frame["value"].dtype) == "float64"
+    assert str(frame["day"].dtype).startswith("datetime64") and frame["day"].isna().tolist() == [False, True]
+    assert frame.attrs["title"] == "items"
+
+
+def test_a_changed_loaded_table_never_changes_the_next_one(tmp_path):
+    folder = _package(tmp_path, _descriptor())
+    first = data.load("items", folder)
+    first.loc[0, "id"] = "changed"
+    first.loc[0, "value"] = -1.0
+    again = data.load("items", folder)
+    assert again["id"].tolist() == ["first", "second"] and again["value"].tolist() == [80.0, 54.0]
+
+
+def test_the_same_package_in_two_folders_is_named_by_its_own_folder(tmp_path):
+    one = _package(tmp_path / "one", _descriptor())
+    two = _package(tmp_path / "two", _descriptor())
+    assert data.load("items", one).attrs["source_file"] != data.load("items", two).attrs["source_file"]
+    assert data.load("items", two).attrs["source_file"].endswith("two/data/items.csv")
+
+
+def test_the_frame_memory_is_bounded(tmp_path, monkeypatch):
+    from dry_needling.data import loading
+
+    monkeypatch.setattr(loading, "_FRAMES_KEEP", 2)
+    monkeypatch.setattr(loading, "_frames", {})
+    folder = _package(tmp_path, _descriptor())
+    for _ in range(2):
+        data.load_all(folder)
+        assert len(loading._frames) == 2
+    (folder / "items.csv").write_text(ITEMS.replace("second,54", "third,55"), encoding="utf-8")
+    data.load("items", folder)
+    assert len(loading._frames) == 1   # full: emptied before the new table is kept
+
+
+def test_validated_folders_are_remembered_newest_last_at_most_twenty(tmp_path, monkeypatch):
+    from dry_needling.data import loading
+
+    build = tmp_path / "not" / "yet" / "there"
+    monkeypatch.setenv("DRY_NEEDLING_BUILD", str(build))
+    monkeypatch.setattr(loading, "_validated", set())
+    keys = [f"key{i:02d}" for i in range(25)]
+    for key in keys:
+        loading._remember(key)
+    stored = json.loads((build / "cache" / "validated.json").read_text(encoding="utf-8"))
+    assert stored == keys[-20:]
+    loading._remember("key10")   # seen again: moved to the end, not kept twice
+    stored = json.loads((build / "cache" / "validated.json").read_text(encoding="utf-8"))
+    assert stored == keys[5:10] + keys[11:] + ["key10"] and len(stored) == 20
+    assert loading._validated == set(keys)
+
+
+def test_a_package_validated_once_is_not_validated_again_in_the_process(tmp_path, monkeypatch):
+    from dry_needling.data import loading
+
+    monkeypatch.setenv("DRY_NEEDLING_BUILD", str(tmp_path / "build"))
+    monkeypatch.setattr(loading, "_validated", set())
+    folder = _package(tmp_path, _descriptor())
+    data.load("items", folder)
+    (tmp_path / "build" / "cache" / "validated.json").unlink()   # only the process's own memory is left
+    monkeypatch.setattr(loading, "validate", lambda folder: pytest.fail("validated twice"))
+    assert data.load("items", folder)["id"].tolist() == ["first", "second"]

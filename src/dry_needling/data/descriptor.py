@@ -59,40 +59,40 @@ _JSON_MARK = re.compile(r'["{}\[\],]')
 
 def _first_duplicate(text: str) -> tuple[int, str, str]:
     """Where the first repeated key of valid JSON ``text`` is: (line, key, path of its object such as
-    ``resources[1].schema.fields[2].constraints``). Walks the structure once; strings are read with json's own
-    scanner."""
+    ``resources[1].schema.fields[2].constraints``), or ``(1, "", "")`` if no key is repeated. Walks the structure
+    once; strings are read with json's own scanner."""
     from json.decoder import scanstring  # type: ignore[attr-defined]  # public in CPython, absent from typeshed
 
-    stack: list[list] = []  # per open container: [kind, keys seen or item index, expecting a key, current key]
+    # Per open container: an object is [True, keys seen, expecting a key, current key]; a list is [False, index].
+    stack: list[list] = []
     i = 0
     while True:
         found = _JSON_MARK.search(text, i)
         if found is None:
-            return 1, "", ""
+            return 1, "", ""  # no key is repeated
         i, mark = found.start(), found.group()
         if mark == '"':
             value, end = scanstring(text, i + 1)
             top = stack[-1] if stack else None
-            if top is not None and top[0] == "{" and top[2]:
+            if top is not None and top[0] and top[2]:
                 if value in top[1]:
-                    path = "".join(f".{level[3]}" if level[0] == "{" else f"[{level[1]}]" for level in stack[:-1])
+                    path = "".join(f".{level[3]}" if level[0] else f"[{level[1]}]" for level in stack[:-1])
                     return text.count("\n", 0, i) + 1, value, path.lstrip(".") or "the top-level object"
                 top[1].add(value)
                 top[2], top[3] = False, value
             i = end
             continue
         if mark == "{":
-            stack.append(["{", set(), True, None])
+            stack.append([True, set(), True, None])
         elif mark == "[":
-            stack.append(["[", 0, False, None])
-        elif mark in "}]":
+            stack.append([False, 0])
+        elif mark == "}" or mark == "]":
             stack.pop()
-        elif stack and stack[-1][0] == "{":
+        elif stack and stack[-1][0]:
             stack[-1][2] = True
         elif stack:
             stack[-1][1] += 1
         i += 1
-
 
 
 # What the descriptor may say. Only types the loader knows how to type are accepted.

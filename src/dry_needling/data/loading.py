@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 def resource_names(data_dir: str | Path | None = None) -> list[str]:
     """Names of the tables described in the data package, in package order."""
     folder = _data_dir(data_dir)
-    descriptor, problems = _read_descriptor(folder)
-    if descriptor is not None and not problems:
+    descriptor, problems = _read_descriptor(folder)  # (None, its problems) or (the descriptor, [])
+    if descriptor is not None:
         problems = _check_descriptor(descriptor, folder)
     if problems or descriptor is None:
         raise DataValidationError(problems)
@@ -117,15 +117,14 @@ def _typed_frame(folder: Path, resource: dict) -> pd.DataFrame:
     import pandas as pd
 
     fields = resource["schema"]["fields"]
-    dtypes = {f["name"]: _DTYPES.get(f["type"], "string") for f in fields if f["type"] != "date"}
+    dtypes = {f["name"]: _DTYPES.get(f["type"], "string") for f in fields}  # dates read as text, then converted
     dates = [f["name"] for f in fields if f["type"] == "date"]
     frame = pd.read_csv(
         folder / resource["path"],
         dtype=dtypes,
         keep_default_na=False,
         na_values={name: [""] for name in dtypes},
-        encoding="utf-8",
-    )
+    )  # pandas reads UTF-8 whatever the machine's locale
     for name in dates:
         frame[name] = pd.to_datetime(frame[name], format="%Y-%m-%d")
     frame.attrs["source_file"] = _display(folder, resource["path"])

@@ -30,7 +30,7 @@ def _reads_as(ftype: str, cell: str) -> bool:
         elif ftype == "integer":
             int(cell.strip())
         elif ftype == "year":
-            return len(cell) == 4 and 0 <= int(cell) <= 9999
+            return len(cell) == 4 and int(cell) >= 0  # four characters cannot exceed 9999
         elif ftype == "date":
             datetime.strptime(cell, "%Y-%m-%d")
         return True

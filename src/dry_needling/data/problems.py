@@ -129,14 +129,16 @@ def _field(resource: dict, name: str | None) -> dict:
 
 
 def _constraint_expected(resource: dict, field_name: str, note: str) -> str:
+    """What a cell breaking a constraint of ``field_name`` should have been, from frictionless's ``note`` on it
+    (such as ``constraint "minimum" is "0"``); the note itself for a constraint without words of its own."""
     match = re.search(r'constraint "(\w+)"', note)
-    kind = match.group(1) if match else ""
-    constraints = _field(resource, field_name).get("constraints", {})
+    if match is None or (match.group(1) != "enum" and match.group(1) not in _CONSTRAINT_WORDS):
+        return note
+    kind = match.group(1)
+    constraints = _field(resource, field_name)["constraints"]  # a note on a constraint: the field has it
     if kind == "enum":
-        return "one of: " + ", ".join(map(str, constraints.get("enum", [])))
-    if kind in _CONSTRAINT_WORDS:
-        return _CONSTRAINT_WORDS[kind].format(constraints.get(kind))
-    return note
+        return "one of: " + ", ".join(map(str, constraints["enum"]))
+    return _CONSTRAINT_WORDS[kind].format(constraints[kind])
 
 
 # Schema patterns run on RE2, a linear-time engine: no pattern from a data package can make validation hang
