@@ -231,3 +231,71 @@ def test_a_package_validated_once_is_not_validated_again_in_the_process(tmp_path
     (tmp_path / "build" / "cache" / "validated.json").unlink()   # only the process's own memory is left
     monkeypatch.setattr(loading, "validate", lambda folder: pytest.fail("validated twice"))
     assert data.load("items", folder)["id"].tolist() == ["first", "second"]
+
+
+def test_every_module_of_the_validator_is_in_the_content_key():
+    import pkgutil
+
+    from dry_needling.data import loading
+
+    modules = {m.name for m in pkgutil.iter_modules(data.__path__)}
+    assert {p.stem for p in loading._VALIDATOR_MODULES} == modules | {"__init__"}
+
+
+def _validated_then_watched(tmp_path: Path, monkeypatch) -> tuple[Path, list]:
+    """A package loaded once (so validated and remembered), then ``validate`` replaced by a recorder."""
+    from dry_needling.data import loading
+
+    monkeypatch.setenv("DRY_NEEDLING_BUILD", str(tmp_path / "build"))
+    monkeypatch.setattr(loading, "_validated", set())
+    folder = _package(tmp_path, _descriptor())
+    data.load("items", folder)
+    calls: list = []
+    real = loading.validate
+    monkeypatch.setattr(loading, "validate", lambda f: calls.append(f) or real(f))
+    return folder, calls
+
+
+def test_a_changed_descriptor_is_validated_again_even_when_no_table_changed(tmp_path, monkeypatch):
+    folder, calls = _validated_then_watched(tmp_path, monkeypatch)
+    descriptor = _descriptor()
+    descriptor["resources"][1]["schema"]["fields"][1]["constraints"] = {"maximum": 60}   # items' value is 80
+    (folder / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    with pytest.raises(data.DataValidationError) as raised:
+        data.load("items", folder)
+    assert [(p.line, p.column) for p in raised.value.problems] == [(2, "value")] and calls == [folder]
+
+
+def test_the_same_descriptor_with_its_keys_in_another_order_is_not_validated_again(tmp_path, monkeypatch):
+    folder, calls = _validated_then_watched(tmp_path, monkeypatch)
+
+    def reverse(value):
+        if isinstance(value, dict):
+            return {k: reverse(value[k]) for k in reversed(value)}
+        return [reverse(v) for v in value] if isinstance(value, list) else value
+
+    (folder / "datapackage.json").write_text(json.dumps(reverse(_descriptor())), encoding="utf-8")
+    assert data.load("items", folder)["id"].tolist() == ["first", "second"]
+    assert calls == []
+
+
+def test_a_folder_another_process_validated_is_trusted_and_a_broken_memory_ignored(tmp_path, monkeypatch):
+    from dry_needling.data import loading
+
+    folder, calls = _validated_then_watched(tmp_path, monkeypatch)
+    memory = tmp_path / "build" / "cache" / "validated.json"
+    stored = memory.read_text(encoding="utf-8")
+    for text, validated in [(stored, False), ('{"keys": []}', True), ("5", True), ("not json", True), ("", True)]:
+        loading._validated.clear()   # a new process: only the file is left
+        memory.write_text(text, encoding="utf-8")
+        calls.clear()
+        assert data.load("items", folder)["id"].tolist() == ["first", "second"]
+        assert calls == ([folder] if validated else []), text
+
+
+def test_a_message_shows_unprintable_characters_as_escapes_and_cuts_long_values():
+    broken = data.Problem("a\nb.csv", 2, "col\u200bumn", None, "a value\r")
+    assert str(broken) == "a\\nb.csv, line 2, column 'col\\u200bumn': expected a value\\r"
+    sixty, sixty_one = "x" * 60, "y" * 61
+    assert f"found '{sixty}';" in str(data.Problem("f", None, None, sixty, "e"))
+    assert f"found '{sixty_one[:60]}…';" in str(data.Problem("f", None, None, sixty_one, "e"))

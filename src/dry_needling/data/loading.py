@@ -38,22 +38,26 @@ _validated: set[str] = set()
 _CACHE_KEEP = 20
 
 
-def _content_key(folder: Path) -> str:
-    """Hash of the validator's modules, the descriptor and every resource file the descriptor names (safe paths
-    only: an unsafe one is hashed as its text, and validation refuses it)."""
+# The validator's own modules: their bytes are part of every content key, so a change to the validator validates
+# every folder again.
+_VALIDATOR_MODULES = sorted(Path(__file__).parent.glob("*.py"))
+
+
+def _content_key(folder: Path, descriptor: dict) -> str:
+    """Hash of the validator's modules, of ``descriptor`` (the folder's, as read) and of every resource file it names
+    (safe paths only: validation refuses an unsafe one). Each file enters as its own SHA-256, so no byte can move
+    from one file to the next without changing the key."""
     digest = hashlib.sha256()
-    for module in sorted(Path(__file__).parent.glob("*.py")):  # the validator: a change validates again
-        digest.update(module.read_bytes())
-    descriptor, _ = _read_descriptor(folder)
+    for module in _VALIDATOR_MODULES:
+        digest.update(hashlib.sha256(module.read_bytes()).digest())
     digest.update(json.dumps(descriptor, sort_keys=True).encode())
-    for resource in descriptor.get("resources", []) if descriptor else []:
+    for resource in descriptor["resources"]:
         path = resource.get("path") if isinstance(resource, dict) else None
-        digest.update(repr(path).encode())
         if isinstance(path, str) and _path_problem(folder, path)[0] is None:
             try:
-                digest.update((folder / path).read_bytes() if (folder / path).is_file() else b"\0missing")
+                digest.update(hashlib.sha256((folder / path).read_bytes()).digest())
             except OSError:
-                digest.update(b"\0unreadable")
+                pass  # missing or unreadable: validation refuses the folder, whose key is then never remembered
     return digest.hexdigest()
 
 
@@ -63,7 +67,7 @@ def _cache_file() -> Path:
 
 def _cached_keys() -> list[str]:
     try:
-        keys = json.loads(_cache_file().read_text(encoding="utf-8"))
+        keys = json.loads(_cache_file().read_bytes())
         return keys if isinstance(keys, list) else []
     except (OSError, ValueError):
         return []
@@ -82,10 +86,10 @@ def _remember(key: str) -> None:
 
 def _valid(folder: Path) -> tuple[dict, str]:
     """The descriptor of a valid package and its content key; raises DataValidationError otherwise."""
-    descriptor, problems = _read_descriptor(folder)
-    if problems or descriptor is None:
+    descriptor, problems = _read_descriptor(folder)  # (None, its problems) or (the descriptor, [])
+    if descriptor is None:
         raise DataValidationError(problems)
-    key = _content_key(folder)
+    key = _content_key(folder, descriptor)
     if key not in _validated and key not in _cached_keys():
         # Bytes not validated before. (Bytes that were passed every check, the descriptor's among them, so they
         # are not checked again: a notebook's first load then imports neither frictionless nor jsonschema.)
@@ -110,7 +114,7 @@ def _frame(folder: Path, resource: dict, key: str) -> pd.DataFrame:
         if len(_frames) >= _FRAMES_KEEP:
             _frames.clear()
         _frames[which] = _typed_frame(folder, resource)
-    return _frames[which].copy(deep=True)
+    return _frames[which].copy()  # a frame of its own: changing it never changes the one kept here
 
 
 def _typed_frame(folder: Path, resource: dict) -> pd.DataFrame:
