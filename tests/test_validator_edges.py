@@ -299,3 +299,54 @@ def test_a_message_shows_unprintable_characters_as_escapes_and_cuts_long_values(
     sixty, sixty_one = "x" * 60, "y" * 61
     assert f"found '{sixty}';" in str(data.Problem("f", None, None, sixty, "e"))
     assert f"found '{sixty_one[:60]}…';" in str(data.Problem("f", None, None, sixty_one, "e"))
+
+
+def _with_field(tmp_path: Path, field: dict, cell: str) -> list[tuple[int | None, str | None, str]]:
+    descriptor = _descriptor()
+    descriptor["resources"][1]["schema"]["fields"].append({"name": "extra", **field})
+    items = f"id,value,unit,count,source_id,locator,extra\nfirst,80,percent,3,src_a,p. 1,{cell}\n"
+    return [(p.line, p.column, p.expected) for p in data.validate(_package(tmp_path, descriptor, items))]
+
+
+@pytest.mark.parametrize("cell, expected", [
+    ("9223372036854775807", []), ("-9223372036854775808", []),        # the largest and smallest a table can load
+    ("+1234567890123456789", []), ("1000000000000000000", []),         # 19 digits, a sign not counted as one
+    ("9223372036854775808", [(2, "extra", "a whole number from -9223372036854775808 to 9223372036854775807 "
+                                          "(a larger one cannot be loaded)")]),
+    ("-9223372036854775809", [(2, "extra", "a whole number from -9223372036854775808 to 9223372036854775807 "
+                                           "(a larger one cannot be loaded)")]),
+    ("1" * 5000, [(2, "extra", "a whole number from -9223372036854775808 to 9223372036854775807 "
+                               "(a larger one cannot be loaded)")]),   # past int()'s 4,300-digit limit: no crash
+])
+def test_integers_a_table_can_load_and_the_first_ones_it_cannot(tmp_path, cell, expected):
+    assert _with_field(tmp_path, {"type": "integer"}, cell) == expected
+
+
+@pytest.mark.parametrize("field, cell, expected", [
+    # a field with no type is text: its pattern and the formula check still apply
+    ({"constraints": {"pattern": "[a-z]+"}}, "ABC", "text matching the pattern [a-z]+"),
+    ({}, "=SUM(A1)", "text that does not start like a spreadsheet formula"),
+    ({"type": "string", "constraints": {"required": True}}, "   ",
+     "a value (this column is required; the cell holds only spaces)"),
+    ({"type": "number"}, "NaN", "a finite number (not NaN or infinity)"),
+    ({"type": "number"}, "-inf", "a finite number (not NaN or infinity)"),
+    ({"type": "number"}, "1e400", "a finite number (not NaN or infinity)"),
+])
+def test_own_checks_give_their_exact_words(tmp_path, field, cell, expected):
+    problems = _with_field(tmp_path, field, cell)
+    assert len(problems) == 1 and problems[0][:2] == (2, "extra") and problems[0][2].startswith(expected), problems
+    if not expected.endswith("formula"):
+        assert problems[0][2] == expected
+
+
+def test_load_reads_a_changed_table_again_and_names_the_known_tables(tmp_path):
+    descriptor = _descriptor()
+    descriptor["resources"][1]["title"] = "Items of the tiny package"
+    folder = _package(tmp_path, descriptor)
+    first = data.load("items", folder)
+    assert first.attrs["title"] == "Items of the tiny package" and first["value"].tolist() == [80.0, 54.0]
+    (folder / "items.csv").write_text(ITEMS.replace("second,54", "third,55"), encoding="utf-8")
+    assert data.load("items", folder)["value"].tolist() == [80.0, 55.0]
+    with pytest.raises(KeyError) as raised:
+        data.load("nothing", folder)
+    assert raised.value.args[0] == "no table named 'nothing' in the data package; known tables: sources, items"
