@@ -350,3 +350,14 @@ def test_load_reads_a_changed_table_again_and_names_the_known_tables(tmp_path):
     with pytest.raises(KeyError) as raised:
         data.load("nothing", folder)
     assert raised.value.args[0] == "no table named 'nothing' in the data package; known tables: sources, items"
+
+
+@pytest.mark.parametrize("cell, expected", [
+    ('"abc\n"', "text matching the pattern [a-z]+ (a line break at the end does not match)"),
+    ('"abc\r\n"', "text matching the pattern [a-z]+ (a line break at the end does not match)"),
+    ("abc ", "text matching the pattern [a-z]+"),          # a space is not a line break: no such note
+    ('"abX\n"', "text matching the pattern [a-z]+"),       # wrong without its line break too
+])
+def test_the_line_break_note_only_when_the_line_break_is_all_that_is_wrong(tmp_path, cell, expected):
+    assert _with_field(tmp_path, {"type": "string", "constraints": {"pattern": "[a-z]+"}}, cell) == [
+        (2, "extra", expected)]
