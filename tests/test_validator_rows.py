@@ -220,11 +220,11 @@ def test_a_well_formed_file_passes(tmp_path, text):
 TOO_LONG = "cells of at most 131,072 characters (a longer cell was found: the file may be corrupt)"
 
 
-@pytest.mark.parametrize("raised", [False, True], ids=["csv-default-limit", "limit-raised-elsewhere"])
-def test_a_cell_of_131072_characters_is_read_and_one_more_is_refused_on_its_line(tmp_path, raised):
+@pytest.mark.parametrize("limit", [131_072, 2**31 - 2], ids=["csv-default-limit", "limit-raised-by-frictionless"])
+def test_a_cell_of_131072_characters_is_read_and_one_more_is_refused_on_its_line(tmp_path, limit):
     import csv
 
-    previous = csv.field_size_limit(10**8 if raised else csv.field_size_limit())
+    previous = csv.field_size_limit(limit)   # the csv module's limit is process-wide; frictionless raises it
     try:
         longest = HEADER + FIRST + "second,54,hours,4,src_b," + "p" * 131_072 + "\n\n"   # a blank line after it
         assert _items(tmp_path / "longest", longest) == []
