@@ -25,12 +25,17 @@ def _problems(folder: Path) -> list[Located]:
             for p in data.validate(folder)]
 
 
-def _items(tmp_path: Path, text: str | bytes, change=None) -> list[Located]:
-    """The problems of the tiny package with ``text`` as items.csv, its descriptor first changed by ``change``."""
+def _descriptor_with(change=None) -> dict:
+    """The tiny package's descriptor, the schema of items.csv changed by ``change``."""
     descriptor = _descriptor()
     if change is not None:
         change(descriptor["resources"][1]["schema"])
-    folder = _package(tmp_path, descriptor)
+    return descriptor
+
+
+def _items(tmp_path: Path, text: str | bytes, change=None) -> list[Located]:
+    """The problems of the tiny package with ``text`` as items.csv, its descriptor first changed by ``change``."""
+    folder = _package(tmp_path, _descriptor_with(change))
     if isinstance(text, bytes):
         (folder / "items.csv").write_bytes(text)
     else:
@@ -159,6 +164,20 @@ def test_a_foreign_key_into_its_own_table(tmp_path):
     assert _items(tmp_path, text, parent) == [("items.csv", 5, "parent", "nobody", "an id listed in items.csv")]
 
 
+def test_a_table_that_did_not_parse_is_not_looked_in_but_the_next_key_still_is(tmp_path):
+    def parent(schema):
+        schema["fields"].append({"name": "parent", "type": "string"})
+        schema["foreignKeys"].append({"fields": "parent", "reference": {"fields": "id"}})   # no resource: this table
+
+    folder = _package(tmp_path, _descriptor_with(parent), "id,value,unit,count,source_id,locator,parent\n"
+                      "first,80,percent,3,src_zz,p. 1,\nsecond,54,hours,4,src_b,p. 2,nobody\n")
+    (folder / "sources.csv").write_text("id,link\nsrc_a,https://example.org/a\n", encoding="utf-8")
+    assert _problems(folder) == [
+        ("sources.csv", 1, "url", None, "a column named 'url' in the header (it is missing)"),
+        ("sources.csv", 1, "link", "link", "only the columns id, url (this one is not in the schema)"),
+        ("items.csv", 3, "parent", "nobody", "an id listed in items.csv")]   # src_zz is not looked for
+
+
 # --- stage 1: the file checks, each problem exactly as the user reads it ----------------------------------------
 
 COLUMNS = "id, value, unit, count, source_id, locator"
@@ -202,6 +221,9 @@ MALFORMED = "6 cells, one per column (the row is malformed: a missing or extra c
                  id="blank-first-line"),
     pytest.param(HEADER + FIRST + "\n" + "second,54,hours,4,src_b,p. 2\n",
                  [(3, None, None, "no blank lines")], id="blank-line-inside"),
+    pytest.param("\ufeff".encode(),   # a byte-order mark and nothing else: a file with no header
+                 [(1, c, None, f"a column named '{c}' in the header (it is missing)") for c in COLUMNS.split(", ")],
+                 id="byte-order-mark-only"),
 ])
 def test_a_file_that_does_not_parse_gets_one_exact_located_problem(tmp_path, text, expected):
     assert _items(tmp_path, text) == [("items.csv", *problem) for problem in expected]
