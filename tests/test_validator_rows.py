@@ -109,10 +109,10 @@ def test_a_unique_column_names_the_latest_earlier_line_and_skips_empty_cells(tmp
         schema["fields"][3]["constraints"] = {"unique": True}
 
     rows = ["first,80,percent,3,src_a,p. 1", "second,54,hours,,src_b,p. 2", "third,1,hours,,src_b,p. 3",
-            "fourth,2,hours,3,src_b,p. 4", "fifth,3,hours,03,src_b,p. 5"]   # 03 is the whole number 3
+            'fourth,2,hours,3,src_b,"p. 4\nand 5"', "fifth,3,hours,03,src_b,p. 5"]   # 03 is the whole number 3
     assert _items(tmp_path, HEADER + "".join(r + "\n" for r in rows), unique_count) == [
         ("items.csv", 5, "count", "3", "a value not used on any other line (the same value is on line 2)"),
-        ("items.csv", 6, "count", "03", "a value not used on any other line (the same value is on line 5)")]
+        ("items.csv", 7, "count", "03", "a value not used on any other line (the same value is on line 5)")]
 
 
 def test_a_composite_primary_key_is_compared_as_typed_values(tmp_path):
