@@ -153,6 +153,11 @@ def test_two_foreign_keys_into_one_table_each_look_in_their_own_columns(tmp_path
         ("items.csv", 3, "locator", "src_a", "an url listed in sources.csv")]
 
 
+def test_an_unknown_reference_before_a_multiline_cell_is_on_the_row_s_first_line(tmp_path):
+    text = HEADER + FIRST + 'second,54,hours,4,src_zz,"p. 2\nand p. 3"\nthird,54,hours,4,src_b,p. 4\n'
+    assert _items(tmp_path, text) == [("items.csv", 3, "source_id", "src_zz", "an id listed in sources.csv")]
+
+
 def test_a_foreign_key_into_its_own_table(tmp_path):
     def parent(schema):
         schema["fields"].append({"name": "parent", "type": "string"})
