@@ -22,9 +22,9 @@ class _Table:
     _columns: list[tuple[str, ...]] | None = dataclass_field(default=None, repr=False, compare=False)
 
     def column(self, j: int) -> tuple[str, ...]:
-        """Cell ``j`` of every row."""
+        """Cell ``j`` of every row (only a table with rows reaches the row checks)."""
         if self._columns is None:
-            self._columns = list(zip(*self.rows, strict=True)) if self.rows else [() for _ in self.header]
+            self._columns = list(zip(*self.rows, strict=True))
         return self._columns[j]
 
     def cell_line(self, k: int, j: int) -> int:

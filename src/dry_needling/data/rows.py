@@ -93,15 +93,15 @@ class _Typed:
 def _read(reader: Callable, cell: str, resource: dict, field: dict) -> tuple[Any, tuple[str, ...], bool]:
     """One cell through frictionless's reader: (typed value or None, what its problems expected, whether it counts
     as missing for a blank row: no value and no type error)."""
-    ftype = field.get("type", "string")
+    ftype = field.get("type", "string")  # a type _TYPE_WORDS names: stage 0 refuses any other
     try:
         value, notes = reader(cell)
     except ArithmeticError:  # frictionless's constraint checks raise on a signalling NaN ("sNaN")
         value, notes = Decimal("sNaN"), None
     if isinstance(value, Decimal) and value.is_snan():  # cannot be compared or hashed: not a usable number
-        return None, (_TYPE_WORDS.get(ftype, ftype),), False
+        return None, (_TYPE_WORDS[ftype],), False
     notes = notes or {}
-    expected = tuple(_TYPE_WORDS.get(ftype, ftype) if kind == "type" else
+    expected = tuple(_TYPE_WORDS[ftype] if kind == "type" else
                      _constraint_expected(resource, field["name"], note) for kind, note in notes.items())
     return value, expected, value is None and "type" not in notes
 
