@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_hostile_data import ITEMS, SOURCES, _descriptor
+from test_hostile_data import ITEMS, _descriptor
 from test_validator_edges import _package
 
 from dry_needling import data
