@@ -32,6 +32,8 @@ FK_FIELDS = "schema.foreignKeys[0].reference.fields: as many field names of tabl
 PRIMARY = "schema.primaryKey: the name(s) of fields of this table"
 RULE_FIELDS = "schema.x-rules[0].fields: a list of fields of this table"
 RULE_WHEN = "schema.x-rules[0].when: an object mapping fields of this table to text values"
+YEAR = "a year: a whole number from 0 to 9999"
+DATE = "a date written YYYY-MM-DD"
 RULE_BOUNDS = "schema.x-rules[0]: a numeric 'minimum' and/or 'maximum'"
 
 
@@ -103,6 +105,11 @@ def _fk(**changes):
     return change
 
 
+def _extra(field: dict):
+    """A change adding ``field`` to the items table as its field 6."""
+    return lambda d: d["resources"][1]["schema"]["fields"].append(field)
+
+
 def _rule(**changes):
     def change(d):
         rule = d["resources"][1]["schema"]["x-rules"][0]
@@ -134,6 +141,7 @@ CASES = {
                       [(R1, None, None, "an object describing one table (found null)")]),
     "no_table_name": (_resource(1, name=None), [(R1, None, None, TABLE_NAME)]),
     "table_name_not_text": (_resource(1, name=5), [(R1, None, None, TABLE_NAME)]),
+    "table_name_a_list": (_resource(1, name=["items"]), [(R1, None, None, TABLE_NAME)]),
     "table_name_capitals": (_resource(1, name="Items"), [(R1, None, "Items", TABLE_NAME)]),
     "table_name_empty": (_resource(1, name=""), [(R1, None, "", TABLE_NAME)]),
     "table_name_101_characters": (_resource(1, name="i" * 101), [(R1, None, "i" * 101, TABLE_NAME)]),
@@ -216,6 +224,24 @@ CASES = {
     "integer_maximum_not_whole": (_constraints(3, maximum=-1.5),
                                   [(R1, "count", "-1.5", CONSTRAINT.format(k=3, key="maximum",
                                                                            bad="a whole number"))]),
+    "year_bound_not_whole": (_extra({"name": "year", "type": "year", "constraints": {"minimum": 2000.5}}),
+                             [(R1, "year", "2000.5", CONSTRAINT.format(k=6, key="minimum", bad=YEAR))]),
+    "year_bound_below_0": (_extra({"name": "year", "type": "year", "constraints": {"minimum": -1}}),
+                           [(R1, "year", "-1", CONSTRAINT.format(k=6, key="minimum", bad=YEAR))]),
+    "year_bound_10000": (_extra({"name": "year", "type": "year", "constraints": {"maximum": 10000}}),
+                         [(R1, "year", "10000", CONSTRAINT.format(k=6, key="maximum", bad=YEAR))]),
+    "date_bound_not_a_date": (_extra({"name": "day", "type": "date", "constraints": {"minimum": "2020-1-01"}}),
+                              [(R1, "day", "2020-1-01", CONSTRAINT.format(k=6, key="minimum", bad=DATE))]),
+    "date_bound_no_such_day": (_extra({"name": "day", "type": "date", "constraints": {"maximum": "2023-02-29"}}),
+                               [(R1, "day", "2023-02-29", CONSTRAINT.format(k=6, key="maximum", bad=DATE))]),
+    "date_bound_a_number": (_extra({"name": "day", "type": "date", "constraints": {"maximum": 2023}}),
+                            [(R1, "day", "2023", CONSTRAINT.format(k=6, key="maximum", bad=DATE))]),
+    "number_bound_infinite": (_constraints(1, maximum=float("inf")),
+                              [(R1, "value", "Infinity", CONSTRAINT.format(k=1, key="maximum",
+                                                                           bad="a finite number"))]),
+    "boolean_bound": (_extra({"name": "flag", "type": "boolean", "constraints": {"minimum": 0}}),
+                      [(R1, "flag", "0", CONSTRAINT.format(k=6, key="minimum",
+                                                           bad="no minimum or maximum on a boolean field"))]),
     "minimum_on_text": (_constraints(5, minimum=3),
                         [(R1, "locator", "3", CONSTRAINT.format(k=5, key="minimum",
                                                                 bad="no minimum or maximum on a string field"))]),
@@ -304,6 +330,33 @@ CASES = {
                        [(R1, None, None, RULE_FIELDS), (R1, None, None, RULE_WHEN), (R1, None, None, RULE_BOUNDS)]),
     "second_rule_wrong": (lambda d: d["resources"][1]["schema"]["x-rules"].append({"fields": ["count"]}),
                           [(R1, None, None, "schema.x-rules[1]: a numeric 'minimum' and/or 'maximum'")]),
+    # after a broken table, key or rule the next one is still checked
+    "two_tables_wrong": (lambda d: _resource(0, schema=None)(d) or _field(1, 3, type="int")(d),
+                         [(R0, None, None, "an inline 'schema' object (it is missing)"),
+                          (R1, "count", "int", f"schema.fields[3].type: {TYPES}")]),
+    "two_tables_without_fields": (lambda d: _schema(0, fields=[])(d) or _schema(1, fields=None)(d),
+                                  [(R0, None, None, "schema.fields: a non-empty list of fields"),
+                                   (R1, None, None, "schema.fields: a non-empty list of fields")]),
+    "two_tables_keys_wrong": (lambda d: _schema(0, primaryKey="nope")(d) or _schema(1, primaryKey="nope")(d),
+                              [(R0, None, None, PRIMARY), (R1, None, None, PRIMARY)]),
+    "two_foreign_keys_wrong": (_schema(1, foreignKeys=[5, {"fields": "source_id", "reference": {"resource": "nowhere",
+                                                                                                "fields": "id"}}]),
+                               [(R1, None, None, FK),
+                                (R1, None, "nowhere", FK_TABLE.replace("foreignKeys[0]", "foreignKeys[1]"))]),
+    "foreign_key_to_nowhere_then_wrong_fields": (
+        _schema(1, foreignKeys=[{"fields": "source_id", "reference": {"resource": "nowhere", "fields": "id"}},
+                                {"fields": "source_id", "reference": {"resource": "sources", "fields": "url2"}}]),
+        [(R1, None, "nowhere", FK_TABLE),
+         (R1, None, None, FK_FIELDS.replace("foreignKeys[0]", "foreignKeys[1]"))]),
+    "two_rules_wrong": (_schema(1, x_rules=[5, {"fields": ["value"]}]),
+                        [(R1, None, None, "schema.x-rules[0]: an object"),
+                         (R1, None, None, "schema.x-rules[1]: a numeric 'minimum' and/or 'maximum'")]),
+    "broken_field_then_keys_wrong": (lambda d: _field(0, 1, type="url")(d) or _schema(1, primaryKey="nope")(d),
+                                     [(R0, "url", "url", f"schema.fields[1].type: {TYPES}"),
+                                      (R1, None, None, PRIMARY)]),
+    "no_schema_then_keys_wrong": (lambda d: _resource(0, schema=None)(d) or _schema(1, primaryKey="nope")(d),
+                                  [(R0, None, None, "an inline 'schema' object (it is missing)"),
+                                   (R1, None, None, PRIMARY)]),
     # frictionless's profile, once our own checks pass
     "profile_package_name": (lambda d: d.update(name="Not A Valid Name!"),
                              [("name", None, None, "a descriptor that follows the Data Package profile ('Not A Valid "
@@ -318,11 +371,6 @@ def test_a_descriptor_problem_is_located_with_its_exact_words(tmp_path, case):
 
 # --- what is right is not refused ------------------------------------------------------------------------------
 
-def _extra(field: dict):
-    """A change adding ``field`` to the items table (the case gives the CSV column's header and cell)."""
-    return lambda d: d["resources"][1]["schema"]["fields"].append(field)
-
-
 def _valid(tmp_path: Path, change, extra: tuple[str, str] | None = None) -> list[Problem]:
     descriptor = _descriptor()
     change(descriptor)
@@ -333,6 +381,8 @@ def _valid(tmp_path: Path, change, extra: tuple[str, str] | None = None) -> list
         items = "\n".join([f"{lines[0]},{header}"] + [f"{line},{cell}" for line in lines[1:]]) + "\n"
     return data.validate(_package(tmp_path, descriptor, items))
 
+
+ITEM_FIELDS = ITEMS.splitlines()[0].split(",")
 
 VALID = {
     "field_name_200_characters": (_extra({"name": "n" * 200}), ("n" * 200, "x")),
@@ -364,6 +414,9 @@ VALID = {
         {"fields": "id", "reference": {"resource": "", "fields": "id"}}), None),
     "foreign_key_to_its_own_table_unnamed": (lambda d: d["resources"][1]["schema"]["foreignKeys"].append(
         {"fields": ["id"], "reference": {"fields": ["id"]}}), None),
+    "primary_key_of_every_field": (_schema(0, primaryKey=["id", "url"]), None),
+    "foreign_key_of_every_field_to_every_field": (lambda d: d["resources"][1]["schema"]["foreignKeys"].append(
+        {"fields": ITEM_FIELDS, "reference": {"resource": "items", "fields": ITEM_FIELDS}}), None),
     "no_foreign_keys": (_schema(1, foreignKeys=None), None),
     "rule_with_only_a_minimum": (_rule(maximum=None), None),
     "rule_with_only_a_maximum": (_rule(minimum=None, maximum=100.5), None),
