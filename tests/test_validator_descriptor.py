@@ -265,6 +265,12 @@ CASES = {
                                 k=5, key="pattern", bad="a regular expression the linear-time engine (RE2) can check "
                                                         "(missing ]: [; look-around and back-references are not "
                                                         "supported)"))]),
+    # RE2's reason, which repeats the pattern, is cut at 80 characters
+    "pattern_re2_refuses_long": (_constraints(5, pattern="[" + "a" * 100),
+                                 [(R1, "locator", "[" + "a" * 100, CONSTRAINT.format(
+                                     k=5, key="pattern", bad="a regular expression the linear-time engine (RE2) can "
+                                                             "check (missing ]: [" + "a" * 68 + "…; look-around and "
+                                                             "back-references are not supported)"))]),
     "enum_empty": (_constraints(2, enum=[]),
                    [(R1, "unit", "[]", CONSTRAINT.format(k=2, key="enum", bad="a non-empty list of allowed values"))]),
     "enum_as_text": (_constraints(2, enum="percent"),
@@ -525,3 +531,13 @@ def test_a_repeated_key_is_named_with_its_line_and_object(tmp_path):
     assert problems == [Problem(shown, line, None, "name", "each key once in an object (this key is there twice; "
                                                           "JSON readers would silently keep only the last)",
                                 "resources[1]")]
+
+
+def test_a_table_linked_from_outside_is_refused_before_it_is_read(tmp_path):
+    folder = _package(tmp_path, json.dumps(_descriptor()))
+    (tmp_path / "elsewhere.csv").write_text(ITEMS, encoding="utf-8")
+    (folder / "items.csv").unlink()
+    (folder / "items.csv").symlink_to(tmp_path / "elsewhere.csv")
+    assert data.validate(folder) == [Problem(f"{folder.as_posix()}/datapackage.json", None, None, "items.csv",
+                                             "'path' inside the data folder (it leads outside through a symbolic "
+                                             "link, which is not read)", "resources[1]")]
