@@ -541,3 +541,15 @@ def test_a_table_linked_from_outside_is_refused_before_it_is_read(tmp_path):
     assert data.validate(folder) == [Problem(f"{folder.as_posix()}/datapackage.json", None, None, "items.csv",
                                              "'path' inside the data folder (it leads outside through a symbolic "
                                              "link, which is not read)", "resources[1]")]
+
+
+# --- the stages in order (validation.py) ---------------------------------------------------------------------------
+
+def test_a_file_s_problems_are_listed_by_line_whichever_check_found_them(tmp_path):
+    items = ITEMS.splitlines()[0] + "\n" + (
+        "first,180,percent,3,src_a,p. 1\n"     # line 2: the x-rule (checked last)
+        "second,54,hours,4,src_b,=cmd()\n"      # line 3: a spreadsheet formula (our own check, checked first)
+        "third,5,pct,4,src_b,p. 3\n")            # line 4: not in the enum (frictionless)
+    folder = _package(tmp_path, _descriptor(), items)
+    assert [(p.file.rsplit("/", 1)[-1], p.line, p.column) for p in data.validate(folder)] == [
+        ("items.csv", 2, "value"), ("items.csv", 3, "locator"), ("items.csv", 4, "unit")]
