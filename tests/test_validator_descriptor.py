@@ -54,16 +54,18 @@ def _located(tmp_path: Path, change) -> list[tuple]:
     return [(p.where, p.column, p.value, p.expected) for p in problems]
 
 
+def _set(target: dict, changes: dict) -> None:
+    """Each key of ``changes`` set in ``target``; ``None`` removes the key."""
+    for key, value in changes.items():
+        if value is None:
+            target.pop(key, None)
+        else:
+            target[key] = value
+
+
 def _field(i: int, k: int, **changes):
-    """A change setting keys of field ``k`` of resource ``i`` (``None`` removes the key)."""
-    def change(d):
-        field = d["resources"][i]["schema"]["fields"][k]
-        for key, value in changes.items():
-            if value is None:
-                field.pop(key, None)
-            else:
-                field[key] = value
-    return change
+    """A change to field ``k`` of resource ``i``."""
+    return lambda d: _set(d["resources"][i]["schema"]["fields"][k], changes)
 
 
 def _constraints(k: int, **constraints):
@@ -72,36 +74,20 @@ def _constraints(k: int, **constraints):
 
 
 def _resource(i: int, **changes):
-    def change(d):
-        for key, value in changes.items():
-            if value is None:
-                d["resources"][i].pop(key, None)
-            else:
-                d["resources"][i][key] = value
-    return change
+    return lambda d: _set(d["resources"][i], changes)
 
 
 def _schema(i: int, **changes):
-    def change(d):
-        for key, value in changes.items():
-            key = key.replace("_", "-")
-            if value is None:
-                d["resources"][i]["schema"].pop(key, None)
-            else:
-                d["resources"][i]["schema"][key] = value
-    return change
+    """A change to resource ``i``'s schema (``x_rules`` is ``x-rules``)."""
+    return lambda d: _set(d["resources"][i]["schema"], {k.replace("_", "-"): v for k, v in changes.items()})
 
 
 def _fk(**changes):
     """A change to the items table's foreign key (``reference_*`` keys change its reference)."""
     def change(d):
         fk = d["resources"][1]["schema"]["foreignKeys"][0]
-        for key, value in changes.items():
-            target, key = (fk["reference"], key[len("reference_"):]) if key.startswith("reference_") else (fk, key)
-            if value is None:
-                target.pop(key, None)
-            else:
-                target[key] = value
+        _set(fk["reference"], {k[len("reference_"):]: v for k, v in changes.items() if k.startswith("reference_")})
+        _set(fk, {k: v for k, v in changes.items() if not k.startswith("reference_")})
     return change
 
 
@@ -111,14 +97,8 @@ def _extra(field: dict):
 
 
 def _rule(**changes):
-    def change(d):
-        rule = d["resources"][1]["schema"]["x-rules"][0]
-        for key, value in changes.items():
-            if value is None:
-                rule.pop(key, None)
-            else:
-                rule[key] = value
-    return change
+    """A change to the items table's x-rule."""
+    return lambda d: _set(d["resources"][1]["schema"]["x-rules"][0], changes)
 
 
 R0, R1 = "resources[0]", "resources[1]"
