@@ -29,7 +29,7 @@ def _read_descriptor(data_dir: Path) -> tuple[dict | None, list[Problem]]:
         return None, [Problem(shown, None, None, None, f"a readable file and folder (cannot read: {exc.strerror})")]
     duplicates: list[bool] = []
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode()  # UTF-8
         descriptor = json.loads(text, object_pairs_hook=lambda pairs: _object(pairs, duplicates))
     except UnicodeDecodeError as exc:
         return None, [Problem(shown, raw[: exc.start].count(b"\n") + 1, None, None, "UTF-8 JSON text")]
