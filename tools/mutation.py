@@ -56,7 +56,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
     "validator": (
         ["src/dry_needling/data/*"],
         ["tests/test_validation.py", "tests/test_hostile_data.py", "tests/test_data.py",
-         "tests/test_validator_edges.py"],
+         "tests/test_validator_edges.py", "tests/test_validator_rows.py", "tests/test_validator_descriptor.py"],
     ),
     # The plain-language summaries' certainty words and the `check` command are prose's too (unbound_certainty, main).
     "prose": (["src/dry_needling/prose.py"],
