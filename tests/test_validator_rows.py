@@ -197,8 +197,8 @@ MALFORMED = "6 cells, one per column (the row is malformed: a missing or extra c
                  [(3, None, "byte 0xff", "UTF-8 text (the file has bytes that are not UTF-8)")], id="not-utf8"),
     pytest.param("caf\u00e9,x\n".encode("latin-1"),   # the first bad byte, on the first line
                  [(1, None, "byte 0xe9", "UTF-8 text (the file has bytes that are not UTF-8)")], id="latin-1"),
-    pytest.param(HEADER.encode() + FIRST.encode() + b"\nsec\x00nd,54,hours,4,src_b,p. 2\n",
-                 [(4, None, "a NUL byte", "plain CSV text (the file looks binary)")], id="nul"),
+    pytest.param(HEADER.encode() + FIRST.encode() + b"\nsec\x00nd,54,hours,4,src_b,p. 2\nthi\x00rd\n",
+                 [(4, None, "a NUL byte", "plain CSV text (the file looks binary)")], id="nul"),   # the first one
     pytest.param(HEADER + FIRST.replace("\n", "\r\n") + "second,54,hours,4,src_b,p. 2\rthird\n",
                  [(3, None, None, "lines ending in LF or CRLF (this file has a line ending in CR alone, an old Mac "
                                   "format: save it again as UTF-8 CSV)")], id="bare-cr"),
@@ -206,6 +206,9 @@ MALFORMED = "6 cells, one per column (the row is malformed: a missing or extra c
                  [(3, None, None, "a closing quote for the quoted cell that starts on this line (the row is "
                                   "malformed: the quote is never closed, so the rest of the file would be read as "
                                   "one cell)")], id="unclosed-quote"),
+    pytest.param('id,"value"x,unit,count,source_id,locator\n' + FIRST,   # the header is line 1
+                 [(1, None, None, "a well-formed CSV row (the row is malformed: ',' expected after '\"')")],
+                 id="text-after-a-closing-quote-in-the-header"),
     pytest.param(HEADER + 'first,"80"x,percent,3,src_a,p. 1\n',
                  [(2, None, None, "a well-formed CSV row (the row is malformed: ',' expected after '\"')")],
                  id="text-after-a-closing-quote"),
