@@ -361,3 +361,15 @@ def test_load_reads_a_changed_table_again_and_names_the_known_tables(tmp_path):
 def test_the_line_break_note_only_when_the_line_break_is_all_that_is_wrong(tmp_path, cell, expected):
     assert _with_field(tmp_path, {"type": "string", "constraints": {"pattern": "[a-z]+"}}, cell) == [
         (2, "extra", expected)]
+
+
+@pytest.mark.parametrize("text, formula", [
+    ("=", True), ("=1+1", True), (" \t\r\n=1", True), ("-XX1", True), ("+-@A1", True), ("@ sum(", True),
+    ("\v=1", False), ("\f=1", False), ("\u00a0=1", False),   # only spaces, tabs and line breaks are skipped
+    ("X=1", False), ("XA1 is a cell name", False), ("Xmas(", False), ("-Xylophone", False), ("- 5 %", False),
+    ("", False), ("   ", False),
+])
+def test_which_text_a_spreadsheet_would_run(text, formula):
+    from dry_needling.data.spreadsheet import formula_like
+
+    assert formula_like(text) is formula

@@ -217,6 +217,9 @@ MALFORMED = "6 cells, one per column (the row is malformed: a missing or extra c
     pytest.param(HEADER + FIRST + "second,54,hours,4,src_b,p. 2,x\n" + 'third,1,hours,4,src_b,"p.\n3",y\n',
                  [(3, None, "7 cells", MALFORMED), (4, None, "7 cells", MALFORMED)], id="too-many-cells"),
     pytest.param(HEADER, [(2, None, None, "at least one data row after the header")], id="header-only"),
+    # blank lines after the header are no data row (they passed as a table of no rows before 2 December 2026)
+    pytest.param(HEADER + "\n\n", [(2, None, None, "at least one data row after the header")],
+                 id="header-and-blank-lines"),
     pytest.param("id,unit,value,count,source_id,locator\n" + FIRST,
                  [(1, None, "id,unit,value,count,source_id,locator",
                    "the columns in the order id,value,unit,count,source_id,locator")], id="columns-reordered"),

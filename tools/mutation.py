@@ -15,11 +15,12 @@ measurement, like `make bench`), 2 when a group cannot be run at all.
     .venv/bin/python tools/mutation.py blinding simulate --children 1   # some groups, one mutant at a time
     .venv/bin/python tools/mutation.py validator --again          # after adding tests: see below
 
-``--again`` keeps a group's scratch copy from its last run, brings the current src/ and tests/ into it, and tests
-again only what the new code and tests can change: every mutant of a function whose code changed (mutmut finds
-them by each function's hash) and every survivor of the last run, now with the new tests. A mutant the last run's
-tests killed stays killed (tests are only ever added, so it is killed still), which makes the figures those of a
-full run at a fraction of its time. Run without ``--again`` for a measurement from scratch.
+``--again`` keeps a group's scratch copy from its last run (a finished or a stopped one), brings the current src/
+and tests/ into it, and tests only what the new code and tests can change: the mutants not yet tested, every mutant
+of a function whose code changed (mutmut finds them by each function's hash), and each survivor of the last run
+that a new test (a test name the last run did not have) reaches. A mutant the last run's tests killed stays killed
+(tests are only added), which makes the figures those of a full run at a fraction of its time. Run without
+``--again`` for a measurement from scratch (and after changing, rather than adding, a test).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
     "validator": (
         ["src/dry_needling/data/*"],
         ["tests/test_validation.py", "tests/test_hostile_data.py", "tests/test_data.py",
-         "tests/test_validator_edges.py"],
+         "tests/test_validator_edges.py", "tests/test_validator_rows.py", "tests/test_validator_descriptor.py"],
     ),
     # The plain-language summaries' certainty words and the `check` command are prose's too (unbound_certainty, main).
     "prose": (["src/dry_needling/prose.py"],
@@ -160,6 +161,14 @@ def _results(where: Path, env: dict) -> tuple[dict, str]:
     return (json.loads(listing.stdout) if listing.returncode == 0 and listing.stdout.strip() else {}), listing.stderr
 
 
+def _stats(where: Path) -> dict:
+    """mutmut's record of which tests reach which function (empty before a first run)."""
+    try:
+        return json.loads((where / "mutants" / "mutmut-stats.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
 def run_group(group: str, children: int, again: bool = False) -> dict:
     where = _scratch(group, again)
     log = where / "mutmut.log"
@@ -168,16 +177,24 @@ def run_group(group: str, children: int, again: bool = False) -> dict:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     mutmut = str(Path(sys.executable).parent / "mutmut")
     before = _results(where, env)[0] if again else {}
+    # The tests of the last run that finished (a stopped run's survivors were found with those, or earlier ones).
+    baseline = where / "tests-of-last-finished-run.json"
+    tests_before = set(json.loads(baseline.read_text(encoding="utf-8"))) if again and baseline.is_file() else set()
     with log.open("a" if again else "w", encoding="utf-8") as out:
         # First the mutants never tested (all of them; with --again, those of functions whose code changed) ...
         proc = subprocess.run([mutmut, "run", "--max-children", str(children)], cwd=where, env=env, stdout=out,
                               stderr=subprocess.STDOUT, check=False)
-        # ... then, with --again, the last run's survivors that are still listed as such, with the new tests.
+        # ... then, with --again, the last run's survivors that a new test reaches (mutmut found the new tests and
+        # which functions they reach in the run above): a survivor no new test reaches cannot have been killed.
+        reach = _stats(where).get("tests_by_mangled_function_name", {})
         survivors = [name for name, (status, _) in _results(where, env)[0].items()
-                     if status in SURVIVED and before.get(name, [""])[0] in SURVIVED]
+                     if status in SURVIVED and before.get(name, [""])[0] in SURVIVED
+                     and set(reach.get(name.rsplit("__mutmut_", 1)[0], ())) - tests_before]
         if survivors:
             proc = subprocess.run([mutmut, "run", "--max-children", str(children), *sorted(survivors)], cwd=where,
                                   env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
+    if proc.returncode == 0:
+        baseline.write_text(json.dumps(sorted(_stats(where).get("duration_by_test", {}))), encoding="utf-8")
     elapsed = time.perf_counter() - started
     mutants, errors = _results(where, env)
     if not mutants:

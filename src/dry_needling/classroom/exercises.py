@@ -285,14 +285,9 @@ def _inoue_active(scale: int = 1):
 
 @_per_data
 def _sterling_sham() -> tuple[int, int]:
-    """Sterling 2015's sham arm: correct guesses, and the others (the note gives 1 of 36; the split is unknown)."""
+    """Sterling 2015's sham arm: correct guesses, and the others (1 of 36 as printed; their split is unknown)."""
     row = _load("blinding_trials").set_index("comparison_id").loc["sterling2015"]
-    found = re.search(r"of (\d+) sham participants", row.note)
-    if found is None:
-        raise ValueError(f"blinding_trials.csv, sterling2015: the note no longer says how many sham participants "
-                         f"were asked ({row.note!r})")
-    asked = int(found.group(1))
-    return int(row.sg_correct), asked - int(row.sg_correct)
+    return int(row.sg_correct), int(row.sg_n_guessed) - int(row.sg_correct)
 
 
 def _sterling_extremes() -> tuple[float, float]:

@@ -118,14 +118,13 @@ def _read_table(data_dir: Path, resource: dict) -> tuple[_Table | None, list[Pro
             problems.append(Problem(shown, 1, column, column, expected))
     if not problems and header != fields:
         problems.append(Problem(shown, 1, None, ",".join(header), f"the columns in the order {','.join(fields)}"))
-    if not problems and len(records) < 2:
-        problems.append(Problem(shown, 2, None, None, "at least one data row after the header"))
-    if problems:
-        return None, problems
-
     while len(records) > 1 and not records[-1]:  # blank lines at the very end of a file are harmless: ignore them
         records.pop()
         starts.pop()
+    if not problems and len(records) < 2:  # (blank lines after the header are no data row either)
+        problems.append(Problem(shown, 2, None, None, "at least one data row after the header"))
+    if problems:
+        return None, problems
     table = _Table(header, [], [])
     for record, start in zip(records[1:], starts[1:], strict=True):
         if not record:

@@ -29,7 +29,7 @@ def _read_descriptor(data_dir: Path) -> tuple[dict | None, list[Problem]]:
         return None, [Problem(shown, None, None, None, f"a readable file and folder (cannot read: {exc.strerror})")]
     duplicates: list[bool] = []
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode()  # UTF-8
         descriptor = json.loads(text, object_pairs_hook=lambda pairs: _object(pairs, duplicates))
     except UnicodeDecodeError as exc:
         return None, [Problem(shown, raw[: exc.start].count(b"\n") + 1, None, None, "UTF-8 JSON text")]
@@ -77,7 +77,7 @@ def _first_duplicate(text: str) -> tuple[int, str, str]:
             if top is not None and top[0] and top[2]:
                 if value in top[1]:
                     path = "".join(f".{level[3]}" if level[0] else f"[{level[1]}]" for level in stack[:-1])
-                    return text.count("\n", 0, i) + 1, value, path.lstrip(".") or "the top-level object"
+                    return text[:i].count("\n") + 1, value, path.lstrip(".") or "the top-level object"
                 top[1].add(value)
                 top[2], top[3] = False, value
             i = end

@@ -26,8 +26,6 @@ def formula_like(text: str) -> bool:
     stripped = text.lstrip(" \t\r\n")
     if not stripped or stripped[0] not in "=+-@":
         return False
-    if stripped[0] == "=":
-        return True
-    rest = stripped.lstrip("+-@ ")
+    rest = stripped.lstrip("+-@ ")  # a cell starting with "=" keeps it here: a formula
     return (rest.startswith("=") or "|" in stripped or _FUNCTION.match(rest) is not None
             or _REFERENCE.match(rest) is not None)

@@ -1,4 +1,4 @@
-"""What every part of the report builder shares: its errors, the one fingerprint helper, atomic writes."""
+"""What every part of the report builder shares: its errors and the one fingerprint helper."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
-
-from ..files import atomic_write
 
 # nbformat, nbconvert and the data validator are imported only where needed: importing them costs
 # seconds, and a rebuild with nothing changed needs none of them.
@@ -49,14 +47,6 @@ def fingerprint(*parts: object) -> str:
         digest.update(len(data).to_bytes(8, "big"))
         digest.update(data)
     return digest.hexdigest()
-
-
-def _atomic_bytes(path: Path, data: bytes) -> None:
-    atomic_write(path, data)
-
-
-def _atomic_text(path: Path, text: str) -> None:
-    atomic_write(path, text)
 
 
 def builder_code() -> list[Path]:

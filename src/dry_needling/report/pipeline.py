@@ -31,9 +31,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import notebooks, paths
+from ..files import atomic_write
 from . import explorer, findings, publish, site
 from .cache import cache_entry, why_execute
-from .common import CACHE_FILE, Log, _atomic_text, builder_code, fingerprint
+from .common import CACHE_FILE, Log, builder_code, fingerprint
 from .pages import (
     CSS,
     METHOD_HREF,
@@ -415,7 +416,7 @@ def _build(execute: bool, out_dir: Path, force: bool, pdf: bool, log: Log) -> Pa
     for path in steps.todo:
         page = steps.pages[books.index(path)]
         manifest[path.name] = cache_entry(path, page.seconds)
-    _atomic_text(manifest_path, json.dumps(manifest, indent=1, sort_keys=True))
+    atomic_write(manifest_path, json.dumps(manifest, indent=1, sort_keys=True))
     return out_dir
 
 

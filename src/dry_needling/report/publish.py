@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import paths
-from .common import BuildFailed, Log, _atomic_bytes
+from ..files import atomic_write
+from .common import BuildFailed, Log
 from .safety import svg_problem
 
 
@@ -86,7 +87,7 @@ def publish_staged_figures(staging: Path, target: Path) -> None:
             data = path.read_bytes()
             dest = target / path.name
             if not (dest.is_file() and dest.read_bytes() == data):
-                _atomic_bytes(dest, data)
+                atomic_write(dest, data)
 
 
 STAGING_PREFIXES = (".report-", ".figures-")
