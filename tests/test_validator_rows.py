@@ -1,6 +1,6 @@
 """The file checks (stage 1) and the row checks (stage 2) of the validator, each problem as a user reads it: the file,
 the physical line, the column, the value found and what was expected (written from a mutation run of
-``data/csvfile.py`` and ``data/rows.py``, 2 December 2026, evening)."""
+``data/csvfile.py`` and ``data/rows.py``, 2 December 2026)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from dry_needling import data
 HEADER = ITEMS.splitlines()[0] + "\n"          # id,value,unit,count,source_id,locator
 FIRST = "first,80,percent,3,src_a,p. 1\n"      # a valid row of items.csv
 REQUIRED = "a value (this column is required)"
+ASCII_NUMBER = ("a number written with the digits 0-9, at most one sign, one decimal point and an exponent "
+                "(e.g. -1.5e3; no other digits, underscores or separators)")
 
 Located = tuple[str, int | None, str | None, str | None, str]
 
@@ -55,8 +57,7 @@ def test_a_row_of_empty_cells_is_one_blank_line_not_a_problem_per_cell(tmp_path)
 @pytest.mark.parametrize("cell, expected", [
     ("abc", "a number"),   # a cell frictionless cannot read is not missing
     # a signalling NaN is no usable number: named by the digits rule, and the row is not blank
-    ("sNaN", "a number written with the digits 0-9, at most one sign, one decimal point and an exponent "
-             "(e.g. -1.5e3; no other digits, underscores or separators)"),
+    ("sNaN", ASCII_NUMBER),
 ])
 def test_a_row_whose_only_cell_is_unreadable_is_not_blank(tmp_path, cell, expected):
     problems = _items(tmp_path, HEADER + FIRST + f",{cell},,,,\n")
@@ -74,9 +75,8 @@ def test_a_signalling_nan_under_a_bound_is_a_located_problem_not_an_internal_err
     def bounded(schema):
         schema["fields"][1]["constraints"]["minimum"] = 0
 
-    problems = _items(tmp_path, HEADER + "first,sNaN,percent,3,src_a,p. 1\n", bounded)
-    assert [p[:4] for p in problems] == [("items.csv", 2, "value", "sNaN")]
-    assert problems[0][4].startswith("a number written with the digits 0-9")
+    assert _items(tmp_path, HEADER + "first,sNaN,percent,3,src_a,p. 1\n", bounded) == [
+        ("items.csv", 2, "value", "sNaN", ASCII_NUMBER)]
 
 
 def test_a_field_without_a_type_is_text_and_keeps_its_format(tmp_path):
@@ -197,8 +197,8 @@ MALFORMED = "6 cells, one per column (the row is malformed: a missing or extra c
                  [(3, None, "byte 0xff", "UTF-8 text (the file has bytes that are not UTF-8)")], id="not-utf8"),
     pytest.param("caf\u00e9,x\n".encode("latin-1"),   # the first bad byte, on the first line
                  [(1, None, "byte 0xe9", "UTF-8 text (the file has bytes that are not UTF-8)")], id="latin-1"),
-    pytest.param(HEADER.encode() + FIRST.encode() + b"\nsec\x00nd,54,hours,4,src_b,p. 2\n",
-                 [(4, None, "a NUL byte", "plain CSV text (the file looks binary)")], id="nul"),
+    pytest.param(HEADER.encode() + FIRST.encode() + b"\nsec\x00nd,54,hours,4,src_b,p. 2\nthi\x00rd\n",
+                 [(4, None, "a NUL byte", "plain CSV text (the file looks binary)")], id="nul"),   # the first one
     pytest.param(HEADER + FIRST.replace("\n", "\r\n") + "second,54,hours,4,src_b,p. 2\rthird\n",
                  [(3, None, None, "lines ending in LF or CRLF (this file has a line ending in CR alone, an old Mac "
                                   "format: save it again as UTF-8 CSV)")], id="bare-cr"),
@@ -206,6 +206,9 @@ MALFORMED = "6 cells, one per column (the row is malformed: a missing or extra c
                  [(3, None, None, "a closing quote for the quoted cell that starts on this line (the row is "
                                   "malformed: the quote is never closed, so the rest of the file would be read as "
                                   "one cell)")], id="unclosed-quote"),
+    pytest.param('id,"value"x,unit,count,source_id,locator\n' + FIRST,   # the header is line 1
+                 [(1, None, None, "a well-formed CSV row (the row is malformed: ',' expected after '\"')")],
+                 id="text-after-a-closing-quote-in-the-header"),
     pytest.param(HEADER + 'first,"80"x,percent,3,src_a,p. 1\n',
                  [(2, None, None, "a well-formed CSV row (the row is malformed: ',' expected after '\"')")],
                  id="text-after-a-closing-quote"),

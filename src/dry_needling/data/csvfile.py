@@ -11,6 +11,8 @@ from pathlib import Path
 
 from .problems import _CELL_LIMIT, Problem, _display
 
+_TOO_LARGE = "field larger than field limit"  # the csv module's words for a cell over its limit, and ours
+
 
 @dataclass
 class _Table:
@@ -65,7 +67,7 @@ def _read_table(data_dir: Path, resource: dict) -> tuple[_Table | None, list[Pro
     if not raw.strip():
         return None, [Problem(shown, 1, None, None, f"a header line with columns {columns} (file is empty)")]
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode()  # UTF-8, bytes.decode's only default
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         bad = raw[exc.start : exc.start + 1]
@@ -82,21 +84,21 @@ def _read_table(data_dir: Path, resource: dict) -> tuple[_Table | None, list[Pro
     text = text.removeprefix("\ufeff")
     del raw
     reader = csv.reader(_lines(text), strict=True)
-    # The csv module refuses a longer cell itself unless its (process-wide) limit was raised.
-    check_cells = csv.field_size_limit() > _CELL_LIMIT
     records, starts = [], []
     previous_end = 0
     try:
         for record in reader:
-            if check_cells and record and max(map(len, record)) > _CELL_LIMIT:
-                raise csv.Error("field larger than field limit")
+            # The csv module refuses a longer cell itself, unless its (process-wide) limit was raised, as frictionless
+            # does when it is first used.
+            if record and max(map(len, record)) > _CELL_LIMIT:
+                raise csv.Error(_TOO_LARGE)
             records.append(record)
             starts.append(previous_end + 1)
             previous_end = reader.line_num
     except csv.Error as exc:
         start = previous_end + 1
         message = str(exc)
-        if "field larger than field limit" in message:
+        if _TOO_LARGE in message:
             expected = f"cells of at most {_CELL_LIMIT:,} characters (a longer cell was found: the file may be corrupt)"
         elif "unexpected end of data" in message:
             expected = "a closing quote for the quoted cell that starts on this line (the row is malformed: the " \
