@@ -533,3 +533,22 @@ def test_a_file_s_problems_are_listed_by_line_whichever_check_found_them(tmp_pat
     folder = _package(tmp_path, _descriptor(), items)
     assert [(p.file.rsplit("/", 1)[-1], p.line, p.column) for p in data.validate(folder)] == [
         ("items.csv", 2, "value"), ("items.csv", 3, "locator"), ("items.csv", 4, "unit")]
+
+
+def test_a_repeated_key_that_is_also_unique_is_one_problem_in_the_unique_column_s_words(tmp_path):
+    items = ITEMS.splitlines()[0] + "\nfirst,80,percent,3,src_a,p. 1\nfirst,54,hours,4,src_b,p. 2\n"
+    folder = _package(tmp_path, _descriptor(), items)
+    assert data.validate(folder) == [Problem(f"{folder.as_posix()}/items.csv", 3, "id", "first",
+                                             "a value not used on any other line (the same value is on line 2)")]
+
+
+def test_a_cell_our_own_check_reports_hides_only_frictionless_s_words_on_that_cell(tmp_path):
+    descriptor = _descriptor()
+    descriptor["resources"][1]["schema"]["fields"][3]["constraints"] = {"maximum": 5}
+    items = ITEMS.splitlines()[0] + (
+        "\nfirst,80,percent,1_000,src_a,p. 1"   # Python reads 1000: our digits rule, and frictionless's maximum
+        "\nsecond,54,hours,9,src_b,p. 2\n")     # frictionless's maximum only
+    folder = _package(tmp_path, descriptor, items)
+    assert [(p.line, p.column, p.value, p.expected) for p in data.validate(folder)] == [
+        (2, "count", "1_000", "a whole number written with the digits 0-9 and at most one sign"),
+        (3, "count", "9", "a value of at most 5")]
