@@ -535,11 +535,18 @@ def test_a_file_s_problems_are_listed_by_line_whichever_check_found_them(tmp_pat
         ("items.csv", 2, "value"), ("items.csv", 3, "locator"), ("items.csv", 4, "unit")]
 
 
-def test_a_repeated_key_that_is_also_unique_is_one_problem_in_the_unique_column_s_words(tmp_path):
-    items = ITEMS.splitlines()[0] + "\nfirst,80,percent,3,src_a,p. 1\nfirst,54,hours,4,src_b,p. 2\n"
-    folder = _package(tmp_path, _descriptor(), items)
-    assert data.validate(folder) == [Problem(f"{folder.as_posix()}/items.csv", 3, "id", "first",
-                                             "a value not used on any other line (the same value is on line 2)")]
+UNIQUE_TOO = (3, "id", "first", "a value not used on any other line (the same value is on line 2)")
+
+
+@pytest.mark.parametrize(("rows", "expected"), [
+    (["first,80,percent,3,src_a,p. 1", "first,54,hours,4,src_b,p. 2"], [UNIQUE_TOO]),
+    # the checks after the key's are still made
+    (["first,80,percent,3,src_zz,p. 1", "first,54,hours,4,src_b,p. 2"],
+     [(2, "source_id", "src_zz", "an id listed in sources.csv"), UNIQUE_TOO]),
+])
+def test_a_repeated_key_that_is_also_unique_is_one_problem_in_the_unique_column_s_words(tmp_path, rows, expected):
+    folder = _package(tmp_path, _descriptor(), "\n".join([ITEMS.splitlines()[0], *rows]) + "\n")
+    assert [(p.line, p.column, p.value, p.expected) for p in data.validate(folder)] == expected
 
 
 def test_a_cell_our_own_check_reports_hides_only_frictionless_s_words_on_that_cell(tmp_path):
