@@ -549,6 +549,25 @@ def test_a_repeated_key_that_is_also_unique_is_one_problem_in_the_unique_column_
     assert [(p.line, p.column, p.value, p.expected) for p in data.validate(folder)] == expected
 
 
+def test_a_repeated_key_of_columns_not_marked_unique_is_a_problem_of_the_key(tmp_path):
+    descriptor = _descriptor()
+    descriptor["resources"][1]["schema"]["fields"][0]["constraints"] = {"required": True}
+    rows = ["first,80,percent,3,src_a,p. 1", "first,54,hours,4,src_zz,p. 2"]
+    folder = _package(tmp_path, descriptor, "\n".join([ITEMS.splitlines()[0], *rows]) + "\n")
+    assert [(p.line, p.column, p.value, p.expected) for p in data.validate(folder)] == [
+        (3, "id", "first", "a key not used on any other line (the same value is on line 2)"),
+        (3, "source_id", "src_zz", "an id listed in sources.csv")]
+
+
+def test_a_cut_list_ends_with_a_line_naming_its_file(tmp_path):
+    rows = [f"row{i},80,percent,3,src_zz,p" for i in range(1003)]
+    folder = _package(tmp_path, _descriptor(), "\n".join([ITEMS.splitlines()[0], *rows]) + "\n")
+    problems = data.validate(folder)
+    assert len(problems) == 1001 and problems[999].line == 1001
+    assert problems[-1] == Problem(f"{folder.as_posix()}/items.csv", None, None, None, "fewer problems: the list for "
+                                   "this file is cut at 1,000; 3 more are not shown", hidden=3)
+
+
 def test_a_cell_our_own_check_reports_hides_only_frictionless_s_words_on_that_cell(tmp_path):
     descriptor = _descriptor()
     descriptor["resources"][1]["schema"]["fields"][3]["constraints"] = {"maximum": 5}
