@@ -533,3 +533,48 @@ def test_a_file_s_problems_are_listed_by_line_whichever_check_found_them(tmp_pat
     folder = _package(tmp_path, _descriptor(), items)
     assert [(p.file.rsplit("/", 1)[-1], p.line, p.column) for p in data.validate(folder)] == [
         ("items.csv", 2, "value"), ("items.csv", 3, "locator"), ("items.csv", 4, "unit")]
+
+
+UNIQUE_TOO = (3, "id", "first", "a value not used on any other line (the same value is on line 2)")
+
+
+@pytest.mark.parametrize(("rows", "expected"), [
+    (["first,80,percent,3,src_a,p. 1", "first,54,hours,4,src_b,p. 2"], [UNIQUE_TOO]),
+    # the checks after the key's are still made
+    (["first,80,percent,3,src_zz,p. 1", "first,54,hours,4,src_b,p. 2"],
+     [(2, "source_id", "src_zz", "an id listed in sources.csv"), UNIQUE_TOO]),
+])
+def test_a_repeated_key_that_is_also_unique_is_one_problem_in_the_unique_column_s_words(tmp_path, rows, expected):
+    folder = _package(tmp_path, _descriptor(), "\n".join([ITEMS.splitlines()[0], *rows]) + "\n")
+    assert [(p.line, p.column, p.value, p.expected) for p in data.validate(folder)] == expected
+
+
+def test_a_repeated_key_of_columns_not_marked_unique_is_a_problem_of_the_key(tmp_path):
+    descriptor = _descriptor()
+    descriptor["resources"][1]["schema"]["fields"][0]["constraints"] = {"required": True}
+    rows = ["first,80,percent,3,src_a,p. 1", "first,54,hours,4,src_zz,p. 2"]
+    folder = _package(tmp_path, descriptor, "\n".join([ITEMS.splitlines()[0], *rows]) + "\n")
+    assert [(p.line, p.column, p.value, p.expected) for p in data.validate(folder)] == [
+        (3, "id", "first", "a key not used on any other line (the same value is on line 2)"),
+        (3, "source_id", "src_zz", "an id listed in sources.csv")]
+
+
+def test_a_cut_list_ends_with_a_line_naming_its_file(tmp_path):
+    rows = [f"row{i},80,percent,3,src_zz,p" for i in range(1003)]
+    folder = _package(tmp_path, _descriptor(), "\n".join([ITEMS.splitlines()[0], *rows]) + "\n")
+    problems = data.validate(folder)
+    assert len(problems) == 1001 and problems[999].line == 1001
+    assert problems[-1] == Problem(f"{folder.as_posix()}/items.csv", None, None, None, "fewer problems: the list for "
+                                   "this file is cut at 1,000; 3 more are not shown", hidden=3)
+
+
+def test_a_cell_our_own_check_reports_hides_only_frictionless_s_words_on_that_cell(tmp_path):
+    descriptor = _descriptor()
+    descriptor["resources"][1]["schema"]["fields"][3]["constraints"] = {"maximum": 5}
+    items = ITEMS.splitlines()[0] + (
+        "\nfirst,80,percent,1_000,src_a,p. 1"   # Python reads 1000: our digits rule, and frictionless's maximum
+        "\nsecond,54,hours,9,src_b,p. 2\n")     # frictionless's maximum only
+    folder = _package(tmp_path, descriptor, items)
+    assert [(p.line, p.column, p.value, p.expected) for p in data.validate(folder)] == [
+        (2, "count", "1_000", "a whole number written with the digits 0-9 and at most one sign"),
+        (3, "count", "9", "a value of at most 5")]

@@ -18,7 +18,7 @@ def _row_problems(good: list[dict], tables: dict[str, _Table], folder: Path, by_
         table = tables[resource["name"]]
         shown = _display(folder, resource["path"])
         own, covered = _own_checks(resource, shown, table)
-        items = found.get(resource["name"], [])
+        items = found[resource["name"]]  # every table that parsed has its (maybe empty) list
         unique_rows = {k for kind, k, _, _ in items if kind == "unique"}
         problems = list(own)
         for kind, k, j, problem in items:
