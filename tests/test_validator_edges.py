@@ -373,3 +373,21 @@ def test_which_text_a_spreadsheet_would_run(text, formula):
     from dry_needling.data.spreadsheet import formula_like
 
     assert formula_like(text) is formula
+
+
+def test_a_profile_problem_in_a_table_or_field_names_that_table_or_field(tmp_path):
+    """frictionless's profile check names only the property ('title'); the problem is located at its own table or
+    field, and the package's own property stays at the top level (found by a review of the descriptor checks)."""
+    descriptor = _descriptor()
+    descriptor["title"] = 3
+    descriptor["resources"][0]["title"] = 5
+    descriptor["resources"][1]["title"] = 5
+    descriptor["resources"][1]["schema"]["fields"][2]["title"] = 7
+    problems = data.validate(_package(tmp_path, descriptor))
+    assert sorted((p.where, p.expected) for p in problems) == sorted([
+        ("title", "a descriptor that follows the Data Package profile (3 is not of type 'string')"),
+        ("resources[0].title", "a descriptor that follows the Data Package profile (5 is not of type 'string')"),
+        ("resources[1].title", "a descriptor that follows the Data Package profile (5 is not of type 'string')"),
+        ("resources[1].schema.fields[2].title",
+         "a descriptor that follows the Data Package profile (7 is not of type 'string')"),
+    ])

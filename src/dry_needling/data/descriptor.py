@@ -346,6 +346,7 @@ def _profile_problems_of(descriptor_json: str, shown: str) -> tuple[Problem, ...
     except FrictionlessException as exc:
         errors = [exc.error]
     problems = []
+    owners = _owners(json.loads(descriptor_json), errors)
     for error in errors:
         note = getattr(error, "note", "") or str(error)
         match = re.search(r"at property '([^']*)'", note)
@@ -353,7 +354,43 @@ def _profile_problems_of(descriptor_json: str, shown: str) -> tuple[Problem, ...
         if match:
             parts = match.group(1).split("/")
             where = parts[0] + "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in parts[1:])
+            owner = owners.get(id(error))
+            where = f"{owner}.{where}" if owner else where
             note = note[: match.start()].strip()
         problems.append(Problem(shown, None, None, None, f"a descriptor that follows the Data Package profile "
                                                          f"({_excerpt(note, 200)})", where))
     return tuple(problems)
+
+
+def _owners(descriptor: dict, errors: list) -> dict[int, str]:
+    """Which table or field each of frictionless's table and field errors is about (its note names only the
+    property, such as 'title'): found by checking each table and field on its own, in order, for the same note."""
+    from frictionless import Field, Resource
+
+    wanted: dict[str, list] = {"resource-error": [], "field-error": []}
+    for error in errors:
+        if getattr(error, "type", None) in wanted:
+            wanted[error.type].append(error)
+    if not any(wanted.values()):
+        return {}
+    candidates: dict[str, list[tuple[str, str]]] = {"resource-error": [], "field-error": []}
+    for i, resource in enumerate(descriptor.get("resources", [])):
+        if not isinstance(resource, dict):
+            continue
+        if wanted["resource-error"]:
+            own = Resource.validate_descriptor(resource).errors
+            candidates["resource-error"] += [(f"resources[{i}]", e.note) for e in own if e.type == "resource-error"]
+        fields = (resource.get("schema") or {}).get("fields", []) if wanted["field-error"] else []
+        for k, field in enumerate(fields):
+            if isinstance(field, dict):
+                candidates["field-error"] += [(f"resources[{i}].schema.fields[{k}]", e.note)
+                                              for e in Field.validate_descriptor(field).errors]
+    owners = {}
+    for kind, found in wanted.items():
+        left = list(candidates[kind])
+        for error in found:
+            hit = next((c for c in left if c[1] == error.note), None)
+            if hit is not None:
+                left.remove(hit)
+                owners[id(error)] = hit[0]
+    return owners
