@@ -384,10 +384,18 @@ def test_a_profile_problem_in_a_table_or_field_names_that_table_or_field(tmp_pat
     descriptor["resources"][1]["title"] = 5
     descriptor["resources"][1]["schema"]["fields"][2]["title"] = 7
     problems = data.validate(_package(tmp_path, descriptor))
-    assert sorted((p.where, p.expected) for p in problems) == sorted([
+    assert [(p.where, p.expected) for p in problems] == [
         ("title", "a descriptor that follows the Data Package profile (3 is not of type 'string')"),
         ("resources[0].title", "a descriptor that follows the Data Package profile (5 is not of type 'string')"),
         ("resources[1].title", "a descriptor that follows the Data Package profile (5 is not of type 'string')"),
         ("resources[1].schema.fields[2].title",
          "a descriptor that follows the Data Package profile (7 is not of type 'string')"),
-    ])
+    ]
+
+
+def test_a_profile_problem_in_a_field_alone_names_its_field(tmp_path):
+    descriptor = _descriptor()
+    descriptor["resources"][0]["schema"]["fields"][1]["title"] = ["a", "list"]
+    assert [(p.where, p.expected) for p in data.validate(_package(tmp_path, descriptor))] == [
+        ("resources[0].schema.fields[1].title",
+         "a descriptor that follows the Data Package profile (['a', 'list'] is not of type 'string')")]

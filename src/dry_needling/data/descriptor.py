@@ -9,6 +9,7 @@ import math
 import re
 from datetime import datetime
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from .problems import _EXCERPT, PACKAGE_FILE, Problem, _display, _excerpt, _inside, linear_pattern
 
@@ -364,33 +365,29 @@ def _profile_problems_of(descriptor_json: str, shown: str) -> tuple[Problem, ...
 
 def _owners(descriptor: dict, errors: list) -> dict[int, str]:
     """Which table or field each of frictionless's table and field errors is about (its note names only the
-    property, such as 'title'): found by checking each table and field on its own, in order, for the same note."""
+    property, such as 'title'): found by checking each table and field on its own, in order, for the same note.
+    (The profile check runs only on a descriptor our own checks passed: every table is an object with a schema
+    listing its fields as objects.)"""
     from frictionless import Field, Resource
 
-    wanted: dict[str, list] = {"resource-error": [], "field-error": []}
-    for error in errors:
-        if getattr(error, "type", None) in wanted:
-            wanted[error.type].append(error)
-    if not any(wanted.values()):
-        return {}
-    candidates: dict[str, list[tuple[str, str]]] = {"resource-error": [], "field-error": []}
-    for i, resource in enumerate(descriptor.get("resources", [])):
-        if not isinstance(resource, dict):
+    resources = descriptor["resources"]
+    places: dict[str, list[tuple[str, dict, Any]]] = {
+        "resource-error": [(f"resources[{i}]", resource, Resource) for i, resource in enumerate(resources)],
+        "field-error": [(f"resources[{i}].schema.fields[{k}]", field, Field) for i, resource in enumerate(resources)
+                        for k, field in enumerate(resource["schema"]["fields"])],
+    }
+    owners: dict[int, str] = {}
+    for kind, candidates in places.items():
+        found = [error for error in errors if error.type == kind]
+        if not found:
             continue
-        if wanted["resource-error"]:
-            own = Resource.validate_descriptor(resource).errors
-            candidates["resource-error"] += [(f"resources[{i}]", e.note) for e in own if e.type == "resource-error"]
-        fields = (resource.get("schema") or {}).get("fields", []) if wanted["field-error"] else []
-        for k, field in enumerate(fields):
-            if isinstance(field, dict):
-                candidates["field-error"] += [(f"resources[{i}].schema.fields[{k}]", e.note)
-                                              for e in Field.validate_descriptor(field).errors]
-    owners = {}
-    for kind, found in wanted.items():
-        left = list(candidates[kind])
+        pending: dict[str, list[str]] = {}
+        for where, item, model in candidates:
+            for own in model.validate_descriptor(item).errors:
+                if own.type == kind:
+                    pending.setdefault(own.note, []).append(where)
         for error in found:
-            hit = next((c for c in left if c[1] == error.note), None)
-            if hit is not None:
-                left.remove(hit)
-                owners[id(error)] = hit[0]
+            wheres = pending.get(error.note)
+            if wheres:
+                owners[id(error)] = wheres.pop(0)
     return owners
