@@ -399,3 +399,55 @@ def test_a_profile_problem_in_a_field_alone_names_its_field(tmp_path):
     assert [(p.where, p.expected) for p in data.validate(_package(tmp_path, descriptor))] == [
         ("resources[0].schema.fields[1].title",
          "a descriptor that follows the Data Package profile (['a', 'list'] is not of type 'string')")]
+
+
+def _with_rules(tmp_path: Path, rules: list[dict], rows: str) -> list[tuple[int | None, str | None, str | None, str]]:
+    descriptor = _descriptor()
+    descriptor["resources"][1]["schema"]["x-rules"] = rules
+    items = "id,value,unit,count,source_id,locator\n" + rows
+    return [(p.line, p.column, p.value, p.expected) for p in data.validate(_package(tmp_path, descriptor, items))]
+
+
+PERCENT = {"when": {"unit": "percent"}, "fields": ["value"], "minimum": 0, "maximum": 100}
+
+
+@pytest.mark.parametrize("rules, rows, expected", [
+    # the limits themselves are inside
+    ([PERCENT], "a,0,percent,3,src_a,p. 1\nb,100,percent,3,src_a,p. 2\n", []),
+    ([PERCENT], "a,-0.5,percent,3,src_a,p. 1\nb,100.5,percent,3,src_a,p. 2\n",
+     [(2, "value", "-0.5", "a value from 0 to 100 when unit is 'percent'"),
+      (3, "value", "100.5", "a value from 0 to 100 when unit is 'percent'")]),
+    # a row the rule does not select, then one it does
+    ([PERCENT], "a,150,hours,3,src_a,p. 1\nb,150,percent,3,src_a,p. 2\n",
+     [(3, "value", "150", "a value from 0 to 100 when unit is 'percent'")]),
+    # a rule with no condition, and one with two
+    ([{"fields": ["count"], "maximum": 3}], "a,1,hours,4,src_a,p. 1\n", [(2, "count", "4", "a value from None to 3")]),
+    ([{"when": {"unit": "hours", "source_id": "src_b"}, "fields": ["count"], "minimum": 5}],
+     "a,1,hours,4,src_a,p. 1\nb,1,hours,4,src_b,p. 2\n",
+     [(3, "count", "4", "a value from 5 to None when unit is 'hours' and source_id is 'src_b'")]),
+    # an empty or unreadable first field does not stop the rule's next field
+    ([{"fields": ["count", "value"], "maximum": 3}], "a,150,hours,,src_a,p. 1\n",
+     [(2, "value", "150", "a value from None to 3")]),
+    ([{"fields": ["value", "count"], "maximum": 3}], "a,abc,hours,4,src_a,p. 1\n",
+     [(2, "value", "abc", "a number"), (2, "count", "4", "a value from None to 3")]),
+    # the line is the cell's own: a multiline cell after it in the row does not move it
+    ([{"fields": ["count"], "maximum": 3}], 'a,1,hours,4,src_a,"p.\n1"\n',
+     [(2, "count", "4", "a value from None to 3")]),
+])
+def test_a_cross_field_rule_names_its_condition_and_limits(tmp_path, rules, rows, expected):
+    assert _with_rules(tmp_path, rules, rows) == expected
+
+
+def test_a_pattern_re2_cannot_check_writes_nothing_to_stderr(tmp_path, capfd):
+    descriptor = _descriptor()
+    descriptor["resources"][0]["schema"]["fields"][0]["constraints"]["pattern"] = "(?=a)a+"
+    problems = data.validate(_package(tmp_path, descriptor))
+    assert [p.where for p in problems] == ["resources[0]"]
+    assert capfd.readouterr().err == ""
+
+
+def test_a_file_with_exactly_the_most_problems_shown_is_not_cut(tmp_path):
+    rows = "".join(f"r{k},x,hours,1,src_a,p. 1\n" for k in range(data.MAX_PROBLEMS_PER_FILE))
+    problems = data.validate(_package(tmp_path, _descriptor(), "id,value,unit,count,source_id,locator\n" + rows))
+    assert len(problems) == data.MAX_PROBLEMS_PER_FILE and not any(p.hidden for p in problems)
+    assert {p.expected for p in problems} == {"a number"}
