@@ -451,3 +451,10 @@ def test_a_file_with_exactly_the_most_problems_shown_is_not_cut(tmp_path):
     problems = data.validate(_package(tmp_path, _descriptor(), "id,value,unit,count,source_id,locator\n" + rows))
     assert len(problems) == data.MAX_PROBLEMS_PER_FILE and not any(p.hidden for p in problems)
     assert {p.expected for p in problems} == {"a number"}
+
+
+def test_a_path_that_cannot_be_resolved_is_never_inside_the_data_folder(tmp_path):
+    from dry_needling.data.problems import _inside
+
+    assert _inside(tmp_path, tmp_path / "ok.csv")
+    assert not _inside(tmp_path, tmp_path / "nul\0byte.csv")   # os.path.realpath refuses a NUL byte: not "inside"
