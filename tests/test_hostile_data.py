@@ -368,15 +368,20 @@ def test_a_giant_cell_when_the_csv_limit_was_raised_elsewhere(pkg, capsys):
     assert len(lines) == 1
 
 
-def test_an_unreadable_file(pkg, capsys, monkeypatch):
+def deny_reading(monkeypatch, name: str) -> None:
+    """Make reading any file called ``name`` fail as a file without read permission does (root reads them all)."""
     original = Path.read_bytes
 
     def deny(self):
-        if self.name == "items.csv":
+        if self.name == name:
             raise PermissionError(13, "Permission denied")
         return original(self)
 
     monkeypatch.setattr(Path, "read_bytes", deny)
+
+
+def test_an_unreadable_file(pkg, capsys, monkeypatch):
+    deny_reading(monkeypatch, "items.csv")
     _refused(pkg, capsys, "items.csv", None, None, "a readable CSV file (cannot read it: Permission denied)")
 
 

@@ -29,25 +29,25 @@ def _notebook(path: Path, text: str) -> Path:
     return path
 
 
-def test_suggest_lists_eight_candidates_and_counts_the_rest(tmp_path, monkeypatch, capsys):
-    data, figures = _folders(tmp_path, rows=9)
+def _suggest(tmp_path: Path, monkeypatch, capsys, rows: int, text: str) -> list[str]:
+    """`prose suggest` on a one-cell notebook holding ``text``, with a table of ``rows`` candidate rows: its lines."""
+    data, figures = _folders(tmp_path, rows=rows)
     monkeypatch.setenv("DRY_NEEDLING_DATA", str(data))
     monkeypatch.setenv("DRY_NEEDLING_FIGURES", str(figures))
-    nb = _notebook(tmp_path / "nb.ipynb", "The effect was 0.17 in every trial.")
+    nb = _notebook(tmp_path / "nb.ipynb", text)
     assert prose.main(["suggest", str(nb)]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    return capsys.readouterr().out.splitlines()
+
+
+def test_suggest_lists_eight_candidates_and_counts_the_rest(tmp_path, monkeypatch, capsys):
+    lines = _suggest(tmp_path, monkeypatch, capsys, 9, "The effect was 0.17 in every trial.")
     assert lines[0] == "nb.ipynb, cell 0 (m1): '0.17' in '…The effect was 0.17 in every trial.…'"
     assert lines[1:9] == [f'    "0.17": "trials[t{i}].estimate"' for i in range(8)]
     assert lines[9:] == ["    ... and 1 more"]
 
 
 def test_suggest_says_what_to_do_when_nothing_matches(tmp_path, monkeypatch, capsys):
-    data, figures = _folders(tmp_path, rows=1)
-    monkeypatch.setenv("DRY_NEEDLING_DATA", str(data))
-    monkeypatch.setenv("DRY_NEEDLING_FIGURES", str(figures))
-    nb = _notebook(tmp_path / "nb.ipynb", "Nothing holds −0.93 here.")
-    assert prose.main(["suggest", str(nb)]) == 0
-    assert capsys.readouterr().out.splitlines()[1:] == [
+    assert _suggest(tmp_path, monkeypatch, capsys, 1, "Nothing holds −0.93 here.")[1:] == [
         '    "−0.93": "(no candidate: mark it not_data, or print the value in a cell)"']  # the sign as written
 
 
@@ -164,12 +164,7 @@ def test_suggest_prints_the_figure_and_non_ascii_references_as_written(tmp_path,
 
 
 def test_suggest_lists_exactly_eight_candidates_without_a_count(tmp_path, monkeypatch, capsys):
-    data, figures = _folders(tmp_path, rows=8)
-    monkeypatch.setenv("DRY_NEEDLING_DATA", str(data))
-    monkeypatch.setenv("DRY_NEEDLING_FIGURES", str(figures))
-    nb = _notebook(tmp_path / "nb.ipynb", "The effect was 0.17 in every trial.")
-    assert prose.main(["suggest", str(nb)]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    lines = _suggest(tmp_path, monkeypatch, capsys, 8, "The effect was 0.17 in every trial.")
     assert lines[1:] == [f'    "0.17": "trials[t{i}].estimate"' for i in range(8)]
 
 

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_hostile_data import ITEMS, _descriptor
+from test_hostile_data import ITEMS, _descriptor, deny_reading
 from test_validator_edges import _package
 
 from dry_needling import data
@@ -474,14 +474,7 @@ def test_a_descriptor_linked_from_outside(tmp_path):
 
 def test_a_descriptor_that_cannot_be_read(tmp_path, monkeypatch):
     folder = _package(tmp_path, json.dumps(_descriptor()))
-    original = Path.read_bytes
-
-    def deny(self):
-        if self.name == "datapackage.json":
-            raise PermissionError(13, "Permission denied")
-        return original(self)
-
-    monkeypatch.setattr(Path, "read_bytes", deny)
+    deny_reading(monkeypatch, "datapackage.json")
     assert data.validate(folder) == [Problem(f"{folder.as_posix()}/datapackage.json", None, None, None,
                                              "a readable file and folder (cannot read: Permission denied)")]
 

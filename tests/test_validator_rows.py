@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_hostile_data import ITEMS, _descriptor
+from test_hostile_data import ITEMS, _descriptor, deny_reading
 from test_validator_edges import _package
 
 from dry_needling import data
@@ -277,13 +277,6 @@ def test_a_missing_or_unreadable_file_or_a_folder_names_the_file_and_its_columns
                                                                  "regular file)")]
     (folder / "items.csv").rmdir()
     (folder / "items.csv").write_text(ITEMS, encoding="utf-8")
-    original = Path.read_bytes
-
-    def deny(path):
-        if path.name == "items.csv":
-            raise PermissionError(13, "Permission denied")
-        return original(path)
-
-    monkeypatch.setattr(Path, "read_bytes", deny)
+    deny_reading(monkeypatch, "items.csv")
     assert _problems(folder) == [("items.csv", None, None, None, "a readable CSV file (cannot read it: Permission "
                                                                  "denied)")]
