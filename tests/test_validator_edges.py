@@ -458,3 +458,27 @@ def test_a_path_that_cannot_be_resolved_is_never_inside_the_data_folder(tmp_path
 
     assert _inside(tmp_path, tmp_path / "ok.csv")
     assert not _inside(tmp_path, tmp_path / "nul\0byte.csv")   # os.path.realpath refuses a NUL byte: not "inside"
+
+
+def test_a_new_release_of_a_validating_library_validates_again(tmp_path, monkeypatch):
+    """The memory of validated folders names the libraries that passed them: after an upgrade of frictionless (or
+    jsonschema, or Python) the same bytes are checked again, since the new release may refuse them."""
+    from dry_needling.data import loading
+
+    folder = _package(tmp_path, _descriptor())
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    before = loading._content_key(folder, descriptor)
+    assert json.loads(loading._library_versions()).keys() == {"python", "frictionless", "jsonschema"}
+    for library in ("frictionless", "jsonschema"):
+        monkeypatch.setattr(loading, "version", lambda name, changed=library: "99.0" if name == changed else "1.0")
+        loading._library_versions.cache_clear()
+        after = loading._content_key(folder, descriptor)
+        monkeypatch.setattr(loading, "version", lambda name: "1.0")
+        loading._library_versions.cache_clear()
+        assert after != loading._content_key(folder, descriptor) != before, library
+    monkeypatch.setattr(loading.platform, "python_version", lambda: "3.99.0")
+    loading._library_versions.cache_clear()
+    assert loading._content_key(folder, descriptor) != before
+    monkeypatch.undo()
+    loading._library_versions.cache_clear()
+    assert loading._content_key(folder, descriptor) == before

@@ -29,7 +29,8 @@ text editor shows it (the header is line 1), the column, the bad value (a short,
 and what was expected. At most 1,000 problems are listed per file; a last line says how many more
 there are. :func:`load` raises :class:`DataValidationError` carrying all of them and writes
 nothing. Only after a folder validates is its content hash remembered
-(``build/cache/validated.json``), so unchanged data is not validated again by every notebook.
+(``build/cache/validated.json``), so unchanged data is not validated again by every notebook; the hash covers
+the validator's modules and the versions of Python, frictionless and jsonschema too.
 
 The modules, in the order a file meets them: ``problems`` (:class:`Problem`, the error, how files
 and expected values are named), ``descriptor`` (stage 0), ``csvfile`` (stage 1), ``rows`` (stage 2: frictionless's

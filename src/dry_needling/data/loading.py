@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import platform
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,15 +44,27 @@ _CACHE_KEEP = 20
 # The validator's own modules: their bytes are part of every content key, so a change to the validator validates
 # every folder again.
 _VALIDATOR_MODULES = sorted(Path(__file__).parent.glob("*.py"))
+# The libraries whose checks the verdict also depends on: a new release of either (or another Python) validates
+# every folder again, since it may refuse what the old one passed.
+_VALIDATOR_LIBRARIES = ("frictionless", "jsonschema")
+
+
+@functools.lru_cache(maxsize=1)
+def _library_versions() -> bytes:
+    """Python's version and each of :data:`_VALIDATOR_LIBRARIES`' installed versions, as bytes for the key."""
+    found = {"python": platform.python_version(), **{name: version(name) for name in _VALIDATOR_LIBRARIES}}
+    return json.dumps(found, sort_keys=True).encode()
 
 
 def _content_key(folder: Path, descriptor: dict) -> str:
-    """Hash of the validator's modules, of ``descriptor`` (the folder's, as read) and of every resource file it names
-    (safe paths only: validation refuses an unsafe one). Each file enters as its own SHA-256, so no byte can move
+    """Hash of the validator's modules, of the versions of Python and of the libraries it validates with
+    (:func:`_library_versions`), of ``descriptor`` (the folder's, as read) and of every resource file it names (safe
+    paths only: validation refuses an unsafe one). Each file enters as its own SHA-256, so no byte can move
     from one file to the next without changing the key."""
     digest = hashlib.sha256()
     for module in _VALIDATOR_MODULES:
         digest.update(hashlib.sha256(module.read_bytes()).digest())
+    digest.update(hashlib.sha256(_library_versions()).digest())
     digest.update(json.dumps(descriptor, sort_keys=True).encode())
     for resource in descriptor["resources"]:
         path = resource.get("path") if isinstance(resource, dict) else None
