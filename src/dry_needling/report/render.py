@@ -342,11 +342,47 @@ def notebook_for_html(text: str, path: Path) -> NotebookNode:
     return nbformat.reads(json.dumps(nb), as_version=4)
 
 
+#: A small notebook with a little of what the collection's pages hold: Markdown with a heading, a list, a link, a
+#: table and maths; Python code; printed text and an HTML table (:meth:`PageRenderer.warm_up`).
+_WARM_UP_CELLS = (
+    ("markdown", "# Warm-up\n\nSome *text* with a [link](https://doi.org/10.1002/14651858.CD001351.pub2), "
+                 "$x^2 + \\frac{a}{b}$ and\n\n$$\\hat\\theta = \\sum_i w_i y_i$$\n\n- one\n- two\n\n"
+                 "| a | b |\n|---|---|\n| 1 | 2 |\n"),
+    ("code", "import math  # a comment\n\n\ndef f(x: float) -> str:\n    return f\"{math.sqrt(x):.2f} {x!r}\" + 'b'\n"),
+)
+
+
+def _warm_up_job() -> PageJob:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    for kind, source in _WARM_UP_CELLS:
+        if kind == "markdown":
+            nb.cells.append(nbformat.v4.new_markdown_cell(source))
+        else:
+            cell = nbformat.v4.new_code_cell(source, execution_count=1)
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="1.41 2\n"),
+                            nbformat.v4.new_output("execute_result", execution_count=1, data={
+                                "text/plain": "   a\n0  1", "text/html": '<table class="dataframe"><thead><tr>'
+                                "<th></th><th>a_b</th></tr></thead><tbody><tr><th>0</th><td>1</td></tr></tbody>"
+                                "</table>"})]
+            nb.cells.append(cell)
+    nb.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+    return PageJob("warm-up.html", "Warm-up", nbformat.writes(nb), {}, {}, Path("."))
+
+
 class PageRenderer:
     """Renders notebook pages with one exporter (and one loaded template) for all of them."""
 
     def __init__(self) -> None:
         self.exporter = exporter()
+
+    def warm_up(self) -> None:
+        """Render a small page once and throw it away: what nbconvert, Pygments, mistune and soupsieve build on
+        first use (regular expressions, the lexer, CSS selectors, the compiled template) is then made before the
+        first real page, and a worker forked after this inherits it (:mod:`.workers`). Pages rendered later are
+        the same bytes with or without it."""
+        self.render(_warm_up_job())
 
     def render(self, job: PageJob) -> RenderedPage:
         nb = notebook_for_html(job.notebook_text, Path(job.href).with_suffix(".ipynb"))
