@@ -362,6 +362,28 @@ def _open(browser, path: Path, width: int = 1280, scheme: str = "light", fragmen
     return context, page, errors
 
 
+def test_search_sections_skip_code_without_parsing_it(built):
+    """The search index leaves code cells' input out; ``site.sections`` cuts their highlighted code before parsing
+    (to save time), and must find exactly the sections a parse of the whole page finds."""
+    from dry_needling.report import site
+
+    cut = 0
+    for path in _pages(built):
+        page = path.read_text(encoding="utf-8")
+        whole = site._Sections("T")
+        whole.feed(page)
+        expected = [(a, h or "T", t) for a, h, w in whole.sections if (t := " ".join("".join(w).split())) or a]
+        assert site.sections(page, "T") == expected, path.name
+        cut += len(site._EDITOR_CODE.findall(page))
+    assert cut > 100   # the notebooks' code cells were cut, not left for the parser
+    # a Markdown code block is prose: it stays in the index; a code input holding another tag is parsed whole
+    page = ('<main><h2 id="a">A</h2><div class="highlight"><pre><span class="n">kept</span></pre></div>'
+            '<div class="jp-InputArea-editor"><div class="cm-editor"><div class="highlight"><pre><span>gone</span>'
+            '</pre></div></div></div><div class="jp-InputArea-editor"><div class="cm-editor"><div class="highlight">'
+            '<pre><b>also gone</b></pre></div></div></div>\n<p>after</p></main>')
+    assert site.sections(page, "T") == [("a", "A", "kept after")]
+
+
 def test_search_from_file_lists_the_sections_that_contain_a_term(built, browser):
     context, page, errors = _open(browser, built / "index.html")
     page.fill("#search-input", "Bang")

@@ -171,8 +171,10 @@ def exporter() -> HTMLExporter:
     sanitiser; the page around it is ours."""
     from nbconvert import HTMLExporter
 
+    # optimistic_validation: nbformat validates the notebook once, after nbconvert's preprocessors, instead of after
+    # each of the twelve (the same check of the same notebook; it was about a twentieth of a page's rendering).
     return HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)], sanitize_html=True,
-                        filters={"clean_html": neutralise})
+                        filters={"clean_html": neutralise}, optimistic_validation=True)
 
 
 def render_html(nb: NotebookNode, chrome: dict[str, str] | None = None, title: str = "",

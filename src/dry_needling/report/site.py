@@ -296,9 +296,19 @@ class _Sections(HTMLParser):
         (self.heading[1] if self.heading is not None else self.sections[-1][2]).append(data)
 
 
+#: A code cell's highlighted input. :class:`_Sections` skips the editor it stands in, so its code (a span per token,
+#: most of a notebook page's tags) is cut before parsing: the same sections in about half the time. Only the code
+#: between <pre> and </pre> goes, where no tag but a span can be (Pygments escapes the code's own < and >); a block
+#: holding any other tag is left whole. Possessive quantifiers: no backtracking, so linear in the page's length.
+_EDITOR_CODE = re.compile(r'(<div class="[^"]*\bjp-InputArea-editor\b[^"]*"[^>]*>\s*<div class="cm-editor[^"]*">\s*'
+                          r'<div class="highlight[^"]*"><pre>)(?:<span\b[^>]*+>|</span>|[^<]++)*+(</pre>)')
+
+
 def sections(page_html: str, title: str) -> list[tuple[str, str, str]]:
+    """The page's search-index sections: [(anchor, heading, text)], the text before the first heading under the
+    page's ``title``."""
     parser = _Sections(title)
-    parser.feed(page_html)
+    parser.feed(_EDITOR_CODE.sub(r"\1\2", page_html))
     found = []
     for anchor, heading, words in parser.sections:
         text = " ".join("".join(words).split())
