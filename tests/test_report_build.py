@@ -315,3 +315,33 @@ def test_a_jupyterlab_save_changes_nothing_in_the_report(sandbox, tmp_path):
     page = (sandbox.out / "03_why_blinding_is_hard.html").read_text(encoding="utf-8")
     assert 'id="unblinding-explorer"' in page  # the in-page explorer stands where the note was
     assert "VBox(children" not in page and "4f2b0c9e8d7a6b5c" not in page
+
+
+def test_the_explorer_page_rendered_again_in_a_rebuild_keeps_its_explorer(sandbox):
+    """A rebuild copies an unchanged page without making the in-page explorer (its key holds what the explorer is
+    made from); a page that changed is rendered with it, the same as in a build from scratch."""
+    original = paths.ROOT / "notebooks" / "03_why_blinding_is_hard.ipynb"
+    sandbox.books.mkdir()
+    path = sandbox.books / original.name
+    shutil.copy(original, path)
+    shutil.copytree(paths.ROOT / "figures", Path(os.environ["DRY_NEEDLING_FIGURES"]))
+    page = sandbox.out / "03_why_blinding_is_hard.html"
+    report.build(execute_notebooks=False, out_dir=sandbox.out, pdf=False, log=lambda *_: None)
+    first = page.read_text(encoding="utf-8")
+    explorer = first[first.index('<div class="explorer" id="unblinding-explorer">'):]
+    explorer = explorer[:explorer.index('<div id="explorer-controls">')]
+    assert "Try it here" in explorer and "bias = " in explorer
+
+    lines: list[str] = []
+    report.build(execute_notebooks=False, out_dir=sandbox.out, pdf=False, log=lines.append)
+    assert page.read_text(encoding="utf-8") == first and any("rendered 0 of 1 pages" in line for line in lines), lines
+
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    markdown = next(cell for cell in nb["cells"] if cell["cell_type"] == "markdown")
+    markdown["source"] = ["# An edited title\n"]
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    lines.clear()
+    report.build(execute_notebooks=False, out_dir=sandbox.out, pdf=False, log=lines.append)
+    again = page.read_text(encoding="utf-8")
+    assert any("rendered 1 of 1 pages" in line for line in lines), lines
+    assert "An edited title" in again and explorer in again

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import inspect
 import re
+from dataclasses import replace
 
 import matplotlib
 
@@ -432,3 +433,25 @@ def test_an_index_at_the_dont_know_limit_within_rounding_is_accepted():
     assert simulate.guess_probabilities(0.5 + 1e-12, 0.0, dont_know=0.5)["active_guess_sham"] == pytest.approx(0)
     with pytest.raises(ValueError, match="impossible when 50% answer don't know"):
         simulate.guess_probabilities(0.5 + 1e-9, 0.0, dont_know=0.5)
+
+
+def test_the_explorer_keys_follow_the_bias_formula_code_and_the_versions(tmp_path, monkeypatch):
+    """A rebuild reuses the explorer's chart and the explorer page while their keys match. The keys hold the
+    code the bias formula comes from (simulate.py, as bytes), the sliders and the versions of the libraries that
+    write the formula and compute its starting value, so a change to any of them makes both again."""
+    from dry_needling.report import explorer as page
+
+    shown = page.sliders()
+    keys = (page.key(shown), page.placeholder_key(shown))
+    copy = tmp_path / "simulate.py"
+    copy.write_bytes(page._BIAS_CODE.read_bytes())
+    monkeypatch.setattr(page, "_BIAS_CODE", copy)
+    assert (page.key(shown), page.placeholder_key(shown)) == keys   # the same bytes elsewhere: the same keys
+    copy.write_bytes(copy.read_bytes().replace(b"def unblinding_bias", b"def  unblinding_bias"))
+    changed = (page.key(shown), page.placeholder_key(shown))
+    assert changed[0] != keys[0] and changed[1] != keys[1]
+    monkeypatch.undo()
+    moved = (replace(shown[0], value=shown[0].value + 0.01), *shown[1:])
+    assert page.placeholder_key(moved) != keys[1] and page.key(moved) != keys[0]
+    monkeypatch.setattr(page, "version", lambda name: "99.0" if name == "altair" else "1.0")
+    assert page.placeholder_key(shown) != keys[1] and page.key(shown) != keys[0]

@@ -26,12 +26,19 @@ if TYPE_CHECKING:
 MARKER = "UnblindingExplorer("  # a code cell that builds the JupyterLab explorer gets the in-page one
 
 
+#: The module whose ``unblinding_bias`` the chart's bias expression is made from (:func:`bias_expression`).
+_BIAS_CODE = Path(__file__).resolve().parents[1] / "simulate.py"
+
+
 def key(shown: tuple[Slider, ...] | None = None) -> str:
+    """What the explorer's chart and bundle are made from: Altair's and vl-convert's versions, the sliders, the code
+    of the bias formula (``simulate.py``, as bytes: making the expression itself imports Altair, which a rebuild
+    with nothing changed need not do), this module and the colours."""
     from ..palette import ARTICLE, RESEARCH
 
     shown = shown or sliders()
-    return fingerprint(version("altair"), version("vl-convert-python"), shown, bias_expression(shown), __doc__,
-                       ARTICLE, RESEARCH)
+    return fingerprint(version("altair"), version("vl-convert-python"), shown, _BIAS_CODE, Path(__file__), ARTICLE,
+                       RESEARCH)
 
 
 def sliders() -> tuple[Slider, ...]:
@@ -157,6 +164,13 @@ def formula_html(shown: tuple[Slider, ...] | None = None) -> str:
     if expression.startswith("(") and expression.endswith(")"):
         expression = expression[1:-1]
     return re.sub(r"[A-Za-z_]+|\*", lambda m: _READ_AS.get(m.group(), html.escape(m.group())), expression)
+
+
+def placeholder_key(given: tuple[Slider, ...] | None = None) -> str:
+    """What :func:`placeholder` makes its HTML from, besides this module: the sliders, the bias formula's code, and
+    the versions of Altair (which writes the formula) and NumPy (which computes the starting bias). A page's cache
+    key holds this, so a page copied from the previous report needs no placeholder made."""
+    return fingerprint(given or sliders(), _BIAS_CODE, version("altair"), version("numpy"))
 
 
 def placeholder(given: tuple[Slider, ...] | None = None) -> str:

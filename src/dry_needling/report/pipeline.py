@@ -25,7 +25,7 @@ import threading
 import time
 from concurrent.futures import Future
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -111,17 +111,22 @@ class Renderer:
         """The ``k``-th notebook page can be made: ``text`` is its notebook as stored, ``alt_index`` the figure
         index's alt texts and ``figures_dir`` where its figures' data are (called from any thread)."""
         nb = notebooks.normalise(notebooks.parse_json(text, page.path))
-        explorer_html = explorer.placeholder(self.sliders) if uses_explorer(nb) else ""
+        with_explorer = uses_explorer(nb)
+        may_reuse = bool(self.page_keys.get(page.href)) and (self.previous / page.href).exists()
+        # The in-page explorer's HTML is made only for a page that will be rendered (it imports Altair and NumPy);
+        # the page's key holds what it is made from instead: the sliders and the bias formula's code.
+        explorer_html = explorer.placeholder(self.sliders) if with_explorer and not may_reuse else ""
+        explorer_inputs = explorer.placeholder_key(self.sliders) if with_explorer else ""
         own = {name: alt_index[name] for name in notebooks.figures_saved_by(nb) if name in alt_index}
         chrome = {"head_html": site.head(scripts=("vega-bundle.js", "explorer-spec.js", "explorer.js")
-                                         if explorer_html else (), notebook=True),
+                                         if with_explorer else (), notebook=True),
                   "chrome_top": site.chrome_top(page.href, site=site.Site(self.navigation)),
                   "nav_html": site.prev_next(k, self.navigation),
                   "chrome_bottom": site.chrome_bottom(site.Site(self.navigation, FOOTER_MARK)),
                   "tools_html": site.notebook_tools(page.path.name, notebooks.figures_saved_by(nb), self.repository)}
         job = PageJob(page.href, page.title, text, chrome, own, figures_dir, self.citations, explorer_html)
-        pending = _Pending(job, (nb, chrome, own, self.citations, explorer_html), figures_dir)
-        if not (self.page_keys.get(page.href) and (self.previous / page.href).exists()):
+        pending = _Pending(job, (nb, chrome, own, self.citations, explorer_inputs), figures_dir)
+        if not may_reuse:
             pending.future = self.workers.render(job)
         with self.lock:
             self.pending[page.href] = pending
@@ -132,9 +137,9 @@ class Renderer:
         rendered = 0
         for page in pages:
             pending = self.pending[page.href]
-            nb, chrome, own, cites, explorer_html = pending.key_parts
+            nb, chrome, own, cites, explorer_inputs = pending.key_parts
             chrome = {**chrome, "chrome_bottom": site.chrome_bottom(site.Site(self.navigation, footer))}
-            key = page_key(nb, chrome, own, cites, explorer_html, figures_dir=pending.figures_dir)
+            key = page_key(nb, chrome, own, cites, explorer_inputs, figures_dir=pending.figures_dir)
             target = staging / page.href
             if self.page_keys.get(page.href) == key and (self.previous / page.href).exists():
                 if pending.future is not None:
@@ -142,6 +147,8 @@ class Renderer:
                 shutil.copy2(self.previous / page.href, target)  # same notebook, same page: no need to render
                 continue
             if pending.future is None:
+                if explorer_inputs:  # its explorer was left out while the page might be copied
+                    pending.job = replace(pending.job, explorer_html=explorer.placeholder(self.sliders))
                 pending.future = self.workers.render(pending.job)
             result = pending.future.result()
             target.write_text(fill_footer(result.html, footer, cites), encoding="utf-8")

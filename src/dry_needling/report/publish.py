@@ -31,15 +31,12 @@ CODEBOOK = "README.md"
 def publish_data(data_dir: Path, target: Path) -> dict[str, Any]:
     """Copy into ``target`` only what the data descriptor names: ``datapackage.json``, each table's ``.csv`` file
     (the validator refuses any other path, and paths outside the folder) and the codebook. A stray file in the data
-    folder (an .html page, a script) is never published. Returns the descriptor."""
-    from ..data.descriptor import _check_descriptor, _read_descriptor
-    from ..data.problems import DataValidationError
+    folder (an .html page, a script) is never published. Returns the descriptor. The package must validate (the
+    same bytes validated before are not validated again: :mod:`dry_needling.data.loading`); otherwise
+    :class:`~dry_needling.data.DataValidationError`."""
+    from ..data.loading import _valid
 
-    descriptor, problems = _read_descriptor(data_dir)
-    if not problems and descriptor is not None:
-        problems = _check_descriptor(descriptor, data_dir)
-    if problems or descriptor is None:
-        raise DataValidationError(problems)
+    descriptor, _ = _valid(data_dir)
     copy_file(data_dir / "datapackage.json", target / "datapackage.json")
     for resource in descriptor["resources"]:
         copy_file(data_dir / resource["path"], target / resource["path"])
