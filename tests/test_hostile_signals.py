@@ -132,3 +132,35 @@ def test_an_interrupt_inside_the_import_lock_is_raised_once_the_lock_is_free(mon
         assert report._INTERRUPTED is True
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_an_interrupt_during_an_import_waits_for_the_import_to_finish(tmp_path, monkeypatch):
+    """Ctrl-C while a module is being imported (NumPy's C extension printed "_multiarray_umath failed to import"
+    when a SIGTERM arrived 0.6 s into a build) is sent again a moment later, once the import is done."""
+    import importlib
+    import threading as threads
+
+    from dry_needling import report
+
+    (tmp_path / "slow_module_for_signals.py").write_text(
+        "import signal, sys, time\n"
+        "from dry_needling import report\n"
+        "report._raise_interrupt(signal.SIGINT, sys._getframe())  # arrives during this import: deferred\n"
+        "INTERRUPTED_DURING_IMPORT = report._INTERRUPTED\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(report, "_INTERRUPTED", False)
+    assert not report._importing(sys._getframe())   # here, outside any import
+    previous = signal.signal(signal.SIGINT, report._raise_interrupt)
+    assert threads.current_thread() is threads.main_thread()
+    try:
+        try:
+            module = importlib.import_module("slow_module_for_signals")
+        except KeyboardInterrupt:
+            pytest.fail("the interrupt was raised inside the import")
+        assert module.INTERRUPTED_DURING_IMPORT is False   # not raised inside the import
+        with pytest.raises(KeyboardInterrupt):
+            time.sleep(5)  # the signal comes again 20 ms later, outside the import, and is raised
+        assert report._INTERRUPTED is True
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        sys.modules.pop("slow_module_for_signals", None)

@@ -63,19 +63,33 @@ def _raise_interrupt(signum: int, frame: object) -> None:
     global _INTERRUPTED
     if _INTERRUPTED:
         return
-    if _interrupt_later(signum):
+    if _interrupt_later(signum, frame):
         return
     _INTERRUPTED = True
     raise KeyboardInterrupt
 
 
-def _interrupt_later(signum: int) -> bool:
-    """True (and the signal sent again in 20 ms) when raising now could leave the import lock taken.
+def _importing(frame: object) -> bool:
+    """Whether ``frame`` (where a signal interrupted the main thread) is inside an import: importlib's frames are on
+    its stack while a module, or a C extension's initialisation, runs."""
+    while frame is not None:
+        if getattr(getattr(frame, "f_code", None), "co_filename", "").startswith("<frozen importlib"):
+            return True
+        frame = getattr(frame, "f_back", None)
+    return False
+
+
+def _interrupt_later(signum: int, frame: object = None) -> bool:
+    """True (and the signal sent again in 20 ms) when raising now could leave the import lock taken or a module
+    half imported.
 
     A KeyboardInterrupt raised inside importlib's own clean-up (a module lock's callback, which holds the global
     import lock) is reported as "Exception ignored" and leaves that lock held: every later import, in every thread,
-    then waits for ever (a build hung after a Ctrl-C 0.15 s into it, while the PDF printer imported Playwright)."""
-    if not _imp.lock_held():
+    then waits for ever (a build hung after a Ctrl-C 0.15 s into it, while the PDF printer imported Playwright). One
+    raised while a module is being imported leaves it half made, and a C extension that was initialising prints its
+    own error ("ImportError: _multiarray_umath failed to import", NumPy's, seen when a SIGTERM came 0.6 s into a
+    build): so the interrupt waits until the import is done."""
+    if not _imp.lock_held() and not _importing(frame):
         return False
     threading.Timer(0.02, os.kill, (os.getpid(), signum)).start()
     return True
