@@ -29,6 +29,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from types import FrameType
 
 from .. import notebooks, paths
 from .cache import cache_entry, input_key, why_execute
@@ -56,7 +57,7 @@ INTERRUPTED = "Interrupted; the previous report in build/report is unchanged."
 _INTERRUPTED = False
 
 
-def _raise_interrupt(signum: int, frame: object) -> None:
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     """The first Ctrl-C or kill unwinds the build (which cleans up); later ones, during that clean-up, are noted
     and change nothing (they used to cut the clean-up: a ZeroMQ abort, exit 134, or exit 143). A signal that
     arrives while the import system holds its lock is asked for again a moment later (:func:`_interrupt_later`)."""
@@ -69,17 +70,17 @@ def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _importing(frame: object) -> bool:
+def _importing(frame: FrameType | None) -> bool:
     """Whether ``frame`` (where a signal interrupted the main thread) is inside an import: importlib's frames are on
     its stack while a module, or a C extension's initialisation, runs."""
     while frame is not None:
-        if getattr(getattr(frame, "f_code", None), "co_filename", "").startswith("<frozen importlib"):
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
             return True
-        frame = getattr(frame, "f_back", None)
+        frame = frame.f_back
     return False
 
 
-def _interrupt_later(signum: int, frame: object = None) -> bool:
+def _interrupt_later(signum: int, frame: FrameType | None = None) -> bool:
     """True (and the signal sent again in 20 ms) when raising now could leave the import lock taken or a module
     half imported.
 

@@ -246,6 +246,7 @@ def _fork_clones(clones: list[tuple[int, int]], own: list[IO[bytes]], renderer: 
 def main() -> None:
     """``python -m dry_needling.report.workers [--no-renderer] [--clone=JOBS:RESULTS ...]``: serve jobs on
     stdin/stdout, and fork a clone for each pair of file descriptors (started by :class:`Workers` only)."""
+    global _RENDERER
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build stops its workers; a Ctrl-C must not print here
     results = os.fdopen(os.dup(1), "wb")  # the channel back to the build ...
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -253,7 +254,6 @@ def main() -> None:
     clones = [(int(jobs), int(out)) for jobs, out in
               (arg.removeprefix("--clone=").split(":") for arg in sys.argv[1:] if arg.startswith("--clone="))]
     renderer = "--no-renderer" not in sys.argv
-    global _RENDERER
     if renderer:
         _RENDERER = PageRenderer()
         try:
